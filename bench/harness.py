@@ -1,0 +1,157 @@
+"""Start `streamlit run` on a free loopback port and drive it in headless Debian Chromium.
+
+Shared by the browser tests (tests/browser) and the latency benchmark (bench/bench_browser.py),
+so both measure the same way: key press on a slider -> script finished -> two frames painted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SETTLED = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium binary, if installed (Playwright may not download its own)."""
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(script: str | Path, *, timeout: float = 90, env: dict | None = None):
+    """Run `streamlit run script` on a free loopback port; yield its base URL; stop it after."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early; log: {Path(log.name).read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"streamlit did not become healthy in {timeout}s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def browser_page(width: int = 1280, height: int = 800):
+    """A Playwright page in headless Debian Chromium at the given viewport."""
+    from playwright.sync_api import sync_playwright
+
+    exe = chromium_path()
+    if exe is None:
+        raise RuntimeError("Debian's chromium is not installed: apt-get install -y chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            yield page
+        finally:
+            browser.close()
+
+
+def wait_settled(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the script has finished and the page has painted twice since."""
+    page.wait_for_selector(SETTLED, timeout=timeout_ms)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+_WATCH = """(slider) => {
+  window.__t0 = null; window.__last = null; window.__outside = false;
+  if (window.__obs) window.__obs.disconnect();
+  window.__obs = new MutationObserver((records) => {
+    const now = performance.now();
+    for (const r of records) {
+      const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      if (!(slider && node && slider.contains(node))) window.__outside = true;
+    }
+    window.__last = now;
+  });
+  window.__obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  window.__t0 = performance.now();
+}"""
+
+_DONE = """(quiet) => window.__outside && window.__last !== null
+  && performance.now() - window.__last > quiet
+  && document.querySelector("[data-testid='stApp']").getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+def press_and_settle(page, locator, key: str, timeout_ms: int = 60_000, quiet_ms: int = 300) -> float:
+    """Press `key` on `locator`; return seconds from the press to the last change the rerun made.
+
+    React may batch the script-state flip away for a fast rerun, so "settled" is measured by
+    DOM mutations outside the slider itself: the time of the last one, once the page has been
+    quiet for `quiet_ms` and the script is not running.
+    """
+    locator.focus()
+    slider = locator.element_handle()
+    page.evaluate(_WATCH, slider)
+    locator.press(key)
+    page.wait_for_function(_DONE, arg=quiet_ms, timeout=timeout_ms, polling=20)
+    return page.evaluate("() => (window.__last - window.__t0) / 1000")
+
+
+def slider_handle(page, index: int = 0, label: str | None = None):
+    """The focusable handle of the index-th slider (or the one whose label contains `label`)."""
+    sliders = page.locator("[data-testid='stSlider']")
+    if label is not None:
+        sliders = sliders.filter(has_text=label)
+    return sliders.nth(index).locator("input[type='range']").first

@@ -1,0 +1,48 @@
+"""Pure figure builders: arrays in, plotly Figure out. Shared palette and layout live here.
+
+The palette is Okabe-Ito (colour-blind safe), used the same way on every page: class i is
+always PALETTE[i]. Fonts are sized to read on a projector.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # green
+    "#CC79A7",  # pink
+    "#56B4E9",  # sky
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+NEGATIVE_COLOUR = PALETTE[0]  # background / class 0
+POSITIVE_COLOUR = PALETTE[5]  # signal / positive class
+MARKER_COLOUR = "#000000"
+FONT_SIZE = 15
+MAX_POINTS = 5000  # no trace sent to the browser has more points than this
+
+
+def class_colour(i: int) -> str:
+    """Colour of class index i, the same on every page."""
+    return PALETTE[i % len(PALETTE)]
+
+
+def base_layout(fig: go.Figure, *, title: str = "", x: str = "", y: str = "", height: int = 420) -> go.Figure:
+    """Apply the project's layout: titled axes, projector-size fonts, tight margins, legend on top."""
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=FONT_SIZE + 3)) if title else None,
+        font=dict(size=FONT_SIZE),
+        height=height,
+        margin=dict(l=60, r=20, t=60 if title else 30, b=55),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        template="plotly_white",
+        uirevision="keep",  # keep zoom while the data updates
+    )
+    if x:
+        fig.update_xaxes(title_text=x)
+    if y:
+        fig.update_yaxes(title_text=y)
+    return fig
