@@ -1,0 +1,355 @@
+"""Figures for the Regression page: fitted curves, gradient descent, predictions, residuals, paths.
+
+Pure builders: arrays in, `go.Figure` out. No trace carries more than MAX_POINTS points: big
+scatters are subsampled with a fixed seed (the title says how many are shown) and histograms are
+binned here, not in the browser.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ml.plots import (
+    MARKER_COLOUR,
+    MAX_POINTS,
+    NEGATIVE_COLOUR,
+    PALETTE,
+    POSITIVE_COLOUR,
+    base_layout,
+    class_colour,
+)
+from ml.plots.curves import even_indices, thin_indices
+from ml.regression import GDPath
+
+WEBGL_ABOVE = 2000  # scatters with more points than this use WebGL
+TRAIN_COLOUR = PALETTE[0]
+TEST_COLOUR = PALETTE[1]
+FIT_COLOUR = PALETTE[5]
+
+
+def _arr(values, name: str) -> np.ndarray:
+    """A 1-D float array, or a ValueError naming `name`."""
+    try:
+        return np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers; got values that are not. Pass a numeric array.") from None
+
+
+def _same_length(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    if a.size != b.size:
+        raise ValueError(f"{name_a} has {a.size} values but {name_b} has {b.size}; they must pair up.")
+
+
+def _scatter(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, symbol: str = "circle", size: int = 7):
+    """A marker scatter of at most MAX_POINTS points (fixed-seed subsample), WebGL when big."""
+    idx = thin_indices(x.size)
+    shown = f"{name} ({idx.size:,} of {x.size:,} shown)" if idx.size < x.size else name
+    cls = go.Scattergl if idx.size > WEBGL_ABOVE else go.Scatter
+    return cls(
+        x=x[idx],
+        y=y[idx],
+        mode="markers",
+        name=shown,
+        marker=dict(color=colour, symbol=symbol, size=size if idx.size <= WEBGL_ABOVE else 4, opacity=0.75),
+    )
+
+
+def _padded_range(values: np.ndarray, pad: float) -> list[float] | None:
+    """[min, max] of the finite values widened by `pad` of the span on each side."""
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    return [lo - pad * span, hi + pad * span]
+
+
+def fit_curve_figure(
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    x_grid,
+    y_grid,
+    title: str = "",
+    x_label: str = "x",
+    y_label: str = "y",
+) -> go.Figure:
+    """1-D fit: train points (circles), test points (diamonds) and the fitted curve.
+
+    The y-axis is fixed to the data (plus margin), so a wildly over-fitted curve is seen leaving
+    the plot instead of squashing the points flat.
+    """
+    xtr, ytr = _arr(x_train, "x_train"), _arr(y_train, "y_train")
+    _same_length(xtr, ytr, "x_train", "y_train")
+    xte = _arr([] if x_test is None else x_test, "x_test")
+    yte = _arr([] if y_test is None else y_test, "y_test")
+    _same_length(xte, yte, "x_test", "y_test")
+    xg, yg = _arr(x_grid, "x_grid"), _arr(y_grid, "y_grid")
+    _same_length(xg, yg, "x_grid", "y_grid")
+    order = np.argsort(xg, kind="stable")
+    xg, yg = xg[order], yg[order]
+    gi = even_indices(xg.size)
+
+    fig = go.Figure()
+    fig.add_trace(_scatter(xtr, ytr, name="train", colour=TRAIN_COLOUR))
+    if xte.size:
+        fig.add_trace(_scatter(xte, yte, name="test", colour=TEST_COLOUR, symbol="diamond", size=9))
+    fig.add_trace(
+        go.Scatter(
+            x=xg[gi], y=yg[gi], mode="lines", name="fitted curve", line=dict(color=FIT_COLOUR, width=3)
+        )
+    )
+    base_layout(fig, title=title, x=x_label, y=y_label)
+    y_range = _padded_range(np.concatenate([ytr, yte]), 0.3)
+    if y_range:
+        fig.update_yaxes(range=y_range)
+    return fig
+
+
+def gd_figure(x, y, path: GDPath, step: int, x_label: str = "x", y_label: str = "y") -> go.Figure:
+    """The data, the line after `step` updates, faint earlier lines and the point(s) that step used.
+
+    Traces: data points, earlier lines (one trace), current line, and for stochastic methods at
+    step >= 1 the point(s) used. Axes stay fixed to the data so moving the slider moves only the line.
+    """
+    xs, ys = _arr(x, "x"), _arr(y, "y")
+    _same_length(xs, ys, "x", "y")
+    step = int(min(max(int(step), 0), path.n_steps))
+    x_range = _padded_range(xs, 0.05) or [0.0, 1.0]
+    y_range = _padded_range(ys, 0.15) or [0.0, 1.0]
+    line_x = np.array(x_range)
+
+    fig = go.Figure()
+    fig.add_trace(_scatter(xs, ys, name="data", colour=TRAIN_COLOUR))
+    earlier = np.unique(np.linspace(0, step - 1, min(step, 15)).round().astype(int)) if step > 0 else []
+    ex: list = []
+    ey: list = []
+    for t in earlier:
+        ex += [line_x[0], line_x[1], None]
+        ey += [path.w1[t] * line_x[0] + path.w2[t], path.w1[t] * line_x[1] + path.w2[t], None]
+    fig.add_trace(
+        go.Scatter(
+            x=ex,
+            y=ey,
+            mode="lines",
+            name="earlier steps",
+            line=dict(color="rgba(120,120,120,0.35)", width=1.5),
+            hoverinfo="skip",
+        )
+    )
+    w1, w2 = float(path.w1[step]), float(path.w2[step])
+    fig.add_trace(
+        go.Scatter(
+            x=line_x,
+            y=w1 * line_x + w2,
+            mode="lines",
+            name=f"step {step}",
+            line=dict(color=FIT_COLOUR, width=4),
+        )
+    )
+    used = path.points_at(step)
+    if used.size:
+        used = used[:MAX_POINTS]
+        fig.add_trace(
+            go.Scatter(
+                x=xs[used],
+                y=ys[used],
+                mode="markers",
+                name="point used" if used.size == 1 else "batch used",
+                marker=dict(
+                    color=TEST_COLOUR, size=16, symbol="circle", line=dict(color=MARKER_COLOUR, width=2)
+                ),
+            )
+        )
+    title = f"Step {step}: y = {w1:.3g}·x + {w2:.3g}, MSE = {path.loss[step]:.3g}"
+    base_layout(fig, title=title, x=x_label, y=y_label)
+    fig.update_xaxes(range=x_range)
+    fig.update_yaxes(range=y_range)
+    return fig
+
+
+def gd_loss_figure(path: GDPath, step: int) -> go.Figure:
+    """Loss (MSE on all points, log scale) against step, with the current step marked."""
+    step = int(min(max(int(step), 0), path.n_steps))
+    steps = np.arange(path.loss.size)
+    idx = even_indices(steps.size)
+    loss = path.loss[idx]
+    loss = np.where(loss > 0, loss, np.nan)  # a log axis cannot show 0
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(x=steps[idx], y=loss, mode="lines", name="loss", line=dict(color=TRAIN_COLOUR, width=3))
+    )
+    current = path.loss[step]
+    fig.add_trace(
+        go.Scatter(
+            x=[step],
+            y=[current if current > 0 else np.nan],
+            mode="markers",
+            name=f"step {step}",
+            marker=dict(color=FIT_COLOUR, size=14, line=dict(color=MARKER_COLOUR, width=1)),
+        )
+    )
+    base_layout(fig, title="Loss during gradient descent", x="step", y="MSE on all points (log scale)")
+    fig.update_yaxes(type="log")
+    if path.diverged_at is not None:
+        fig.add_vline(
+            x=path.diverged_at,
+            line=dict(color=POSITIVE_COLOUR, dash="dash"),
+            annotation_text=f"diverged at step {path.diverged_at}",
+        )
+    return fig
+
+
+def pred_vs_true_figure(
+    y_true,
+    y_pred,
+    name: str,
+    target_label: str,
+    outlier_band: float | None = None,
+) -> go.Figure:
+    """Predicted against true values with the y = x line (perfect predictions).
+
+    With `outlier_band` (0.15 for photo-z) it also draws |pred - true| = band·(1 + true): points
+    outside count as catastrophic outliers.
+    """
+    t, p = _arr(y_true, "y_true"), _arr(y_pred, "y_pred")
+    _same_length(t, p, "y_true", "y_pred")
+    rng_ = _padded_range(np.concatenate([t, p]), 0.03) or [0.0, 1.0]
+    lo, hi = rng_
+    fig = go.Figure()
+    fig.add_trace(_scatter(t, p, name=name, colour=TRAIN_COLOUR, size=6))
+    fig.add_trace(
+        go.Scatter(
+            x=[lo, hi],
+            y=[lo, hi],
+            mode="lines",
+            name="perfect (y = x)",
+            line=dict(color=MARKER_COLOUR, width=2),
+        )
+    )
+    if outlier_band is not None:
+        b = float(outlier_band)
+        zt = np.array([lo, hi])
+        fig.add_trace(
+            go.Scatter(
+                x=[lo, hi, None, lo, hi],
+                y=[*(zt + b * (1 + zt)), None, *(zt - b * (1 + zt))],
+                mode="lines",
+                name=f"|Δ| = {b:g}(1 + true)",
+                line=dict(color=FIT_COLOUR, width=2, dash="dash"),
+            )
+        )
+    base_layout(
+        fig, title=f"Predicted vs true: {name}", x=f"true {target_label}", y=f"predicted {target_label}"
+    )
+    fig.update_xaxes(range=rng_)
+    fig.update_yaxes(range=rng_)
+    return fig
+
+
+def residuals_figure(y_pred, residuals, target_label: str = "y") -> go.Figure:
+    """Residual (true - predicted) against prediction, with the zero line: look for structure."""
+    p, r = _arr(y_pred, "y_pred"), _arr(residuals, "residuals")
+    _same_length(p, r, "y_pred", "residuals")
+    fig = go.Figure()
+    fig.add_trace(_scatter(p, r, name="residuals", colour=TRAIN_COLOUR, size=6))
+    fig.add_hline(y=0, line=dict(color=MARKER_COLOUR, width=2))
+    base_layout(
+        fig,
+        title="Residuals vs prediction",
+        x=f"predicted {target_label}",
+        y=f"residual (true − predicted) {target_label}",
+    )
+    return fig
+
+
+def residual_histogram(residuals, bins: int = 50, target_label: str = "y") -> go.Figure:
+    """Histogram of residuals, binned here and sent as bars (counts per bin)."""
+    if not (isinstance(bins, int | np.integer) and 1 <= bins <= MAX_POINTS):
+        raise ValueError(f"bins must be a whole number from 1 to {MAX_POINTS}; got {bins!r}.")
+    r = _arr(residuals, "residuals")
+    r = r[np.isfinite(r)]
+    counts, edges = np.histogram(r if r.size else np.zeros(1), bins=int(bins))
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=(edges[:-1] + edges[1:]) / 2,
+            y=counts,
+            width=np.diff(edges),
+            name="residuals",
+            marker=dict(color=TRAIN_COLOUR, line=dict(width=0)),
+        )
+    )
+    fig.add_vline(x=0, line=dict(color=MARKER_COLOUR, width=2, dash="dash"))
+    base_layout(
+        fig,
+        title="Distribution of residuals",
+        x=f"residual (true − predicted) {target_label}",
+        y="number of points",
+    )
+    fig.update_layout(bargap=0)
+    return fig
+
+
+def coefficients_figure(names, coefs, title: str = "Coefficients", x_label: str = "coefficient") -> go.Figure:
+    """Horizontal bars, one per feature in the given order; positive and negative in two colours."""
+    names = [str(n) for n in names]
+    c = _arr(coefs, "coefs")
+    if len(names) != c.size:
+        raise ValueError(f"Got {len(names)} names for {c.size} coefficients; pass one name per coefficient.")
+    if c.size > MAX_POINTS:  # keep the largest in size
+        keep = np.sort(np.argsort(-np.abs(c), kind="stable")[:MAX_POINTS])
+        names, c = [names[i] for i in keep], c[keep]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=c,
+            y=names,
+            orientation="h",
+            name="coefficient",
+            marker=dict(color=[POSITIVE_COLOUR if v >= 0 else NEGATIVE_COLOUR for v in c]),
+        )
+    )
+    base_layout(fig, title=title, x=x_label, y="feature", height=min(1200, max(300, 60 + 28 * len(names))))
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def regularisation_path_figure(path_df: pd.DataFrame, kind: str) -> go.Figure:
+    """Coefficient against alpha (log x-axis), one line per feature, from `regularisation_path`."""
+    missing = {"alpha", "feature", "coef"} - set(path_df.columns)
+    if missing:
+        raise ValueError(
+            f"path_df needs columns alpha, feature, coef; missing {sorted(missing)}. "
+            "Pass the table from ml.regression.regularisation_path."
+        )
+    label = {"lasso": "Lasso (L1)", "ridge": "Ridge (L2)"}.get(kind)
+    if label is None:
+        raise ValueError(f"kind must be 'lasso' or 'ridge'; got {kind!r}.")
+    fig = go.Figure()
+    for i, (feature, grp) in enumerate(path_df.groupby("feature", sort=False)):
+        grp = grp.sort_values("alpha")
+        idx = even_indices(len(grp))
+        fig.add_trace(
+            go.Scatter(
+                x=grp["alpha"].to_numpy()[idx],
+                y=grp["coef"].to_numpy()[idx],
+                mode="lines+markers",
+                name=str(feature),
+                line=dict(color=class_colour(i), width=2.5),
+                marker=dict(size=5),
+            )
+        )
+    fig.add_hline(y=0, line=dict(color=MARKER_COLOUR, width=1))
+    note = "coefficients reach exactly 0" if kind == "lasso" else "coefficients shrink but stay non-zero"
+    base_layout(
+        fig,
+        title=f"{label} path: {note} as α grows",
+        x="α, regularisation strength (log scale)",
+        y="coefficient (per standard deviation of the feature)",
+    )
+    fig.update_xaxes(type="log")
+    return fig

@@ -1,0 +1,458 @@
+"""Regression engine: metrics, gradient descent for a line, regularisation paths, input checks.
+
+Pure Python (no Streamlit). Every function raises `ValueError` with a message fit to show a user:
+what was expected, what arrived and what to do.
+
+Metric definitions follow the lecture: MSE = mean((true - pred)^2); MAPE = mean(|true - pred| /
+max(eps, |true|)) (a fraction: 0.05 means 5 %); R^2 = 1 - SS_res / SS_tot.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+GD_METHODS = ("absolute", "square", "batch", "minibatch")
+PER_POINT_METHODS = ("absolute", "square")
+MAX_GD_STEPS = 100_000
+DIVERGENCE_FACTOR = 1e6  # a loss this many times its starting value counts as diverged
+MIN_TARGET_ROWS = 10
+
+
+# --------------------------------------------------------------------------------------------
+# input helpers
+
+
+def _as_1d_float(values, name: str) -> np.ndarray:
+    """`values` as a finite 1-D float array, or a ValueError naming `name`."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must be numbers; could not read them as numbers ({exc}). Pass a numeric column or array."
+        ) from None
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one column of numbers; got an array of shape {arr.shape}.")
+    bad = int(np.sum(~np.isfinite(arr)))
+    if bad:
+        raise ValueError(
+            f"{name} must be finite numbers; {bad} of {arr.size} values are missing or infinite. "
+            "Drop or fill those rows first."
+        )
+    return arr
+
+
+def _is_positive(value) -> bool:
+    """True for a finite number > 0 (not a bool)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value < math.inf
+
+
+def _is_whole(value, low: int) -> bool:
+    """True for a whole number (not a bool) of at least `low`."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low
+
+
+def _pair(a, b, name_a: str, name_b: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two finite 1-D arrays of the same non-zero length."""
+    a = _as_1d_float(a, name_a)
+    b = _as_1d_float(b, name_b)
+    if a.size != b.size:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same length; got {a.size} and {b.size}. "
+            "Pass one prediction per true value."
+        )
+    if a.size == 0:
+        raise ValueError(f"{name_a} and {name_b} are empty; at least one value is needed.")
+    return a, b
+
+
+# --------------------------------------------------------------------------------------------
+# metrics
+
+
+def regression_metrics(y_true, y_pred, eps: float = 1e-3) -> dict:
+    """MSE, RMSE, MAE, MAPE (with eps) and R^2, as the lecture defines them, plus n.
+
+    MAPE is mean(|true - pred| / max(eps, |true|)), a fraction. When y_true is constant R^2 is
+    undefined: `r2` is then nan and the dict gets a `note` key explaining why (the other
+    metrics stay usable, so a page can still show them).
+    """
+    if not _is_positive(eps):
+        raise ValueError(f"eps must be a positive number (e.g. 1e-3); got {eps!r}.")
+    t, p = _pair(y_true, y_pred, "y_true", "y_pred")
+    err = t - p
+    mse = float(np.mean(err * err))
+    out = {
+        "mse": mse,
+        "rmse": math.sqrt(mse),
+        "mae": float(np.mean(np.abs(err))),
+        "mape": float(np.mean(np.abs(err) / np.maximum(eps, np.abs(t)))),
+        "r2": float("nan"),
+        "n": int(t.size),
+    }
+    ss_tot = float(np.sum((t - t.mean()) ** 2))
+    if ss_tot > 0:
+        out["r2"] = 1.0 - float(np.sum(err * err)) / ss_tot
+    else:
+        out["note"] = (
+            "R² is undefined because every true value is the same (no variance to explain); "
+            "evaluate on data whose target varies."
+        )
+    return out
+
+
+def photoz_metrics(z_true, z_pred, outlier_cut: float = 0.15) -> dict:
+    """Photometric-redshift metrics on dz = (z_pred - z_true) / (1 + z_true).
+
+    Returns bias = mean(dz), sigma_nmad = 1.4826 * median(|dz - median(dz)|),
+    outlier_fraction = fraction with |dz| > outlier_cut, and n.
+    """
+    if not _is_positive(outlier_cut):
+        raise ValueError(f"outlier_cut must be a positive number (usually 0.15); got {outlier_cut!r}.")
+    zt, zp = _pair(z_true, z_pred, "z_true", "z_pred")
+    if np.any(zt <= -1):
+        raise ValueError(
+            f"Redshifts must be greater than -1 (1 + z is a divisor); the smallest true z is {zt.min():g}. "
+            "Check that the target column is a redshift."
+        )
+    dz = (zp - zt) / (1.0 + zt)
+    return {
+        "bias": float(np.mean(dz)),
+        "sigma_nmad": float(1.4826 * np.median(np.abs(dz - np.median(dz)))),
+        "outlier_fraction": float(np.mean(np.abs(dz) > outlier_cut)),
+        "n": int(zt.size),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# gradient descent for a line
+
+
+@dataclass(frozen=True)
+class GDPath:
+    """A precomputed gradient-descent run for y = w1*x + w2; a step slider just indexes it.
+
+    `w1[t]`, `w2[t]`, `loss[t]` (MSE on all points) are the state after t steps, t = 0..n_steps.
+    `point_index[t-1]` is the point used for step t (absolute/square tricks);
+    `batch_index[t-1]` the points of step t (minibatch). If the run blew up, the arrays stop at the
+    last finite step, `diverged_at` is the step where it happened and `message` says what to do.
+    """
+
+    method: str
+    learning_rate: float
+    w1: np.ndarray
+    w2: np.ndarray
+    loss: np.ndarray
+    point_index: np.ndarray | None = None
+    batch_index: np.ndarray | None = None
+    diverged_at: int | None = None
+    message: str | None = None
+
+    @property
+    def n_steps(self) -> int:
+        """The last step index available (the slider's maximum)."""
+        return len(self.w1) - 1
+
+    def points_at(self, step: int) -> np.ndarray:
+        """Indices of the data points used to reach `step` (empty at step 0 and for full batch)."""
+        if step <= 0 or step > self.n_steps:
+            return np.empty(0, dtype=int)
+        if self.point_index is not None:
+            return self.point_index[step - 1 : step]
+        if self.batch_index is not None:
+            return self.batch_index[step - 1]
+        return np.empty(0, dtype=int)
+
+
+def ols_line(x, y) -> tuple[float, float]:
+    """Closed-form least-squares line: (slope w1, intercept w2)."""
+    x, y = _pair(x, y, "x", "y")
+    var_x = float(np.mean((x - x.mean()) ** 2))
+    if var_x == 0:
+        raise ValueError(
+            f"x has a single value ({x[0]:g}) for every point, so a line's slope is undefined. "
+            "Choose a feature that varies."
+        )
+    w1 = float(np.mean((x - x.mean()) * (y - y.mean()))) / var_x
+    return w1, float(y.mean() - w1 * x.mean())
+
+
+def gd_path(
+    x,
+    y,
+    method: str,
+    learning_rate: float,
+    steps: int,
+    batch_size: int = 16,
+    seed: int = 0,
+    start: tuple[float, float] = (0.0, 0.0),
+) -> GDPath:
+    """Run `steps` updates of the line y = w1*x + w2 from `start` and record every step.
+
+    Methods (the lecture's notation, point (p, q), prediction q' = w1*p + w2, rate alpha):
+    - "absolute": one random point; above the line w1 += p*alpha, w2 += alpha; below, subtract.
+    - "square": one random point; w1 += p*(q - q')*alpha, w2 += (q - q')*alpha.
+    - "batch": the square trick averaged over all points, i.e. a gradient step on the lecture's
+      error (1/2m) * sum (y - y')^2 (half the MSE; the factor 1/2 only rescales alpha).
+    - "minibatch": the same average over `batch_size` points drawn at random (with replacement).
+    Divergence (non-finite values, or loss > 1e6 x its start) stops the path without raising.
+    """
+    if method not in GD_METHODS:
+        raise ValueError(f"method must be one of {list(GD_METHODS)}; got {method!r}.")
+    if not _is_positive(learning_rate):
+        raise ValueError(f"learning_rate must be a positive number such as 0.01; got {learning_rate!r}.")
+    if not (_is_whole(steps, 1) and steps <= MAX_GD_STEPS):
+        raise ValueError(f"steps must be a whole number from 1 to {MAX_GD_STEPS:,}; got {steps!r}.")
+    if not _is_whole(batch_size, 1):
+        raise ValueError(f"batch_size must be a whole number of at least 1; got {batch_size!r}.")
+    x, y = _pair(x, y, "x", "y")
+    if x.size < 2:
+        raise ValueError(f"Fitting a line needs at least 2 points; got {x.size}.")
+    alpha = float(learning_rate)
+    steps = int(steps)
+    rng = np.random.default_rng(seed)
+
+    # The MSE of any line, from summary statistics (O(1) per step, no cancellation near the optimum):
+    # MSE = var_x*(w1 - b)^2 + residual MSE of the best line + (mean_y - w1*mean_x - w2)^2.
+    mx, my = float(x.mean()), float(y.mean())
+    var_x = float(np.mean((x - mx) ** 2))
+    b = float(np.mean((x - mx) * (y - my))) / var_x if var_x > 0 else 0.0
+    res_ols = float(np.mean((y - my - b * (x - mx)) ** 2))
+
+    def mse(w1: float, w2: float) -> float:
+        d1 = w1 - b
+        d0 = my - w1 * mx - w2
+        return var_x * d1 * d1 + res_ols + d0 * d0
+
+    w1s = np.empty(steps + 1)
+    w2s = np.empty(steps + 1)
+    losses = np.empty(steps + 1)
+    w1, w2 = float(start[0]), float(start[1])
+    loss0 = mse(w1, w2)
+    w1s[0], w2s[0], losses[0] = w1, w2, loss0
+    limit = DIVERGENCE_FACTOR * (loss0 if loss0 > 0 else 1.0)
+
+    point_index = batch_index = None
+    if method in PER_POINT_METHODS:
+        point_index = rng.integers(0, x.size, size=steps)
+        ps, qs = x[point_index].tolist(), y[point_index].tolist()
+    elif method == "minibatch":
+        batch_index = rng.integers(0, x.size, size=(steps, int(batch_size)))
+        xb, yb = x[batch_index], y[batch_index]
+        sx, sy = xb.mean(axis=1).tolist(), yb.mean(axis=1).tolist()
+        sxx, sxy = (xb * xb).mean(axis=1).tolist(), (xb * yb).mean(axis=1).tolist()
+    else:  # batch: the full-data means, the same every step
+        sx0, sy0 = mx, my
+        sxx0, sxy0 = float(np.mean(x * x)), float(np.mean(x * y))
+
+    diverged_at = None
+    last = steps
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            if method == "absolute":
+                p, q = ps[t], qs[t]
+                r = q - (w1 * p + w2)
+                sign = 1.0 if r > 0 else (-1.0 if r < 0 else 0.0)
+                w1, w2 = w1 + sign * p * alpha, w2 + sign * alpha
+            elif method == "square":
+                p, q = ps[t], qs[t]
+                r = q - (w1 * p + w2)
+                w1, w2 = w1 + p * r * alpha, w2 + r * alpha
+            else:
+                if method == "batch":
+                    ax, ay, axx, axy = sx0, sy0, sxx0, sxy0
+                else:
+                    ax, ay, axx, axy = sx[t], sy[t], sxx[t], sxy[t]
+                # mean((y - y')*x) and mean(y - y') over the batch
+                g1 = axy - w1 * axx - w2 * ax
+                g0 = ay - w1 * ax - w2
+                w1, w2 = w1 + alpha * g1, w2 + alpha * g0
+            loss = mse(w1, w2)
+            finite = math.isfinite(w1) and math.isfinite(w2) and math.isfinite(loss)
+            if not finite or loss > limit:
+                diverged_at = t + 1
+                last = t + 1 if finite else t
+                if finite:
+                    w1s[t + 1], w2s[t + 1], losses[t + 1] = w1, w2, loss
+                break
+            w1s[t + 1], w2s[t + 1], losses[t + 1] = w1, w2, loss
+
+    message = None
+    if diverged_at is not None:
+        message = (
+            f"Gradient descent diverged at step {diverged_at}: the loss grew without bound because "
+            f"the learning rate {alpha:g} is too large for these data. Try a smaller learning rate "
+            f"(e.g. {alpha / 10:g}), or standardise x."
+        )
+        if point_index is not None:
+            point_index = point_index[:last]
+        if batch_index is not None:
+            batch_index = batch_index[:last]
+    return GDPath(
+        method=method,
+        learning_rate=alpha,
+        w1=w1s[: last + 1],
+        w2=w2s[: last + 1],
+        loss=losses[: last + 1],
+        point_index=point_index,
+        batch_index=batch_index,
+        diverged_at=diverged_at,
+        message=message,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# regularisation
+
+
+def regularisation_path(
+    X,
+    y,
+    kind: str = "lasso",
+    alphas=None,
+    n_alphas: int = 30,
+    feature_names=None,
+) -> pd.DataFrame:
+    """Coefficients against regularisation strength alpha, long format (alpha, feature, coef).
+
+    X is standardised first (each column to mean 0, standard deviation 1, as the lecture advises
+    before regularising), so coefficients are "per standard deviation" and comparable; y is
+    centred. Both kinds use the same objective scale, (1/2n)*||y - Xw||^2 plus
+    alpha*||w||_1 (lasso) or (alpha/2)*||w||^2 (ridge). Default alphas are log-spaced: for lasso
+    from the smallest alpha that zeroes every coefficient down to 1/1000 of it (close to ordinary
+    least squares); for ridge from 1e3 (all shrunk near 0) to 1e-3 (close to OLS).
+    """
+    from sklearn.linear_model import Ridge, lasso_path
+    from sklearn.preprocessing import StandardScaler
+
+    if kind not in ("lasso", "ridge"):
+        raise ValueError(f"kind must be 'lasso' (L1) or 'ridge' (L2); got {kind!r}.")
+    if feature_names is None and isinstance(X, pd.DataFrame):
+        feature_names = [str(c) for c in X.columns]
+    try:
+        Xa = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "X must hold numbers only; some columns are text or categories. "
+            "Drop them or encode them as numbers first."
+        ) from None
+    if Xa.ndim == 1:
+        Xa = Xa[:, None]
+    if Xa.ndim != 2:
+        raise ValueError(f"X must be a table (rows x features); got an array of shape {Xa.shape}.")
+    if not np.all(np.isfinite(Xa)):
+        raise ValueError("X has missing or infinite values; drop or fill those rows first.")
+    ya = _as_1d_float(y, "y")
+    if ya.size != Xa.shape[0]:
+        raise ValueError(f"X has {Xa.shape[0]} rows but y has {ya.size}; they must match row for row.")
+    if Xa.shape[0] < 2:
+        raise ValueError(f"A regularisation path needs at least 2 rows; got {Xa.shape[0]}.")
+    n_features = Xa.shape[1]
+    if feature_names is None:
+        feature_names = [f"x{i}" for i in range(n_features)]
+    feature_names = [str(f) for f in feature_names]
+    if len(feature_names) != n_features:
+        raise ValueError(f"Got {len(feature_names)} feature names for {n_features} columns of X.")
+
+    Xs = StandardScaler().fit_transform(Xa)
+    yc = ya - ya.mean()
+    n = Xs.shape[0]
+    if alphas is None:
+        if not (_is_whole(n_alphas, 2) and n_alphas <= 500):
+            raise ValueError(f"n_alphas must be a whole number from 2 to 500; got {n_alphas!r}.")
+        if kind == "lasso":
+            alpha_max = float(np.max(np.abs(Xs.T @ yc))) / n
+            alpha_max = alpha_max if alpha_max > 0 else 1.0
+            alphas = np.logspace(np.log10(alpha_max), np.log10(alpha_max * 1e-3), int(n_alphas))
+        else:
+            alphas = np.logspace(3, -3, int(n_alphas))
+    alphas = np.asarray(alphas, dtype=float).ravel()
+    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
+        raise ValueError(f"alphas must be positive numbers; got {alphas.tolist()[:5]}….")
+    alphas = np.sort(alphas)[::-1]
+
+    if kind == "lasso":
+        _, coefs, _ = lasso_path(Xs, yc, alphas=alphas)  # coefs: (n_features, n_alphas)
+    else:
+        coefs = np.column_stack(
+            [Ridge(alpha=a * n, fit_intercept=False).fit(Xs, yc).coef_.ravel() for a in alphas]
+        )
+    return pd.DataFrame(
+        {
+            "alpha": np.tile(alphas, n_features),
+            "feature": np.repeat(feature_names, alphas.size),
+            "coef": coefs.ravel(),
+        }
+    )
+
+
+def degree_warning(n_points: int, degree: int) -> str | None:
+    """A warning when a polynomial of `degree` has too many coefficients for `n_points`, else None."""
+    if not _is_whole(degree, 0):
+        raise ValueError(f"degree must be a whole number of at least 0; got {degree!r}.")
+    if not _is_whole(n_points, 1):
+        raise ValueError(f"n_points must be a whole number of at least 1; got {n_points!r}.")
+    n_coef = int(degree) + 1
+    if n_coef >= n_points:
+        return (
+            f"A degree-{degree} polynomial has {n_coef} coefficients but there are only {n_points} "
+            "training points, so the curve can pass exactly through every point (it interpolates): "
+            "zero training error, wild swings between the points, poor predictions on new data. "
+            "This is over-fitting. Lower the degree or use more training points."
+        )
+    if 2 * n_coef > n_points:
+        return (
+            f"A degree-{degree} polynomial has {n_coef} coefficients for {n_points} training points "
+            "(fewer than two points per coefficient): expect over-fitting, a curve that bends to "
+            "follow the noise. Compare the test error, or lower the degree."
+        )
+    return None
+
+
+def check_regression_target(y) -> None:
+    """Raise ValueError unless `y` is a usable regression target (numeric, finite, >= 10 rows, varies)."""
+    arr = y.to_numpy() if isinstance(y, pd.Series | pd.DataFrame) else np.asarray(y)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"The target must be a single column; got data of shape {arr.shape}.")
+    is_bool = arr.dtype == bool or (isinstance(y, pd.Series) and pd.api.types.is_bool_dtype(y))
+    if is_bool:
+        raise ValueError(
+            "The target holds True/False values, which are classes, not quantities. "
+            "Regression predicts a number; use the classification page for this target."
+        )
+    if not np.issubdtype(arr.dtype, np.number):
+        num = pd.to_numeric(pd.Series(arr, dtype=object), errors="coerce")
+        bad = pd.Series(arr, dtype=object)[num.isna() & pd.Series(arr, dtype=object).notna()]
+        if len(bad):
+            examples = ", ".join(repr(v) for v in bad.unique()[:3])
+            raise ValueError(
+                f"The target must be numeric; it holds text such as {examples}. Regression predicts "
+                "a number: to predict a category, use the classification page; otherwise pick a "
+                "numeric column."
+            )
+        arr = num.to_numpy(dtype=float)
+    arr = arr.astype(float)
+    if arr.size < MIN_TARGET_ROWS:
+        raise ValueError(
+            f"The target has {arr.size} rows; at least {MIN_TARGET_ROWS} are needed to train and test "
+            "a regression. Use a larger table."
+        )
+    bad = int(np.sum(~np.isfinite(arr)))
+    if bad:
+        raise ValueError(
+            f"The target has {bad} missing or infinite values out of {arr.size}. "
+            "Drop or fill those rows first."
+        )
+    if np.all(arr == arr[0]):
+        raise ValueError(
+            f"The target has the same value ({arr[0]:g}) in every row, so there is nothing to predict. "
+            "Pick a column that varies."
+        )
