@@ -40,6 +40,17 @@ def chromium_path() -> str | None:
     return None
 
 
+SERVER_PIDS: dict[str, int] = {}  # base URL -> server process id (for memory readings)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process `pid` in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -82,8 +93,10 @@ def streamlit_server(script: str | Path, *, timeout: float = 90, env: dict | Non
             if time.monotonic() > deadline:
                 raise TimeoutError(f"streamlit did not become healthy in {timeout}s")
             time.sleep(0.3)
+        SERVER_PIDS[url] = proc.pid
         yield url
     finally:
+        SERVER_PIDS.pop(url, None)
         proc.terminate()
         try:
             proc.wait(10)
@@ -147,6 +160,33 @@ def press_and_settle(page, locator, key: str, timeout_ms: int = 60_000, quiet_ms
     locator.press(key)
     page.wait_for_function(_DONE, arg=quiet_ms, timeout=timeout_ms, polling=20)
     return page.evaluate("() => (window.__last - window.__t0) / 1000")
+
+
+MAX_TRACE_POINTS_JS = """() => {
+  const size = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1};
+  const len = (v) => {
+    if (!v) return 0;
+    if (v.bdata) return Math.floor(atob(v.bdata).length / (size[v.dtype] || 8));
+    return v.length || 0;
+  };
+  let most = 0;
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    for (const tr of (el._fullData || el.data || [])) {
+      for (const k of ['x', 'y', 'z']) most = Math.max(most, len(tr[k]));
+    }
+  }
+  return most;
+}"""
+
+
+def max_trace_points(page) -> int:
+    """The most points any Plotly trace on the page holds (x, y or z length)."""
+    return page.evaluate(MAX_TRACE_POINTS_JS)
+
+
+def upload_file(page, path: str | Path, index: int = 0) -> None:
+    """Put a file into the index-th st.file_uploader."""
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(index).set_input_files(str(path))
 
 
 def slider_handle(page, index: int = 0, label: str | None = None):

@@ -1,0 +1,115 @@
+"""Threshold-slider latency in a real browser: ROC Explorer with 10^6 uploaded scores vs the framework floor.
+
+Prints median and 95th percentile of key press -> page settled over N moves for a minimal
+Streamlit app (one slider, one number) and for the ROC Explorer, their ratio, the server's
+memory before and after the upload, and the most points any Plotly trace holds.
+Usage: python bench/bench_browser.py [--moves 25] [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import (  # noqa: E402
+    ROOT,
+    SERVER_PIDS,
+    browser_page,
+    max_trace_points,
+    press_and_settle,
+    rss_mb,
+    slider_handle,
+    streamlit_server,
+    upload_file,
+    wait_settled,
+)
+
+
+def p95(xs):
+    return float(np.percentile(xs, 95))
+
+
+def scores_csv(rows: int, path: Path, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    y = rng.random(rows) < 0.3
+    s1 = np.clip(rng.normal(0.35 + 0.3 * y, 0.18), 0, 1)
+    s2 = np.clip(rng.normal(0.4 + 0.2 * y, 0.2), 0, 1)
+    with open(path, "w") as f:
+        f.write("label,model_a,model_b\n")
+        np.savetxt(f, np.column_stack([y.astype(int), s1, s2]), fmt=["%d", "%.6f", "%.6f"], delimiter=",")
+
+
+def moves(page, handle, n: int, warmup: int = 3) -> list[float]:
+    out = []
+    for i in range(n + warmup):
+        key = "ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft"
+        t = press_and_settle(page, handle, key)
+        if i >= warmup:
+            out.append(t)
+    return out
+
+
+def floor(n: int) -> list[float]:
+    with streamlit_server(ROOT / "bench" / "floor_app.py") as url, browser_page() as page:
+        page.goto(url)
+        wait_settled(page)
+        page.wait_for_timeout(1000)
+        return moves(page, slider_handle(page), n)
+
+
+def roc_page(n: int, csv: Path) -> tuple[list[float], dict]:
+    info = {}
+    with streamlit_server(ROOT / "app.py") as url, browser_page(1280, 800) as page:
+        page.goto(f"{url}/ROC_Explorer")
+        wait_settled(page)
+        pid = SERVER_PIDS[url]
+        page.get_by_text("Upload labels and scores (CSV)").click()
+        wait_settled(page)
+        info["rss_before_mb"] = rss_mb(pid)
+        t0 = time.perf_counter()
+        upload_file(page, csv)
+        page.locator("[data-testid='stSlider']").filter(has_text="Threshold on").wait_for(timeout=180_000)
+        wait_settled(page)
+        info["upload_to_ready_s"] = time.perf_counter() - t0
+        page.wait_for_timeout(1000)
+        info["rss_after_mb"] = rss_mb(pid)
+        handle = slider_handle(page, label="Threshold on")
+        times = moves(page, handle, n)
+        info["max_trace_points"] = max_trace_points(page)
+        info["rss_end_mb"] = rss_mb(pid)
+    return times, info
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--moves", type=int, default=25)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "scores.csv"
+        scores_csv(args.rows, csv)
+        size_mb = csv.stat().st_size / 1e6
+        f = floor(args.moves)
+        r, info = roc_page(args.moves, csv)
+    fm, rm = statistics.median(f), statistics.median(r)
+    print(f"Threshold slider latency, key press -> page settled ({args.moves} moves each)")
+    print(f"{'app':<34}{'median s':>10}{'p95 s':>10}{'ratio':>8}")
+    print(f"{'floor (one slider, one number)':<34}{fm:>10.3f}{p95(f):>10.3f}{1.0:>8.2f}")
+    print(f"{f'ROC Explorer, {args.rows:,} scores':<34}{rm:>10.3f}{p95(r):>10.3f}{rm / fm:>8.2f}")
+    print(f"upload: {size_mb:.1f} MB CSV, upload -> ready {info['upload_to_ready_s']:.1f} s")
+    print(
+        f"server memory: {info['rss_before_mb']:.0f} MB before upload, {info['rss_after_mb']:.0f} MB after "
+        f"(+{info['rss_after_mb'] - info['rss_before_mb']:.0f} MB), {info['rss_end_mb']:.0f} MB after the moves"
+    )
+    print(f"most points in any Plotly trace: {info['max_trace_points']:,}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""AppTest of the ROC Explorer: every score source, the threshold, pickers, multiclass and bad uploads."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ml.thresholds import ThresholdEngine
+
+PAGE = "../../pages/3_ROC_Explorer.py"
+
+
+def run_page(**state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def metric(at, label: str) -> float:
+    for m in at.metric:
+        if m.label == label:
+            return float(m.value)
+    raise KeyError(label)
+
+
+def figures(at) -> dict[str, dict]:
+    return {e.proto.id: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+
+
+def live_matrix(at) -> list:
+    fig = next(f for f in figures(at).values() if any(t.get("type") == "heatmap" for t in f["data"]))
+    return [t["z"] for t in fig["data"] if t.get("type") == "heatmap"][0]
+
+
+def npoints(v) -> int:
+    """Points in a Plotly array, plain or base64-encoded ({"dtype", "bdata"}, as Plotly 6+ sends numpy)."""
+    if isinstance(v, dict) and "bdata" in v:
+        return len(base64.b64decode(v["bdata"])) // np.dtype(v["dtype"]).itemsize
+    return len(v) if v is not None else 0
+
+
+def upload(at, data: bytes, name: str = "scores.csv") -> AppTest:
+    at.radio(key="roc_source").set_value("upload").run()
+    at.file_uploader(key="roc_upload").set_value((name, data, "text/csv"))
+    return at.run()
+
+
+def csv(text: str) -> bytes:
+    return text.strip().encode() + b"\n"
+
+
+def scores_csv(n=400, seed=0, labels=("0", "1"), extra="") -> bytes:
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < 0.4
+    a = rng.normal(y * 1.0, 1.0)
+    b = rng.normal(y * 0.5, 1.0)
+    rows = [f"label,model_a,model_b{extra and ',' + extra}"]
+    rows += [f"{labels[int(t)]},{x:.5f},{z:.5f}" for t, x, z in zip(y, a, b, strict=True)]
+    return "\n".join(rows).encode()
+
+
+def test_builtin_default_runs_and_threshold_moves_matrix():
+    at = run_page()
+    assert not at.exception and not errors(at)
+    before = live_matrix(at)
+    acc = metric(at, "accuracy")
+    assert 0.85 < acc <= 1.0
+    at.number_input(key="roc_t").set_value(0.99).run()
+    assert not at.exception
+    assert live_matrix(at) != before
+    assert at.slider(key="roc_t_slider").value == pytest.approx(0.99)
+    at.slider(key="roc_t_slider").set_value(0.02).run()
+    assert at.number_input(key="roc_t").value == pytest.approx(0.02)
+    assert metric(at, "recall / TPR / ε_S") >= metric(at, "precision") - 1  # both shown, page alive
+    # two models: the comparison table and both overlays are drawn
+    assert any("AUC" in df.value.columns for df in at.dataframe)
+    assert len(figures(at)) == 3
+
+
+def test_every_quick_model_and_multiclass_per_class_auc():
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    at.run()
+    at.selectbox(key="roc_dataset").set_value("iris").run()
+    at.multiselect(key="roc_models").set_value(["logistic", "random_forest", "hist_gb", "mlp_torch"]).run()
+    assert not at.exception and not errors(at)
+    at.selectbox(key="roc_positive").set_value("virginica").run()
+    assert not at.exception
+    tables = [df.value for df in at.dataframe if "class" in df.value.columns]
+    assert tables and all(t["class"].iloc[-1] == "macro average" for t in tables)
+    assert len(tables) == 4
+    for t in tables:
+        assert 0.5 < t["AUC"].iloc[-1] <= 1.0
+
+
+def test_pickers_move_the_threshold_to_the_engine_answer():
+    csv_bytes = scores_csv(600, seed=3)
+    at = upload(AppTest.from_file(PAGE, default_timeout=120).run(), csv_bytes)
+    assert not at.exception and not errors(at)
+    rows = np.loadtxt(io.BytesIO(csv_bytes), delimiter=",", skiprows=1)
+    engine = ThresholdEngine(rows[:, 0] == 1, rows[:, 1])
+
+    at.selectbox(key="roc_picker").set_value("best Youden's J").run()
+    at.button(key="roc_pick_go").click().run()
+    assert at.number_input(key="roc_t").value == pytest.approx(engine.best_threshold("youden_j"))
+
+    at.selectbox(key="roc_picker").set_value("target signal efficiency (TPR)").run()
+    at.number_input(key="roc_target_tpr").set_value(0.9).run()
+    at.button(key="roc_pick_go").click().run()
+    assert metric(at, "recall / TPR / ε_S") >= 0.9
+    assert at.number_input(key="roc_t").value == pytest.approx(engine.threshold_for_tpr(0.9))
+
+    at.selectbox(key="roc_picker").set_value("target false-positive rate").run()
+    at.number_input(key="roc_target_fpr").set_value(0.05).run()
+    at.button(key="roc_pick_go").click().run()
+    assert metric(at, "FPR / ε_B") <= 0.05
+
+    at.selectbox(key="roc_picker").set_value("minimum expected cost").run()
+    at.number_input(key="roc_cost_fn").set_value(10.0).run()
+    at.button(key="roc_pick_go").click().run()
+    expected, _ = engine.min_cost_threshold(1.0, 10.0, at.session_state["roc_prior"])
+    assert at.number_input(key="roc_t").value == pytest.approx(expected)
+
+    at.selectbox(key="roc_picker").set_value("best Fβ").run()
+    at.number_input(key="roc_beta").set_value(2.0).run()
+    at.button(key="roc_pick_go").click().run()
+    assert at.number_input(key="roc_t").value == pytest.approx(engine.best_threshold("fbeta", 2.0))
+    assert not at.exception
+
+
+def test_photon_jet_source_physics_view_and_direction_switch():
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.radio(key="roc_source").set_value("photon_jet").run()
+    assert not at.exception and not errors(at)
+    assert at.selectbox(key="roc_positive").value == "photon"
+    assert any("Simulated" in i.value for i in at.info)
+    at.segmented_control(key="roc_view").set_value("physics").run()
+    live = [f for f in figures(at).values() if any(t.get("type") == "heatmap" for t in f["data"])][0]
+    assert any(
+        "background rejection" in str(v.get("title", ""))
+        for k, v in live["layout"].items()
+        if k.startswith("yaxis")
+    )
+    auc_before = at.dataframe[0].value["AUC"].max()
+    at.toggle(key="roc_lower").set_value(True).run()
+    assert not at.exception
+    assert at.dataframe[0].value["AUC"].max() < auc_before  # flipped direction: the AUCs become 1 - AUC
+
+
+def test_upload_string_labels_multiple_models_and_downloads():
+    at = upload(
+        AppTest.from_file(PAGE, default_timeout=120).run(), scores_csv(labels=("background", "signal"))
+    )
+    assert not at.exception and not errors(at)
+    assert at.selectbox(key="roc_positive").value == "signal"
+    assert at.selectbox(key="roc_model").options == ["model_a", "model_b"]
+    assert [d.proto.label for d in at.get("download_button")] == [
+        "Metrics at this threshold (CSV)",
+        "Full threshold table (CSV)",
+    ]
+
+
+def test_handoff_from_classification_page():
+    sent = {
+        "name": "moons",
+        "labels": np.array([0, 1, 0, 1, 1, 0, 1, 0]),
+        "classes": ["class 0", "class 1"],
+        "scores": {"tree": np.array([0.1, 0.9, 0.3, 0.8, 0.4, 0.2, 0.7, 0.6])},
+        "description": "held-out scores",
+        "token": "abc",
+    }
+    at = run_page(roc_handoff=sent)
+    assert not at.exception and not errors(at)
+    assert at.radio(key="roc_source").value == "handoff"
+    assert at.selectbox(key="roc_model").value == "tree"
+
+
+BAD_UPLOADS = {
+    "empty": (b"", "empty"),
+    "binary": (b"\x00\x01\x02\x03" * 100, "binary"),
+    "excel": (b"PK\x03\x04" + b"\x00" * 200, "Excel"),
+    "no header": (csv("0,0.1,0.3\n1,0.8,0.5\n0,0.2,0.1"), "header"),
+    "duplicate columns": (csv("label,score,score\n0,0.1,0.2\n1,0.9,0.8"), "uplicate"),
+    "single class": (csv("label,score\n" + "\n".join(f"1,0.{i}" for i in range(1, 9))), "class"),
+    "scores not numbers": (
+        csv("label,score,other\n" + "\n".join(f"{i % 2},abc{i},{i}" for i in range(20))),
+        "",
+    ),
+    "no label column": (
+        csv("a,b\n" + "\n".join(f"{i * 0.37:.3f},{i * 0.11:.3f}" for i in range(200))),
+        "label",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_UPLOADS))
+def test_bad_uploads_show_a_message_and_the_page_lives(case):
+    data, word = BAD_UPLOADS[case]
+    at = upload(AppTest.from_file(PAGE, default_timeout=60).run(), data)
+    assert not at.exception
+    messages = errors(at) + [w.value for w in at.warning]
+    assert messages, f"{case}: no message shown"
+    assert word.lower() in " ".join(messages).lower()
+    assert at.radio(key="roc_source").value == "upload"  # the sidebar still works
+    at.radio(key="roc_source").set_value("photon_jet").run()
+    assert not at.exception and at.slider(key="roc_t_slider")
+
+
+def test_latin1_upload_reads_with_a_note():
+    data = "label,score,comment\n" + "\n".join(f"{i % 2},{i / 40:.3f},café" for i in range(40))
+    at = upload(AppTest.from_file(PAGE, default_timeout=60).run(), data.encode("latin-1"))
+    assert not at.exception and not errors(at)
+    assert any("Latin-1" in i.value for i in at.info)
+
+
+def test_nan_scores_offer_to_drop_rows():
+    rows = ["label,score"] + [f"{i % 2},{'nan' if i < 3 else 'inf' if i == 3 else i / 50}" for i in range(50)]
+    at = upload(AppTest.from_file(PAGE, default_timeout=60).run(), "\n".join(rows).encode())
+    assert not at.exception
+    assert any("4" in e and ("NaN" in e or "infinite" in e) for e in errors(at))
+    at.checkbox(key="roc_drop_nonfinite").check().run()
+    assert not at.exception and not errors(at)
+    assert at.slider(key="roc_t_slider")
+
+
+def test_many_classes_label_is_one_vs_rest():
+    rng = np.random.default_rng(0)
+    rows = ["label,score"] + [f"c{k},{rng.random():.4f}" for k in rng.integers(0, 12, 300)]
+    at = upload(AppTest.from_file(PAGE, default_timeout=60).run(), "\n".join(rows).encode())
+    assert not at.exception and not errors(at)
+    assert len(at.selectbox(key="roc_positive").options) == 12
+    assert any("one-vs-rest" in c.value for c in at.caption)
+
+
+def test_file_over_the_upload_limit(monkeypatch):
+    import ml.tables
+
+    monkeypatch.setattr(ml.tables, "MAX_UPLOAD_MB", 0.001)
+    at = upload(AppTest.from_file(PAGE, default_timeout=60).run(), scores_csv(200))
+    assert not at.exception
+    assert any("MB" in e for e in errors(at))
+
+
+def test_a_million_row_upload_works():
+    rng = np.random.default_rng(1)
+    n = 1_000_000
+    y = rng.random(n) < 0.3
+    s = rng.normal(y * 1.0, 1.0)
+    buf = io.StringIO()
+    buf.write("label,score\n")
+    np.savetxt(buf, np.column_stack([y.astype(int), s]), fmt=["%d", "%.5f"], delimiter=",")
+    at = upload(AppTest.from_file(PAGE, default_timeout=300).run(), buf.getvalue().encode())
+    assert not at.exception and not errors(at)
+    engine = ThresholdEngine(y, np.round(s, 5))
+    t = at.number_input(key="roc_t").value
+    assert metric(at, "accuracy") == pytest.approx(engine.metrics(t)["accuracy"], abs=6e-4)
+    for fig in figures(at).values():
+        for trace in fig["data"]:
+            assert npoints(trace.get("x")) <= 5000 and npoints(trace.get("y")) <= 5000
+    assert max(npoints(t.get("x")) for f in figures(at).values() for t in f["data"]) > 100  # curves are drawn

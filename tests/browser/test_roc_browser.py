@@ -1,0 +1,44 @@
+"""A real browser moves the ROC Explorer's threshold with the keyboard; the confusion matrix follows."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.harness import (
+    ROOT,
+    browser_page,
+    max_trace_points,
+    press_and_settle,
+    slider_handle,
+    streamlit_server,
+    wait_settled,
+)
+
+pytestmark = pytest.mark.browser
+
+MATRIX_JS = """() => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    const hm = (el._fullData || []).find(t => t.type === 'heatmap');
+    if (hm) return JSON.stringify(Array.from(hm.z, row => Array.from(row)));
+  }
+  return null;
+}"""
+
+
+def test_threshold_keys_change_the_confusion_matrix(tmp_path):
+    with streamlit_server(ROOT / "app.py") as url, browser_page(1280, 800) as page:
+        page.goto(f"{url}/ROC_Explorer")
+        wait_settled(page)
+        page.get_by_text("Simulated photon vs jet discriminants").click()
+        page.locator("[data-testid='stSlider']").filter(has_text="Threshold on").wait_for(timeout=120_000)
+        wait_settled(page)
+        page.wait_for_function(f"({MATRIX_JS})() !== null", timeout=60_000)
+        before = page.evaluate(MATRIX_JS)
+        handle = slider_handle(page, label="Threshold on")
+        for _ in range(5):
+            press_and_settle(page, handle, "ArrowRight")
+        after = page.evaluate(MATRIX_JS)
+        assert after != before
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert 0 < max_trace_points(page) <= 5000
+        page.screenshot(path=str(tmp_path / "roc.png"))

@@ -1,0 +1,50 @@
+"""Cached calls into `ml`. Keys are primitives (names, tuples of values, SHA-256 of uploads); every cache is bounded.
+
+Big objects (datasets, fitted models, threshold engines) live in `st.cache_resource` and are
+treated as read-only; small results go in `st.cache_data`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import streamlit as st
+
+from ml import datasets, tables
+from ml.device import device_name
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def dataset(name: str, options: tuple = ()) -> datasets.Dataset:
+    """A registered dataset built with `options` (a sorted tuple of (name, value) pairs)."""
+    return datasets.load_dataset(name, **dict(options))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def upload_table(digest: str, filename: str, _data: bytes) -> tables.Table:
+    """An uploaded file read and validated once per distinct content (keyed by its SHA-256)."""
+    return tables.read_table(_data, filename)
+
+
+@st.cache_resource(show_spinner=False)
+def device_label() -> str:
+    """The device torch models train on, in words."""
+    return device_name("auto")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def fitted(key: tuple, _build, _X, _y):
+    """A model fitted once per `key` (data key, preparation, model, params, seed); `_build()` makes it.
+
+    Returns (fitted estimator, seconds it took). `_X`, `_y` are not hashed: the key names them.
+    """
+    from ml.models import fit_model
+
+    t0 = time.perf_counter()
+    est = fit_model(_build(), _X, _y)
+    return est, time.perf_counter() - t0

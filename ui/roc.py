@@ -1,0 +1,493 @@
+"""The ROC Explorer's Streamlit glue: score sources in the sidebar, bounded caches, and the live threshold view.
+
+A threshold move reruns only the `live_view` fragment, which queries a cached engine
+(binary search) and redraws one figure; curves are computed once per (scores, model, class).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ml import roc, tables
+from ml.plots.roc import live_base, live_update, overlay_figure
+from ml.thresholds import ThresholdEngine
+from ui import cache, handoff
+from ui.widgets import dataset_badge, dataset_picker, guard, upload_box
+
+SOURCES = {
+    "builtin": "Train a model on a built-in dataset",
+    "upload": "Upload labels and scores (CSV)",
+    "photon_jet": "Simulated photon vs jet discriminants",
+    "handoff": "Scores sent from the Classification page",
+}
+MODEL_TITLES = {
+    "logistic": "logistic regression",
+    "random_forest": "random forest",
+    "hist_gb": "gradient boosting",
+    "mlp_torch": "neural net (PyTorch)",
+}
+PICKERS = (
+    "best Fβ",
+    "best Youden's J",
+    "target signal efficiency (TPR)",
+    "target false-positive rate",
+    "minimum expected cost",
+)
+SHOWN = (
+    ("accuracy", "accuracy"),
+    ("balanced_accuracy", "balanced accuracy"),
+    ("precision", "precision"),
+    ("recall", "recall / TPR / ε_S"),
+    ("specificity", "specificity"),
+    ("fpr", "FPR / ε_B"),
+    ("f1", "F1"),
+    ("fbeta", "Fβ"),
+    ("mcc", "MCC"),
+    ("youden_j", "Youden's J"),
+    ("predicted_positive_rate", "predicted positive rate"),
+    ("background_rejection", "bkg. rejection 1/ε_B"),
+)
+
+
+# --- cached computations (keys are primitives; big objects are passed as `_` arguments) -------
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _model_scores(dataset: str, options: tuple, model: str, seed: int):
+    return roc.model_scores(cache.dataset(dataset, options), model, seed=seed)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _photon_jet(n: int, seed: int) -> roc.ScoreSet:
+    return roc.photon_jet_scores(n, seed)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _upload(digest: str, label: str, cols: tuple, drop: bool, _table: tables.Table) -> roc.ScoreSet:
+    return roc.upload_scores(_table, label, list(cols), drop_nonfinite=drop)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def engine(key: tuple, model: str, positive: str, lower: bool, _scores: roc.ScoreSet) -> ThresholdEngine:
+    """The threshold engine for one model and positive class (built once: a sort)."""
+    y, s = _scores.binary(model, positive)
+    return ThresholdEngine(y, s, higher_is_positive=not lower)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def curves(
+    key: tuple, model: str, positive: str, lower: bool, beta: float, _engine: ThresholdEngine
+) -> roc.Curves:
+    """Thinned curves for one engine (computed once per β)."""
+    return roc.curves(_engine, beta)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _live_base(
+    key: tuple, model: str, positive: str, lower: bool, beta: float, view: str, _c: roc.Curves, **kw
+):
+    """The six-panel figure without its operating point, built once per curves and view."""
+    return live_base(_c, view=view, beta=beta, lower_is_positive=lower, **kw)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _table_csv(
+    key: tuple, model: str, positive: str, lower: bool, beta: float, _engine: ThresholdEngine
+) -> bytes:
+    return tables.csv_bytes(_engine.table(beta))
+
+
+# --- the sidebar: where the scores come from ------------------------------------------------
+
+
+def source_picker() -> tuple[tuple, roc.ScoreSet] | None:
+    """Sidebar controls for the score source; returns (cache key, ScoreSet), or None after saying why."""
+    sent = handoff.received()
+    options = list(SOURCES) if sent else [k for k in SOURCES if k != "handoff"]
+    with st.sidebar:
+        source = st.radio(
+            "Scores from",
+            options,
+            format_func=SOURCES.get,
+            key="roc_source",
+            index=options.index("handoff") if sent else 0,
+        )
+        if source == "builtin":
+            return _builtin_source()
+        if source == "photon_jet":
+            n = st.select_slider("Candidates", [2000, 5000, 20000, 100000], 20000, key="roc_pj_n")
+            seed = st.number_input("Seed", 0, 10_000, 0, key="roc_pj_seed")
+            return ("photon_jet", n, seed), _photon_jet(n, int(seed))
+        if source == "handoff":
+            s = roc.from_models(
+                sent["name"], sent["labels"], sent["classes"], sent["scores"], sent["description"]
+            )
+            return ("handoff", sent.get("token", sent["name"])), s
+    return _upload_source()
+
+
+def _builtin_source():
+    from ml.datasets import list_datasets
+
+    names = [d.name for d in list_datasets(("binary", "multiclass"))]
+    name, options = dataset_picker(
+        ("binary", "multiclass"),
+        key="roc_dataset",
+        default="breast_cancer" if "breast_cancer" in names else None,
+    )
+    models = st.multiselect(
+        "Models",
+        list(roc.QUICK_MODELS),
+        default=["logistic", "random_forest"],
+        format_func=MODEL_TITLES.get,
+        key="roc_models",
+    )
+    seed = int(st.number_input("Seed", 0, 10_000, 0, key="roc_seed"))
+    if not models:
+        st.warning("Choose at least one model.")
+        return None
+    scores, labels, classes = {}, None, None
+    bar = st.progress(0.0, text="Training…")
+    for i, m in enumerate(models):
+        with guard(f"Training {MODEL_TITLES[m]}"):
+            labels, classes, scores[MODEL_TITLES[m]] = _model_scores(name, options, m, seed)
+        bar.progress((i + 1) / len(models), text=f"Trained {i + 1} of {len(models)} models")
+    bar.empty()
+    if not scores:
+        return None
+    ds = cache.dataset(name, options)
+    s = roc.from_models(name, labels, classes, scores, ds.description, ds.simulated)
+    return ("builtin", name, options, tuple(models), seed), s
+
+
+def _upload_source():
+    st.markdown("**Upload a CSV** with a label column and one or more score columns (one per model).")
+    table = upload_box(
+        "CSV file", key="roc_upload", help="Labels: 0/1, booleans or strings. Scores: any numbers."
+    )
+    if table is None:
+        st.info("Upload a file to begin, or choose another source in the sidebar.")
+        return None
+    df = table.df
+    st.caption(f"{len(df):,} rows × {df.shape[1]} columns read.")
+    labels = tables.label_candidates(df)
+    if not labels:
+        single = [c for c in df.columns if df[c].nunique(dropna=True) == 1]
+        if single:
+            value = df[single[0]].dropna().iloc[0]
+            st.error(
+                f"Column '{single[0]}' has a single class ('{value}') in all {len(df):,} rows: the ROC "
+                "needs both positive and negative examples. Upload labels of both classes."
+            )
+        else:
+            st.error(
+                "No column can serve as labels: a label column needs 2 to 50 distinct values "
+                "(e.g. 0/1, true/false, signal/background). Add one and upload again."
+            )
+        return None
+    c1, c2 = st.columns(2)
+    label = c1.selectbox("Label column", labels, key="roc_label")
+    candidates = tables.score_candidates(df, label)
+    skipped = [c for c in df.columns if c != label and c not in candidates and c not in labels]
+    if skipped:
+        example = df[skipped[0]].dropna().astype(str).head(2).tolist()
+        st.warning(
+            f"Column(s) {', '.join(map(repr, skipped))} are not numbers (e.g. {example}), so they are not "
+            "offered as scores. Scores must be numeric: fix those cells, or ignore this if they are not scores."
+        )
+    if not candidates:
+        st.error("No numeric score column besides the label. Each model needs a column of numbers.")
+        return None
+    cols = c2.multiselect(
+        "Score columns (one per model)",
+        candidates,
+        default=candidates[: min(4, len(candidates))],
+        key="roc_score_cols",
+    )
+    if not cols:
+        st.warning("Choose at least one score column.")
+        return None
+    drop = bool(st.session_state.get("roc_drop_nonfinite", False))
+    try:
+        return ("upload", table.sha256, label, tuple(cols), drop), _upload(
+            table.sha256, label, tuple(cols), drop, table
+        )
+    except tables.NonFiniteScores as exc:
+        st.error(str(exc))
+        st.checkbox(f"Drop the {exc.n_rows:,} rows with NaN or infinite scores", key="roc_drop_nonfinite")
+    except ValueError as exc:
+        st.error(str(exc))
+    return None
+
+
+# --- the page body ---------------------------------------------------------------------------
+
+
+def describe_source(scores: roc.ScoreSet, key: tuple) -> None:
+    """Real vs simulated, and what the scores are."""
+    if key[0] == "builtin":
+        dataset_badge(cache.dataset(key[1], key[2]))
+        st.caption("Scores are each model's held-out (test-split, 30%) predictions, default settings.")
+    elif scores.simulated:
+        st.info(
+            f"**Simulated data.** {scores.description} Imitates CMS-style ECAL photon identification. "
+            "To use real data, export labels and discriminants to CSV and choose *Upload*.",
+            icon=":material/science:",
+        )
+    else:
+        st.caption(scores.description)
+    for note in scores.notes:
+        st.caption(note)
+
+
+def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> None:
+    """All models' curves overlaid with an AUC / AP table, and per-class AUC for multiclass scores."""
+    engines = {m: engine(key, m, positive, lower, scores) for m in scores.scores}
+    if len(engines) > 1:
+        st.subheader("Compare models")
+        all_curves = {m: curves(key, m, positive, lower, 1.0, e) for m, e in engines.items()}
+        st.dataframe(
+            roc.summary_table(engines),
+            hide_index=True,
+            column_config={
+                "AUC": st.column_config.NumberColumn(format="%.4f"),
+                "average precision": st.column_config.NumberColumn(format="%.4f"),
+            },
+        )
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(overlay_figure(all_curves, kind="roc"), key="roc_overlay")
+        c2.plotly_chart(overlay_figure(all_curves, kind="pr"), key="pr_overlay")
+    per_class = {m: roc.per_class_auc(scores, m) for m in scores.scores if scores.is_multiclass}
+    per_class = {m: t for m, t in per_class.items() if t is not None}
+    if per_class:
+        st.subheader("Per-class AUC (one-vs-rest)")
+        cols = st.columns(len(per_class))
+        for col, (m, t) in zip(cols, per_class.items(), strict=True):
+            col.caption(m)
+            col.dataframe(
+                t, hide_index=True, column_config={"AUC": st.column_config.NumberColumn(format="%.4f")}
+            )
+
+
+def _default_threshold(e: ThresholdEngine) -> float:
+    if 0.0 <= e.score_min and e.score_max <= 1.0:
+        return 0.5
+    return float(np.median(e.thresholds))
+
+
+def _set_threshold(value: float) -> None:
+    st.session_state["roc_t"] = float(value)
+    st.session_state["roc_t_slider"] = float(value)
+
+
+def _apply_picker(e: ThresholdEngine, beta: float) -> None:
+    """on_click: compute the picked threshold and move both threshold widgets to it."""
+    how = st.session_state["roc_picker"]
+    try:
+        if how == "best Fβ":
+            t = e.best_threshold("fbeta", beta)
+        elif how == "best Youden's J":
+            t = e.best_threshold("youden_j")
+        elif how.startswith("target signal"):
+            t = e.threshold_for_tpr(st.session_state["roc_target_tpr"])
+        elif how.startswith("target false"):
+            t = e.threshold_for_fpr(st.session_state["roc_target_fpr"])
+        else:
+            t, _ = e.min_cost_threshold(
+                st.session_state["roc_cost_fp"],
+                st.session_state["roc_cost_fn"],
+                st.session_state["roc_prior"],
+            )
+        _set_threshold(t)
+        st.session_state.pop("roc_picker_error", None)
+    except ValueError as exc:
+        st.session_state["roc_picker_error"] = str(exc)
+
+
+def _pickers(e: ThresholdEngine, beta: float) -> None:
+    c1, c2, c3, c4 = st.columns([2.2, 1.3, 1.3, 1.0], vertical_alignment="bottom")
+    how = c1.selectbox("Pick a threshold by", PICKERS, key="roc_picker")
+    if how.startswith("target signal"):
+        c2.number_input("target TPR", 0.0, 1.0, 0.9, 0.01, key="roc_target_tpr")
+    elif how.startswith("target false"):
+        c2.number_input("target FPR", 0.0, 1.0, 0.01, 0.001, format="%.4f", key="roc_target_fpr")
+    elif how.startswith("minimum"):
+        c2.number_input("cost of a FP", 0.0, 1e6, 1.0, key="roc_cost_fp")
+        c3.number_input("cost of a FN", 0.0, 1e6, 5.0, key="roc_cost_fn")
+        prior = e.n_pos / e.n
+        st.session_state.setdefault("roc_prior", round(prior, 4))
+        c4.number_input(
+            "positive prior",
+            0.0,
+            1.0,
+            step=0.01,
+            format="%.4f",
+            key="roc_prior",
+            help=f"Share of positives where the classifier will run (this data: {prior:.4f}).",
+        )
+    c4b = c4 if not how.startswith("minimum") else c1
+    c4b.button("Move threshold", on_click=_apply_picker, args=(e, beta), key="roc_pick_go")
+    if err := st.session_state.get("roc_picker_error"):
+        st.error(err)
+
+
+def _metrics_row(m: dict, beta: float) -> None:
+    cols = st.columns(6)
+    for i, (k, label) in enumerate(SHOWN):
+        v = m[k]
+        if k == "fbeta":
+            label = f"F{beta:g}" if beta != 1 else "Fβ (β=1)"
+        text = "∞" if np.isinf(v) else (f"{v:.3g}" if k == "background_rejection" else f"{v:.3f}")
+        cols[i % 6].metric(label, text)
+
+
+@st.fragment
+def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool, e: ThresholdEngine) -> None:
+    """Threshold slider and number box, pickers, metrics, the six-panel figure and downloads.
+
+    A fragment: moving the threshold reruns only this, and every number comes from O(log n) queries.
+    """
+    if st.session_state.get("roc_t_for") != (key, model, positive, lower):
+        st.session_state["roc_t_for"] = (key, model, positive, lower)
+        _set_threshold(_default_threshold(e))
+    lo, hi = float(e.score_min), float(e.score_max)
+    if lo == hi:
+        hi = lo + 1.0
+    step = (hi - lo) / 500
+    for k in ("roc_t", "roc_t_slider"):
+        st.session_state[k] = float(min(max(st.session_state[k], lo - step), hi + step))
+
+    c1, c2, c3 = st.columns([4, 1.4, 1.1], vertical_alignment="bottom")
+    c1.slider(
+        f"Threshold on {model}",
+        lo - step,
+        hi + step,
+        step=step,
+        format="%.4g",
+        key="roc_t_slider",
+        on_change=lambda: st.session_state.update(roc_t=st.session_state["roc_t_slider"]),
+    )
+    c2.number_input(
+        "exact threshold",
+        format="%.6g",
+        step=step,
+        key="roc_t",
+        on_change=lambda: st.session_state.update(roc_t_slider=st.session_state["roc_t"]),
+    )
+    beta = c3.number_input("β for Fβ", 0.1, 10.0, 1.0, 0.1, key="roc_beta")
+    t = float(st.session_state["roc_t"])
+    m = e.metrics(t, beta)
+    rule = "≤" if lower else "≥"
+    c1, c2 = st.columns([4, 2.5], vertical_alignment="center")
+    c1.markdown(
+        f"Predict **{positive}** when the score is {rule} **{t:.6g}**: "
+        f"TP {int(m['tp']):,} · FP {int(m['fp']):,} · TN {int(m['tn']):,} · FN {int(m['fn']):,}"
+    )
+    view = (
+        c2.segmented_control(
+            "View",
+            ["standard", "physics"],
+            default="standard",
+            key="roc_view",
+            label_visibility="collapsed",
+            format_func={"standard": "standard view", "physics": "particle physics"}.get,
+        )
+        or "standard"
+    )
+    with st.expander("Pick a threshold for me"):
+        _pickers(e, beta)
+    _metrics_row(m, beta)
+    c = curves(key, model, positive, lower, float(beta), e)
+    base = _live_base(
+        key,
+        model,
+        positive,
+        lower,
+        float(beta),
+        view,
+        c,
+        pos_name=str(positive),
+        neg_name=str(negative),
+        score_label=model,
+    )
+    fig = live_update(base, m)
+    st.plotly_chart(fig, key="roc_live", config={"displayModeBar": False})
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Metrics at this threshold (CSV)",
+        tables.csv_bytes(pd.DataFrame([m])),
+        file_name="metrics_at_threshold.csv",
+        mime="text/csv",
+        key="roc_dl_point",
+    )
+    d2.download_button(
+        "Full threshold table (CSV)",
+        lambda: _table_csv(key, model, positive, lower, float(beta), e),
+        file_name="threshold_table.csv",
+        mime="text/csv",
+        key="roc_dl_table",
+        help=f"Every metric at each of the {len(e.thresholds):,} distinct thresholds.",
+    )
+
+
+EXPLAIN = """
+- **Confusion matrix**: rows are the true class, columns the prediction at this threshold. TP and TN are
+  right; FP (false alarms) and FN (misses) are wrong. The row-normalised matrix shows the rates: TPR
+  (recall, signal efficiency ε_S) and FNR on the positive row, FPR (background efficiency ε_B) and
+  specificity on the negative row.
+- **ROC curve**: TPR against FPR at every threshold. The circle is the current threshold. The area under
+  it (AUC) is the chance that a random positive scores higher than a random negative (0.5 = guessing).
+- **Precision–recall curve**: of the rows predicted positive, how many are (precision), against how many
+  positives are found (recall). Average precision (AP) summarises it; it matters when positives are rare.
+- **Score distributions**: each class's scores, binned; the dashed line is the threshold. Everything on
+  the positive side of the line is predicted positive, so the overlap is where the errors live.
+- **Metrics vs threshold**: how each metric changes as the threshold moves; the dashed line is the
+  current threshold.
+- **Particle physics view**: physicists call TPR the signal efficiency ε_S and FPR the background
+  efficiency ε_B, and plot ε_S against background rejection 1/ε_B on a log axis: a tight cut keeps
+  little signal but rejects almost all background.
+- **Pickers**: best Fβ (β > 1 weighs recall more), best Youden's J = TPR − FPR, the strictest threshold
+  reaching a target signal efficiency, the loosest keeping FPR under a target, or the threshold
+  minimising the expected cost C_FP·FPR·(1−p) + C_FN·FNR·p for a class prior p.
+"""
+
+
+def page_body() -> None:
+    """The whole ROC Explorer below the title (kept here so the page file stays configuration)."""
+    e = None
+    with guard("Loading the scores"):
+        picked = source_picker()
+        if picked is None:
+            return
+        key, scores = picked
+        with st.sidebar:
+            classes = [str(c) for c in scores.classes]
+            default = str(roc.binary_positive_default(scores))
+            positive = st.selectbox(
+                "Positive class",
+                classes,
+                index=classes.index(default) if default in classes else len(classes) - 1,
+                key="roc_positive",
+                help="The class called 'positive' (signal). Others are negative (one-vs-rest).",
+            )
+            models = list(scores.scores)
+            model = st.selectbox("Threshold applies to", models, key="roc_model")
+            lower = st.toggle(
+                "Lower score means positive",
+                key="roc_lower",
+                help="For scores where small values mean positive, e.g. a raw H/E or a distance.",
+            )
+        positive = scores.classes[classes.index(positive)]
+        negative = "rest" if scores.is_multiclass else next(c for c in scores.classes if c != positive)
+        describe_source(scores, key)
+        e = engine(key, model, positive, lower, scores)
+        with st.expander("What am I looking at?"):
+            st.markdown(EXPLAIN)
+    if e is None:
+        return
+    with guard("The threshold view"):
+        live_view(key, model, str(positive), str(negative), lower, e)
+    with guard("The model comparison"):
+        comparison(scores, key, positive, lower)

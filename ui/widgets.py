@@ -1,0 +1,113 @@
+"""Shared widgets: parameter widgets generated from `ParamSpec`s, the dataset picker and badge,
+the upload box, and `guard`, which turns any failure into a message in the page."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import numpy as np
+import streamlit as st
+
+from ml import datasets
+from ml.params import ParamSpec
+from ui import cache
+
+log = logging.getLogger("ml_explorer")
+
+
+@contextlib.contextmanager
+def guard(what: str = "This part of the page"):
+    """Show a ValueError's message (already worded for users) or a short note for anything else.
+
+    No traceback reaches the user; the exception is logged on the server, and the rest of the
+    page keeps working because the error stops only the block inside `with guard():`.
+    """
+    try:
+        yield
+    except ValueError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # noqa: BLE001 - the page must survive anything
+        log.exception("%s failed", what)
+        st.error(
+            f"{what} could not be computed ({type(exc).__name__}: {exc}). "
+            "Try other settings; the rest of the page still works."
+        )
+
+
+def _log_options(spec: ParamSpec, n: int = 25) -> list[float]:
+    values = np.geomspace(spec.low, spec.high, n)
+    if spec.default not in values:
+        values = np.sort(np.append(values, spec.default))
+    return [float(f"{v:.3g}") for v in values]
+
+
+def param_widget(spec: ParamSpec, key: str, container=None, disabled: bool = False):
+    """One widget for `spec`: slider, log-scale select slider, select box or toggle."""
+    c = container or st
+    kw = dict(key=key, help=spec.help or None, disabled=disabled)
+    if spec.kind == "bool":
+        return c.toggle(spec.label, value=bool(spec.default), **kw)
+    if spec.kind == "choice":
+        return c.selectbox(spec.label, list(spec.choices), index=list(spec.choices).index(spec.default), **kw)
+    if spec.kind == "int":
+        step = int(spec.step or 1)
+        return c.slider(spec.label, int(spec.low), int(spec.high), int(spec.default), step, **kw)
+    if spec.log:
+        options = _log_options(spec)
+        default = float(f"{spec.default:.3g}")
+        return c.select_slider(
+            spec.label, options=options, value=default, format_func=lambda v: f"{v:g}", **kw
+        )
+    step = spec.step or (spec.high - spec.low) / 100
+    return c.slider(spec.label, float(spec.low), float(spec.high), float(spec.default), float(step), **kw)
+
+
+def param_widgets(specs, prefix: str, container=None) -> dict:
+    """Widgets for every spec; returns {name: value}. Keys are `prefix.name` so each model keeps its own."""
+    return {s.name: param_widget(s, f"{prefix}.{s.name}", container) for s in specs}
+
+
+def dataset_picker(
+    task=None, key: str = "dataset", default: str | None = None, container=None, label: str = "Dataset"
+) -> tuple[str, tuple]:
+    """Choose a registered dataset and its options (size, noise, seed); returns (name, options tuple)."""
+    c = container or st
+    specs = datasets.list_datasets(task)
+    names = [s.name for s in specs]
+    titles = {s.name: s.title + ("  (simulated)" if s.simulated else "") for s in specs}
+    index = names.index(default) if default in names else 0
+    name = c.selectbox(label, names, index=index, format_func=titles.get, key=key)
+    spec = datasets.REGISTRY[name]
+    values = {}
+    if spec.params:
+        with c.expander("Dataset options", expanded=False):
+            values = param_widgets(spec.params, f"{key}.{name}")
+    return name, tuple(sorted(values.items()))
+
+
+def dataset_badge(ds: datasets.Dataset) -> None:
+    """Say whether the data is real or simulated, what it imitates and how to load the real thing."""
+    if ds.simulated:
+        text = f"**Simulated data.** {ds.description}"
+        if ds.imitates:
+            text += f"\n\nImitates: {ds.imitates}."
+        if ds.how_to_get_real:
+            text += f"\n\n**The real thing:** {ds.how_to_get_real}"
+        st.info(text, icon=":material/science:")
+    else:
+        st.caption(f"**Real data** — {ds.source}. {ds.n_samples:,} rows × {len(ds.feature_names)} features.")
+
+
+def upload_box(label: str, key: str, help: str | None = None):
+    """A CSV upload box; returns the validated `ml.tables.Table`, or None (after showing why) ."""
+    file = st.file_uploader(label, type=None, key=key, help=help)
+    if file is None:
+        return None
+    data = file.getvalue()
+    with guard("Reading the file"):
+        table = cache.upload_table(cache.sha256(data), file.name, data)
+        for note in table.notes:
+            st.info(note)
+        return table
+    return None
