@@ -18,7 +18,7 @@ from ml.datasets import Dataset
 from ml.thresholds import ThresholdEngine
 
 QUICK_MODELS = ("logistic", "random_forest", "hist_gb", "mlp_torch")
-CURVE_POINTS = 400  # per drawn curve: enough to look exact, cheap to redraw
+CURVE_POINTS = 300  # per drawn curve: enough to look exact, cheap to redraw
 HIST_BINS = 60
 THRESHOLD_METRICS = ("accuracy", "precision", "recall", "f1", "fpr")
 

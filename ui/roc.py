@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ml import roc, tables
-from ml.plots.roc import live_base, live_update, overlay_figure
+from ml.plots.roc import confusion_styler, confusion_tables, live_base, live_update, overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
 from ui.widgets import dataset_badge, dataset_picker, guard, upload_box
@@ -248,6 +248,7 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
     if len(engines) > 1:
         st.subheader("Compare models")
         all_curves = {m: curves(key, m, positive, lower, 1.0, e) for m, e in engines.items()}
+        st.markdown("All models' curves together; the table gives each model's AUC and average precision.")
         st.dataframe(
             roc.summary_table(engines),
             hide_index=True,
@@ -257,6 +258,8 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
             },
         )
         c1, c2 = st.columns(2)
+        c1.markdown("**ROC curves**")
+        c2.markdown("**Precision–recall curves**")
         c1.plotly_chart(overlay_figure(all_curves, kind="roc"), key="roc_overlay")
         c2.plotly_chart(overlay_figure(all_curves, kind="pr"), key="pr_overlay")
     per_class = {m: roc.per_class_auc(scores, m) for m in scores.scores if scores.is_multiclass}
@@ -345,10 +348,16 @@ def _metrics_row(m: dict, beta: float) -> None:
 
 @st.fragment
 def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool, e: ThresholdEngine) -> None:
-    """Threshold slider and number box, pickers, metrics, the six-panel figure and downloads.
+    """Threshold slider and number box, pickers, confusion matrix, metrics, curves and downloads.
 
     A fragment: moving the threshold reruns only this, and every number comes from O(log n) queries.
+    The guard sits inside because a fragment rerun does not pass through the caller's `with`.
     """
+    with guard("The threshold view"):
+        _live_view(key, model, positive, negative, lower, e)
+
+
+def _live_view(key: tuple, model: str, positive: str, negative: str, lower: bool, e: ThresholdEngine) -> None:
     if st.session_state.get("roc_t_for") != (key, model, positive, lower):
         st.session_state["roc_t_for"] = (key, model, positive, lower)
         _set_threshold(_default_threshold(e))
@@ -398,6 +407,12 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
     )
     with st.expander("Pick a threshold for me"):
         _pickers(e, beta)
+    counts, rates = confusion_tables(m, str(positive), str(negative))
+    c1, c2 = st.columns(2)
+    c1.markdown("**Confusion matrix** (counts)")
+    c1.table(confusion_styler(counts, rates=False))
+    c2.markdown("**Row-normalised** (rates: TPR, FNR / FPR, TNR)")
+    c2.table(confusion_styler(rates, rates=True))
     _metrics_row(m, beta)
     c = curves(key, model, positive, lower, float(beta), e)
     base = _live_base(
@@ -487,7 +502,6 @@ def page_body() -> None:
             st.markdown(EXPLAIN)
     if e is None:
         return
-    with guard("The threshold view"):
-        live_view(key, model, str(positive), str(negative), lower, e)
+    live_view(key, model, str(positive), str(negative), lower, e)
     with guard("The model comparison"):
         comparison(scores, key, positive, lower)

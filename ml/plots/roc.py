@@ -1,19 +1,18 @@
-"""ROC Explorer figures. The threshold-dependent view is ONE figure of six panels, so a threshold
-move redraws one Plotly chart (measured: per-chart overhead dominates point count in the browser)."""
+"""ROC Explorer figures.
+
+Measured in Chromium: redrawing a Plotly chart costs about a framework floor per chart, and
+panels and heatmaps add to it. So a threshold move redraws ONE 2×2 figure whose curves are
+thinned, and the confusion matrix is a colour-scaled table (a heatmap without a Plotly chart).
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ml.plots import (
-    MARKER_COLOUR,
-    NEGATIVE_COLOUR,
-    PALETTE,
-    POSITIVE_COLOUR,
-    base_layout,
-)
+from ml.plots import MARKER_COLOUR, NEGATIVE_COLOUR, PALETTE, POSITIVE_COLOUR, base_layout
 from ml.roc import Curves
 
 VIEWS = ("standard", "physics")
@@ -26,17 +25,8 @@ METRIC_LABELS = {
     "fpr": "FPR",
 }
 _PANEL_TITLES = {
-    "standard": (
-        "Confusion matrix (counts)",
-        "Row-normalised (rates)",
-        "ROC curve",
-        "Precision–recall curve",
-        "Score distributions",
-        "Metrics vs threshold",
-    ),
+    "standard": ("ROC curve", "Precision–recall curve", "Score distributions", "Metrics vs threshold"),
     "physics": (
-        "Confusion matrix (counts)",
-        "Row-normalised (rates)",
         "Signal efficiency vs background rejection",
         "Background efficiency (log) vs signal efficiency",
         "Score distributions",
@@ -45,57 +35,69 @@ _PANEL_TITLES = {
 }
 
 
-def _matrix_panels(fig, m: dict, pos_name: str, neg_name: str) -> None:
-    tp, fp, tn, fn = (int(m[k]) for k in ("tp", "fp", "tn", "fn"))
-    counts = np.array([[tp, fn], [fp, tn]], dtype=float)  # rows: actual pos, neg; cols: predicted pos, neg
+def confusion_tables(m: dict, pos_name: str, neg_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(counts, row-normalised rates) as 2×2 frames: rows the actual class, columns the prediction."""
+    counts = np.array([[m["tp"], m["fn"]], [m["fp"], m["tn"]]], dtype=float)
     rows = counts.sum(axis=1, keepdims=True)
     rates = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
-    x = [f"pred. {pos_name}", f"pred. {neg_name}"]
-    y = [f"actual {pos_name}", f"actual {neg_name}"]
-    names = [["TP", "FN"], ["FP", "TN"]]
-    text_counts = [[f"{names[i][j]}<br>{int(counts[i, j]):,}" for j in range(2)] for i in range(2)]
-    text_rates = [[f"{names[i][j]}<br>{rates[i, j]:.1%}" for j in range(2)] for i in range(2)]
-    for col, z, text in ((1, counts, text_counts), (2, rates, text_rates)):
-        fig.add_trace(
-            go.Heatmap(
-                z=z,
-                x=x,
-                y=y,
-                text=text,
-                texttemplate="%{text}",
-                textfont=dict(size=16),
-                colorscale="Blues",
-                showscale=False,
-                hoverinfo="skip",
-                zmin=0,
-                meta="cm_counts" if col == 1 else "cm_rates",
-            ),
-            row=1,
-            col=col,
-        )
-        fig.update_yaxes(autorange="reversed", showticklabels=col == 1, row=1, col=col)
+    index = [f"actual {pos_name}", f"actual {neg_name}"]
+    columns = [f"predicted {pos_name}", f"predicted {neg_name}"]
+    return pd.DataFrame(counts, index, columns), pd.DataFrame(rates, index, columns)
 
 
-def _point(fig, x, y, row, col, text, meta) -> None:
+_CELL = (("TP", "FN"), ("FP", "TN"))
+
+
+def confusion_styler(table: pd.DataFrame, *, rates: bool):
+    """The matrix as a heatmap table: cells shaded by value, labelled TP/FN/FP/TN, readable on a projector."""
+    labels = pd.DataFrame(_CELL, index=table.index, columns=table.columns)
+    fmt = (lambda v: f"{v:.1%}") if rates else (lambda v: f"{int(v):,}")
+    text = labels + " " + table.map(fmt)
+    vmax = 1.0 if rates else max(float(table.to_numpy().max()), 1.0)
+
+    def shade(col):
+        out = []
+        for v in col:
+            a = 0.08 + 0.8 * (v / vmax)
+            ink = "white" if a > 0.5 else "#111"
+            out.append(
+                f"background-color: rgba(0, 114, 178, {a:.2f}); color: {ink}; font-size: 1.15rem; "
+                "text-align: center; font-weight: 600"
+            )
+        return out
+
+    return text.style.apply(lambda c: shade(table[c.name]), axis=0)
+
+
+def _point(fig, row, col, meta) -> None:
     fig.add_trace(
         go.Scatter(
-            x=[x],
-            y=[y],
+            x=[0.0],
+            y=[0.0],
             meta=meta,
             mode="markers",
             marker=dict(size=14, color=MARKER_COLOUR, symbol="circle-open", line=dict(width=3)),
             name="operating point",
             showlegend=False,
-            hovertemplate=text + "<extra></extra>",
+            hoverinfo="skip",
         ),
         row=row,
         col=col,
     )
 
 
-def _vline(fig, t, row, col) -> None:
-    fig.add_vline(
-        x=t, line=dict(color=MARKER_COLOUR, width=2, dash="dash"), row=row, col=col, name="threshold"
+def _line(fig, x, y, row, col, colour=PALETTE[0], dash=None) -> None:
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            line=dict(color=colour, width=2.5, dash=dash),
+            showlegend=False,
+            hoverinfo="skip",
+        ),
+        row=row,
+        col=col,
     )
 
 
@@ -108,123 +110,70 @@ def live_base(
     score_label: str = "score",
     beta: float = 1.0,
     lower_is_positive: bool = False,
-    height: int = 760,
-) -> go.Figure:
-    """The six panels as a plain dict, built once per curve set and view (Plotly's validation is slow);
-    `live_update` then moves the operating point cheaply."""
+    height: int = 720,
+) -> dict:
+    """The four curve panels as a plain dict, built once per curve set and view (Plotly's validation
+    is slow); `live_update` then moves the operating point and the threshold lines cheaply."""
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}.")
-    t = float(c.hist_edges[0])
-    m = {
-        "threshold": t,
-        "tp": 0,
-        "fp": 0,
-        "tn": 0,
-        "fn": 0,
-        "fpr": 0.0,
-        "tpr": 0.0,
-        "recall": 0.0,
-        "precision": 0.0,
-    }
     fig = make_subplots(
-        rows=2,
-        cols=3,
-        subplot_titles=_PANEL_TITLES[view],
-        horizontal_spacing=0.09,
-        vertical_spacing=0.16,
+        rows=2, cols=2, subplot_titles=_PANEL_TITLES[view], horizontal_spacing=0.1, vertical_spacing=0.17
     )
-    _matrix_panels(fig, m, pos_name, neg_name)
-    line = dict(color=PALETTE[0], width=2.5)
-
     if view == "standard":
-        fig.add_trace(
-            go.Scatter(x=c.roc_fpr, y=c.roc_tpr, mode="lines", line=line, showlegend=False, hoverinfo="skip"),
-            row=1,
-            col=3,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=[0, 1],
-                y=[0, 1],
-                mode="lines",
-                showlegend=False,
-                hoverinfo="skip",
-                line=dict(color="#999", dash="dot", width=1),
-            ),
-            row=1,
-            col=3,
-        )
-        _point(fig, m["fpr"], m["tpr"], 1, 3, "operating point", "pt_roc")
+        _line(fig, c.roc_fpr, c.roc_tpr, 1, 1)
+        _line(fig, [0, 1], [0, 1], 1, 1, colour="#999", dash="dot")
+        _point(fig, 1, 1, "pt_roc")
         fig.update_xaxes(
-            title_text=f"false positive rate (AUC = {c.auc:.3f})", range=[-0.02, 1.02], row=1, col=3
+            title_text=f"false positive rate (AUC = {c.auc:.3f})", range=[-0.02, 1.02], row=1, col=1
         )
-        fig.update_yaxes(title_text="true positive rate", range=[-0.02, 1.04], row=1, col=3)
-
-        fig.add_trace(
-            go.Scatter(
-                x=c.pr_recall, y=c.pr_precision, mode="lines", line=line, showlegend=False, hoverinfo="skip"
-            ),
-            row=2,
-            col=1,
-        )
-        _point(fig, m["recall"], m["precision"], 2, 1, "operating point", "pt_pr")
+        fig.update_yaxes(title_text="true positive rate", range=[-0.02, 1.04], row=1, col=1)
+        _line(fig, c.pr_recall, c.pr_precision, 1, 2)
+        _point(fig, 1, 2, "pt_pr")
         fig.update_xaxes(
-            title_text=f"recall (AP = {c.average_precision:.3f})", range=[-0.02, 1.02], row=2, col=1
+            title_text=f"recall (AP = {c.average_precision:.3f})", range=[-0.02, 1.02], row=1, col=2
         )
-        fig.update_yaxes(title_text="precision", range=[-0.02, 1.04], row=2, col=1)
+        fig.update_yaxes(title_text="precision", range=[-0.02, 1.04], row=1, col=2)
     else:
-        eff_s = np.asarray(c.roc_tpr)
-        eff_b = np.asarray(c.roc_fpr)
+        eff_s, eff_b = np.asarray(c.roc_tpr), np.asarray(c.roc_fpr)
         ok = eff_b > 0
-        fig.add_trace(
-            go.Scatter(
-                x=eff_s[ok], y=1.0 / eff_b[ok], mode="lines", line=line, showlegend=False, hoverinfo="skip"
-            ),
-            row=1,
-            col=3,
-        )
-        _point(fig, m["tpr"], 1.0, 1, 3, "operating point", "pt_rej")
-        fig.update_xaxes(title_text="signal efficiency ε_S", range=[-0.02, 1.02], row=1, col=3)
-        fig.update_yaxes(title_text="background rejection 1/ε_B", type="log", row=1, col=3)
-
-        fig.add_trace(
-            go.Scatter(x=eff_s[ok], y=eff_b[ok], mode="lines", line=line, showlegend=False, hoverinfo="skip"),
-            row=2,
-            col=1,
-        )
-        _point(fig, m["tpr"], 1.0, 2, 1, "operating point", "pt_effb")
+        _line(fig, eff_s[ok], 1.0 / eff_b[ok], 1, 1)
+        _point(fig, 1, 1, "pt_rej")
         fig.update_xaxes(
-            title_text=f"signal efficiency ε_S (AUC = {c.auc:.3f})", range=[-0.02, 1.02], row=2, col=1
+            title_text=f"signal efficiency ε_S (AUC = {c.auc:.3f})", range=[-0.02, 1.02], row=1, col=1
         )
-        fig.update_yaxes(title_text="background efficiency ε_B", type="log", row=2, col=1)
+        fig.update_yaxes(title_text="background rejection 1/ε_B", type="log", row=1, col=1)
+        _line(fig, eff_s[ok], eff_b[ok], 1, 2)
+        _point(fig, 1, 2, "pt_effb")
+        fig.update_xaxes(title_text="signal efficiency ε_S", range=[-0.02, 1.02], row=1, col=2)
+        fig.update_yaxes(title_text="background efficiency ε_B", type="log", row=1, col=2)
 
+    t0 = float(c.hist_edges[0])
     centres = (c.hist_edges[:-1] + c.hist_edges[1:]) / 2
-    width = float(np.diff(c.hist_edges).mean()) if len(c.hist_edges) > 1 else 1.0
     for counts, name, colour in (
         (c.hist_neg, neg_name, NEGATIVE_COLOUR),
         (c.hist_pos, pos_name, POSITIVE_COLOUR),
     ):
-        total = max(int(np.sum(counts)), 1)
+        frac = np.asarray(counts) / max(int(np.sum(counts)), 1)
         fig.add_trace(
-            go.Bar(
+            go.Scatter(
                 x=centres,
-                y=np.asarray(counts) / total,
-                width=width,
+                y=frac,
+                mode="lines",
+                line=dict(shape="hvh", color=colour, width=2),
+                fill="tozeroy",
+                opacity=0.55,
                 name=f"{name} (actual)",
-                marker=dict(color=colour),
-                opacity=0.6,
                 hoverinfo="skip",
             ),
             row=2,
-            col=2,
+            col=1,
         )
-    _vline(fig, t, 2, 2)
     rule = "≤" if lower_is_positive else "≥"
-    fig.update_xaxes(title_text=f"{score_label} (positive if {rule} threshold)", row=2, col=2)
-    fig.update_yaxes(title_text="fraction of class", row=2, col=2)
+    fig.update_xaxes(title_text=f"{score_label} (positive if {rule} threshold)", row=2, col=1)
+    fig.update_yaxes(title_text="fraction of class", row=2, col=1)
 
     for i, (name, (x, y)) in enumerate(c.metric_curves.items()):
-        label = METRIC_LABELS.get(name, name).replace("β", f"β (β={beta:g})" if name == "fbeta" else "β")
+        label = f"Fβ (β={beta:g})" if name == "fbeta" else METRIC_LABELS.get(name, name)
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -233,32 +182,29 @@ def live_base(
                 name=label,
                 line=dict(color=PALETTE[(i + 1) % 8], width=2),
                 hoverinfo="skip",
-                legendgroup="metrics",
             ),
             row=2,
-            col=3,
+            col=2,
         )
-    _vline(fig, t, 2, 3)
-    fig.update_xaxes(title_text=f"threshold on {score_label}", row=2, col=3)
-    fig.update_yaxes(title_text="metric value", range=[-0.02, 1.04], row=2, col=3)
+    fig.update_xaxes(title_text=f"threshold on {score_label}", row=2, col=2)
+    fig.update_yaxes(title_text="metric value", range=[-0.02, 1.04], row=2, col=2)
+    for col in (1, 2):
+        fig.add_vline(
+            x=t0, line=dict(color=MARKER_COLOUR, width=2, dash="dash"), row=2, col=col, name="threshold"
+        )
 
     base_layout(fig, height=height)
-    fig.update_layout(barmode="overlay", margin=dict(t=70, b=50), legend=dict(y=-0.12, yanchor="top", x=0))
+    fig.update_layout(margin=dict(t=60, b=40), legend=dict(y=-0.1, yanchor="top", x=0))
     fig.update_annotations(font_size=16)
     return fig.to_dict()
 
 
 def live_update(base: dict, m: dict) -> go.Figure:
-    """`base` with the confusion matrices, operating points and threshold lines moved to `m`.
+    """`base` with the operating points and threshold lines moved to `m` (ThresholdEngine.metrics).
 
-    Only the changed traces are copied, and the figure is wrapped without validation: a
+    Only the changed traces are copied and the figure is wrapped without validation, so a
     threshold move costs milliseconds on the server.
     """
-    tp, fp, tn, fn = (int(m[k]) for k in ("tp", "fp", "tn", "fn"))
-    counts = np.array([[tp, fn], [fp, tn]], dtype=float)
-    rows = counts.sum(axis=1, keepdims=True)
-    rates = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
-    names = (("TP", "FN"), ("FP", "TN"))
     fpr, tpr = m["fpr"], m["tpr"]
     points = {
         "pt_roc": ([fpr], [tpr]),
@@ -268,15 +214,8 @@ def live_update(base: dict, m: dict) -> go.Figure:
     }
     data = []
     for trace in base["data"]:
-        meta = trace.get("meta")
-        if meta == "cm_counts":
-            text = [[f"{names[i][j]}<br>{int(counts[i, j]):,}" for j in range(2)] for i in range(2)]
-            trace = {**trace, "z": counts.tolist(), "text": text}
-        elif meta == "cm_rates":
-            text = [[f"{names[i][j]}<br>{rates[i, j]:.1%}" for j in range(2)] for i in range(2)]
-            trace = {**trace, "z": rates.tolist(), "text": text}
-        elif meta in points:
-            x, y = points[meta]
+        if trace.get("meta") in points:
+            x, y = points[trace["meta"]]
             trace = {**trace, "x": x, "y": y}
         data.append(trace)
     t = float(m["threshold"])
@@ -288,7 +227,7 @@ def live_update(base: dict, m: dict) -> go.Figure:
 
 
 def live_figure(c: Curves, m: dict, **options) -> go.Figure:
-    """The six threshold-dependent panels with the operating point `m` (ThresholdEngine.metrics) marked."""
+    """The four threshold-dependent curve panels with the operating point `m` marked."""
     return live_update(live_base(c, **options), m)
 
 
@@ -312,7 +251,5 @@ def overlay_figure(curves: dict[str, Curves], *, kind: str = "roc") -> go.Figure
                 line=dict(color="#999", dash="dot", width=1),
             )
         )
-        return base_layout(
-            fig, title="ROC curves", x="false positive rate", y="true positive rate", height=440
-        )
-    return base_layout(fig, title="Precision–recall curves", x="recall", y="precision", height=440)
+        return base_layout(fig, x="false positive rate", y="true positive rate", height=460)
+    return base_layout(fig, x="recall", y="precision", height=460)

@@ -17,11 +17,8 @@ from bench.harness import (
 pytestmark = pytest.mark.browser
 
 MATRIX_JS = """() => {
-  for (const el of document.querySelectorAll('.js-plotly-plot')) {
-    const hm = (el._fullData || []).find(t => t.type === 'heatmap');
-    if (hm) return JSON.stringify(Array.from(hm.z, row => Array.from(row)));
-  }
-  return null;
+  const table = document.querySelector("[data-testid='stTable']");
+  return table ? table.innerText : null;
 }"""
 
 

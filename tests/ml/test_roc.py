@@ -8,7 +8,14 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from ml import roc, tables
-from ml.plots.roc import live_base, live_figure, live_update, overlay_figure
+from ml.plots.roc import (
+    confusion_styler,
+    confusion_tables,
+    live_base,
+    live_figure,
+    live_update,
+    overlay_figure,
+)
 from ml.thresholds import ThresholdEngine
 
 
@@ -84,10 +91,6 @@ def test_live_figure_marks_the_operating_point(binary_engine, view):
         m = binary_engine.metrics(t)
         fig = live_update(base, m)
         go.Figure(fig.to_dict())  # the patched dict is a valid Plotly figure
-        assert np.array(_trace(fig, "cm_counts").z).tolist() == [[m["tp"], m["fn"]], [m["fp"], m["tn"]]]
-        rates = np.array(_trace(fig, "cm_rates").z)
-        np.testing.assert_allclose(rates.sum(axis=1), 1.0)
-        assert rates[0, 0] == pytest.approx(m["tpr"]) and rates[1, 0] == pytest.approx(m["fpr"])
         lines = [s for s in fig.layout.shapes if s.name == "threshold"]
         assert len(lines) == 2 and all(s.x0 == t for s in lines)
         if view == "standard":
@@ -133,3 +136,18 @@ def test_upload_scores_pass_validation_errors_through():
         roc.upload_scores(bad, "label", ["a"])
     assert info.value.n_rows == 2
     assert roc.upload_scores(bad, "label", ["a"], drop_nonfinite=True).n == 4
+
+
+def test_confusion_tables_match_the_counts_and_rates(binary_engine):
+    m = binary_engine.metrics(0.4)
+    counts, rates = confusion_tables(m, "signal", "background")
+    assert counts.to_numpy().tolist() == [[m["tp"], m["fn"]], [m["fp"], m["tn"]]]
+    assert list(counts.index) == ["actual signal", "actual background"]
+    assert list(counts.columns) == ["predicted signal", "predicted background"]
+    np.testing.assert_allclose(rates.sum(axis=1), 1.0)
+    assert rates.iloc[0, 0] == pytest.approx(m["tpr"]) and rates.iloc[1, 0] == pytest.approx(m["fpr"])
+    html = confusion_styler(counts, rates=False).to_html()
+    assert f"TP {int(m['tp']):,}" in html and "background-color" in html
+    assert "TN" in confusion_styler(rates, rates=True).to_html()
+    empty, empty_rates = confusion_tables({"tp": 0, "fn": 0, "fp": 3, "tn": 1}, "a", "b")
+    assert empty_rates.iloc[0].tolist() == [0.0, 0.0]  # no positives: rates 0, not NaN
