@@ -14,7 +14,7 @@ from ml import roc, tables
 from ml.plots.roc import confusion_styler, confusion_tables, live_base, live_update, overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
-from ui.widgets import dataset_badge, dataset_picker, guard, upload_box
+from ui.widgets import dataset_badge, dataset_picker, guard, guarded_fragment, upload_box
 
 SOURCES = {
     "builtin": "Train a model on a built-in dataset",
@@ -346,18 +346,8 @@ def _metrics_row(m: dict, beta: float) -> None:
         cols[i % 6].metric(label, text)
 
 
-@st.fragment
+@guarded_fragment("The threshold view")
 def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool, e: ThresholdEngine) -> None:
-    """Threshold slider and number box, pickers, confusion matrix, metrics, curves and downloads.
-
-    A fragment: moving the threshold reruns only this, and every number comes from O(log n) queries.
-    The guard sits inside because a fragment rerun does not pass through the caller's `with`.
-    """
-    with guard("The threshold view"):
-        _live_view(key, model, positive, negative, lower, e)
-
-
-def _live_view(key: tuple, model: str, positive: str, negative: str, lower: bool, e: ThresholdEngine) -> None:
     if st.session_state.get("roc_t_for") != (key, model, positive, lower):
         st.session_state["roc_t_for"] = (key, model, positive, lower)
         _set_threshold(_default_threshold(e))

@@ -4,6 +4,7 @@ the upload box, and `guard`, which turns any failure into a message in the page.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 
 import numpy as np
@@ -33,6 +34,24 @@ def guard(what: str = "This part of the page"):
             f"{what} could not be computed ({type(exc).__name__}: {exc}). "
             "Try other settings; the rest of the page still works."
         )
+
+
+def guarded_fragment(what: str):
+    """`st.fragment` whose body runs inside `guard(what)`.
+
+    A fragment rerun calls the function alone, outside the caller's `with guard()`, so the
+    guard has to be inside for errors in a rerun to become messages instead of tracebacks.
+    """
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def body(*args, **kwargs):
+            with guard(what):
+                return fn(*args, **kwargs)
+
+        return st.fragment(body)
+
+    return decorate
 
 
 def _log_options(spec: ParamSpec, n: int = 25) -> list[float]:
