@@ -43,6 +43,7 @@ def _band(x: np.ndarray, mean: np.ndarray, std: np.ndarray, colour: str, name: s
     return go.Scatter(
         x=xs,
         y=ys,
+        mode="lines",  # without it plotly draws a marker at every vertex of short polygons
         fill="toself",
         fillcolor=_rgba(colour, 0.2),
         line=dict(width=0),

@@ -1,0 +1,242 @@
+"""Figures for the Classification page: decision regions, confusion matrix, feature importance.
+
+Pure builders: arrays in, `go.Figure` out. Class i is always `class_colour(i)`. The decision
+regions are one heatmap of the predicted class (a 200 × 200 grid is a single trace, sent as compact
+binary arrays) plus, when the model gives probabilities, one white veil that fades where the model
+is unsure. Scatters are capped at MAX_POINTS points per trace (fixed-seed subsample).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ml.classification import DecisionGrid
+from ml.plots import MARKER_COLOUR, MAX_POINTS, base_layout, class_colour
+from ml.plots.curves import _rgba, thin_indices
+
+WEBGL_ABOVE = 2000  # scatters with more points than this use WebGL
+REGION_ALPHA = 0.45
+VEIL_ALPHA = 0.85  # how white the least certain cells get
+
+
+def _region_colourscale(k: int) -> list:
+    """A stepped colourscale: integer z = i maps to class_colour(i) (z from -0.5 to k - 0.5)."""
+    if k == 1:
+        c = _rgba(class_colour(0), REGION_ALPHA)
+        return [[0.0, c], [1.0, c]]
+    scale = []
+    for i in range(k):
+        c = _rgba(class_colour(i), REGION_ALPHA)
+        scale += [[i / k, c], [(i + 1) / k, c]]
+    return scale
+
+
+def _points(
+    xy: np.ndarray,
+    *,
+    name: str,
+    colour: str,
+    symbol: str,
+    outline: str,
+    size: int,
+    legendgroup: str,
+    max_points: int,
+    seed: int,
+) -> go.Scatter | go.Scattergl:
+    idx = thin_indices(len(xy), max_points, seed)
+    shown = f"{name} ({idx.size:,} of {len(xy):,})" if idx.size < len(xy) else name
+    cls = go.Scattergl if idx.size > WEBGL_ABOVE else go.Scatter
+    size = size if idx.size <= 500 else size - 2 if idx.size <= WEBGL_ABOVE else max(size - 4, 4)
+    return cls(
+        x=xy[idx, 0],
+        y=xy[idx, 1],
+        mode="markers",
+        name=shown,
+        legendgroup=legendgroup,
+        marker=dict(
+            color=colour,
+            symbol=symbol,
+            size=size,
+            line=dict(color=outline, width=1),
+        ),
+        hovertemplate=f"{name}<br>%{{x:.3g}}, %{{y:.3g}}<extra></extra>",
+    )
+
+
+def decision_figure(
+    grid: DecisionGrid,
+    class_names: Sequence[str],
+    train_xy=None,
+    train_idx=None,
+    test_xy=None,
+    test_idx=None,
+    *,
+    train_wrong=None,
+    test_wrong=None,
+    shading: bool = True,
+    title: str = "",
+    max_points: int = MAX_POINTS,
+) -> go.Figure:
+    """Decision regions with training (circles) and test (diamonds) points coloured by true class.
+
+    train_xy / test_xy: (n, 2) coordinates in the grid's plane (`grid.project(X)`); train_idx /
+    test_idx: each point's true class index; *_wrong: boolean masks of misclassified points, drawn
+    as black crosses. `shading` veils the regions where the predicted class's probability is low.
+    """
+    k = len(class_names)
+    if len(grid.classes) != k:
+        raise ValueError(f"The grid has {len(grid.classes)} classes but {k} class names were given.")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Heatmap(
+            x=grid.x,
+            y=grid.y,
+            z=grid.pred.astype(np.uint8 if k < 256 else np.int16),
+            zmin=-0.5,
+            zmax=k - 0.5,
+            colorscale=_region_colourscale(k),
+            showscale=False,
+            name="predicted class",
+            hoverinfo="skip",
+        )
+    )
+    if shading and grid.confidence is not None and k > 1:
+        floor = 1.0 / k
+        certainty = np.clip((grid.confidence - floor) / (1.0 - floor), 0.0, 1.0)
+        fig.add_trace(
+            go.Heatmap(
+                x=grid.x,
+                y=grid.y,
+                z=np.round(certainty * 100).astype(np.uint8),
+                zmin=0,
+                zmax=100,
+                colorscale=[[0.0, f"rgba(255,255,255,{VEIL_ALPHA})"], [1.0, "rgba(255,255,255,0)"]],
+                showscale=False,
+                name="certainty",
+                hovertemplate="certainty %{z}%<extra></extra>",
+            )
+        )
+    n_shown = 0
+    for sets in (
+        ("train", train_xy, train_idx, "circle", "#FFFFFF", 9),
+        ("test", test_xy, test_idx, "diamond", MARKER_COLOUR, 10),
+    ):
+        label, xy, idx, symbol, outline, size = sets
+        if xy is None:
+            continue
+        xy, idx = np.asarray(xy, dtype=float), np.asarray(idx)
+        if len(xy) != len(idx):
+            raise ValueError(
+                f"{label}: {len(xy)} points but {len(idx)} class labels; pass one label per point."
+            )
+        for c in range(k):
+            mask = idx == c
+            if not mask.any():
+                continue
+            fig.add_trace(
+                _points(
+                    xy[mask], name=f"{class_names[c]} ({label})", colour=class_colour(c), symbol=symbol,
+                    outline=outline, size=size, legendgroup=str(c), max_points=max_points, seed=c,
+                )
+            )  # fmt: skip
+            n_shown += 1
+    wrong, counts = [], []
+    for label, xy, mask in (("train", train_xy, train_wrong), ("test", test_xy, test_wrong)):
+        if xy is not None and mask is not None:
+            wrong.append(np.asarray(xy, dtype=float)[np.asarray(mask, dtype=bool)])
+            counts.append(f"{label} {len(wrong[-1]):,}")
+    if wrong:
+        bad = np.concatenate(wrong)
+        fig.add_trace(
+            _points(
+                bad, name=f"misclassified ({', '.join(counts)})", colour=MARKER_COLOUR, symbol="x-thin",
+                outline=MARKER_COLOUR, size=11, legendgroup="wrong", max_points=max_points, seed=99,
+            )
+        )  # fmt: skip
+        fig.data[-1].marker.line.width = 2.5 if len(bad) <= 200 else 1.5
+    base_layout(fig, title=title, x=grid.x_label, y=grid.y_label, height=560)
+    fig.update_xaxes(range=[grid.x[0], grid.x[-1]], showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[grid.y[0], grid.y[-1]], showgrid=False, zeroline=False)
+    return fig
+
+
+def confusion_figure(
+    matrix, class_names: Sequence[str], normalise: bool = False, title: str = ""
+) -> go.Figure:
+    """Confusion matrix heatmap: rows the true class, columns the predicted class, counts (or row shares).
+
+    With `normalise` each row is divided by its total (the recall of each class on the diagonal).
+    """
+    m = np.asarray(matrix, dtype=float)
+    k = len(class_names)
+    if m.shape != (k, k):
+        raise ValueError(
+            f"The matrix has shape {m.shape} but there are {k} class names; expected ({k}, {k})."
+        )
+    names = [str(c) for c in class_names]
+    if normalise:
+        totals = m.sum(axis=1, keepdims=True)
+        z = np.divide(m, totals, out=np.zeros_like(m), where=totals > 0)
+        text = np.char.mod("%.2f", z)
+        hover = "true %{y}<br>predicted %{x}<br>share of the row %{z:.3f}<extra></extra>"
+    else:
+        z = m
+        text = np.char.mod("%d", m.astype(int))
+        hover = "true %{y}<br>predicted %{x}<br>%{z:.0f} rows<extra></extra>"
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=names,
+            y=names,
+            text=text,
+            texttemplate="%{text}" if k <= 15 else None,
+            colorscale="Blues",
+            showscale=False,
+            hovertemplate=hover,
+        )
+    )
+    base_layout(
+        fig, title=title, x="predicted class", y="true class", height=max(320, min(640, 60 * k + 140))
+    )
+    fig.update_xaxes(type="category", side="bottom")
+    fig.update_yaxes(type="category", autorange="reversed")
+    return fig
+
+
+def importance_figure(frame: pd.DataFrame, top: int = 20, title: str = "") -> go.Figure:
+    """Horizontal bars of feature importance (with ±1 std error bars), the most important on top.
+
+    `frame` is `ml.evaluation.feature_importance`'s output: feature, importance, std, method.
+    """
+    if frame.empty:
+        raise ValueError("No feature importances to draw.")
+    shown = frame.sort_values("importance", ascending=False).head(top).iloc[::-1]
+    method = str(frame["method"].iloc[0])
+    x_label = (
+        "mean decrease in impurity" if method == "impurity" else "score drop when the feature is shuffled"
+    )
+    std = shown["std"].to_numpy(dtype=float)
+    fig = go.Figure(
+        go.Bar(
+            x=shown["importance"],
+            y=shown["feature"].astype(str),
+            orientation="h",
+            marker_color=class_colour(0),
+            error_x=dict(type="data", array=np.nan_to_num(std), visible=bool(np.isfinite(std).any())),
+            hovertemplate="%{y}: %{x:.4f}<extra></extra>",
+        )
+    )
+    extra = f" (top {top} of {len(frame)})" if len(frame) > top else ""
+    base_layout(
+        fig,
+        title=title + extra if title else "",
+        x=x_label,
+        y="feature",
+        height=max(300, 28 * len(shown) + 120),
+    )
+    fig.update_yaxes(type="category")
+    return fig

@@ -1,0 +1,70 @@
+"""Classification: train, tune and understand classifiers live."""
+
+import streamlit as st
+
+from ui import classification as cls
+from ui.evaluation_views import evaluation_views
+from ui.widgets import dataset_badge, guard
+
+st.set_page_config(page_title="Classification · ML Explorer", layout="wide")
+st.title("Classification")
+st.markdown(
+    "Train a classifier and watch its decision regions change as you move a hyperparameter: "
+    "too simple and it **underfits** (train and test scores both low), too flexible and it **overfits** "
+    "(train score high, test score lower)."
+)
+
+data = cls.data_sidebar()
+prep = cls.preparation_sidebar()
+spec, params = cls.model_sidebar()
+if data is None:
+    st.stop()
+cls.data_line(data)
+
+run = None
+with guard("Training"):
+    run = cls.train(data, prep, spec, params)
+if run is None:
+    st.stop()
+left, right = st.columns([7, 2], gap="medium")
+with right:
+    cls.summary(run)
+    cls.roc_button(run)
+
+views = {
+    "Decision regions": cls.regions_view,
+    "Metrics": cls.metrics_view,
+    "Confusion matrix": cls.confusion_view,
+    "Feature importance": cls.importance_view,
+}
+if spec.name == "tree":
+    views["Tree structure"] = cls.tree_view
+if spec.is_torch:
+    views["Training curves"] = cls.history_view
+with left:
+    # Only the open tab runs (on_change="rerun"): a hyperparameter move redraws what is on screen.
+    tabs = st.tabs(list(views), key="view", on_change="rerun")
+    for (label, view), tab in zip(views.items(), tabs, strict=True):
+        if tab.open:
+            with tab, guard(label):
+                view(run)
+
+dataset_badge(data.ds)
+
+st.header("Tune and compare")
+st.caption(
+    "Sweeps use the training rows only, by k-fold cross-validation; each runs when you press its button."
+)
+evaluation_views(
+    "classification",
+    (data.key, prep.test_size),
+    spec.name,
+    params,
+    prep.scaling,
+    prep.seed,
+    run.X_train,
+    run.y_train,
+    run.class_names,
+    X_test=run.X_test,
+    y_test=run.y_test,
+)

@@ -1,0 +1,35 @@
+"""A real browser moves a decision tree's max-depth slider; the decision regions are redrawn."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.harness import ROOT, browser_page, press_and_settle, slider_handle, streamlit_server, wait_settled
+
+pytestmark = pytest.mark.browser
+
+REGIONS_JS = """() => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    const hm = (el._fullData || []).find(t => t.type === 'heatmap' && t.name === 'predicted class');
+    if (hm) return JSON.stringify(Array.from(hm.z, row => Array.from(row)));
+  }
+  return null;
+}"""
+
+
+def test_max_depth_slider_redraws_the_decision_regions(tmp_path):
+    with streamlit_server(ROOT / "app.py") as url, browser_page(1280, 800) as page:
+        page.goto(f"{url}/Classification?model=Decision+tree")
+        wait_settled(page)
+        page.wait_for_function(f"({REGIONS_JS})() !== null", timeout=120_000)
+        before = page.evaluate(REGIONS_JS)  # max depth 0 = unlimited: a patchwork
+        handle = slider_handle(page, label="Maximum depth")
+        press_and_settle(page, handle, "ArrowRight")  # depth 1: a single split
+        page.wait_for_function(f"(b) => ({REGIONS_JS})() !== b", arg=before, timeout=30_000)
+        stump = page.evaluate(REGIONS_JS)
+        assert stump != before
+        press_and_settle(page, handle, "ArrowRight")  # depth 2
+        assert page.evaluate(REGIONS_JS) != stump
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.get_by_text("Train accuracy").count() == 1
+        page.screenshot(path=str(tmp_path / "classification.png"))

@@ -1,0 +1,473 @@
+"""The Classification page's Streamlit glue: sidebar controls, training, and the result views.
+
+The page file stays a list of calls; everything here reads widgets, asks `ml` for results through
+the bounded stores in `ui.training`, and draws. View-only controls (which features to plot, which
+class is positive, β) live inside `st.fragment`s, so moving them reruns only their own view and
+never refits the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from ml import classification as mlc
+from ml import datasets, evaluation, tables
+from ml.models import ModelSpec, final_estimator, list_models, make_pipeline
+from ml.plots.classification import confusion_figure, decision_figure, importance_figure
+from ui import cache, handoff
+from ui.state import bound
+from ui.training import cached, fit_with_progress, history_figure, lookup
+from ui.widgets import dataset_picker, guard, guarded_fragment, param_widgets, upload_box
+
+TASK = "classification"
+TASKS = ("binary", "multiclass")
+DEFAULT_DATASET = "moons"
+DEFAULT_MODEL = "tree"
+MIN_ROWS_TO_SPLIT = 20
+GRID_BUDGET_S = 1.5  # decision regions are coarsened for models slower than this on 200 × 200 points
+SCALING_LABELS = {"standard": "Standardise (mean 0, std 1)", "minmax": "Min-max (0 to 1)", "none": "None"}
+NICE_PAIRS = (("u-g", "g-r"), ("g-r", "r-i"))  # colour-colour planes astronomers read at a glance
+
+
+@dataclass
+class Data:
+    ds: datasets.Dataset
+    key: tuple  # primitives naming the data: dataset + options, or upload hash + choices
+    title: str
+
+
+@dataclass
+class Prep:
+    test_size: float
+    seed: int
+    scaling: str
+
+
+@dataclass
+class Run:
+    """A fitted model with the split it was trained on: what every view reads."""
+
+    data: Data
+    prep: Prep
+    spec: ModelSpec
+    params: dict
+    key: tuple
+    est: object
+    seconds: float
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    y_train: np.ndarray
+    y_test: np.ndarray
+    held_out: bool  # False when the data were too few to split (test = train)
+    classes: np.ndarray = field(default=None)
+    class_names: list[str] = field(default_factory=list)
+
+
+# -- sidebar ---------------------------------------------------------------------------------------
+def data_sidebar() -> Data | None:
+    """Built-in dataset (with its options) or an uploaded CSV; None (after saying why) when not ready."""
+    sb = st.sidebar
+    sb.header("Data")
+    source = sb.radio("Source", ["Built-in dataset", "Upload a CSV"], horizontal=True, key="source")
+    if source == "Built-in dataset":
+        name, options = dataset_picker(TASKS, key="dataset", default=DEFAULT_DATASET, container=sb)
+        with guard("Loading the dataset"):
+            ds = cache.dataset(name, options)
+            return Data(ds, ("builtin", name, options), datasets.REGISTRY[name].title)
+        return None
+    with sb:
+        table = upload_box(
+            "CSV file (one row per object, a class column and feature columns)",
+            key="upload",
+            help="String class labels are fine. ugriz magnitude columns get the colours u-g, g-r, r-i, i-z added.",
+        )
+    if table is None:
+        st.info(
+            "Upload a CSV in the sidebar: one column with the class of each row, and numeric feature columns."
+        )
+        return None
+    return _upload_data(table)
+
+
+def _upload_data(table: tables.Table) -> Data | None:
+    sb, df = st.sidebar, table.df
+    labels = tables.label_candidates(df)
+    columns = list(df.columns)
+    target = sb.selectbox(
+        "Target column (the class)",
+        columns,
+        index=columns.index(labels[0]) if labels else len(columns) - 1,
+        key="upload.target",
+    )
+    candidates = tables.feature_candidates(df, target)
+    features = sb.multiselect(
+        "Feature columns", candidates, default=candidates, key=f"upload.features.{target}"
+    )
+    kinds = tables.column_kinds(df)
+    text = [c for c in features if c in kinds and kinds[c] in ("categorical", "text")]
+    non_numeric, missing = "error", "error"
+    if text:
+        non_numeric = sb.radio(
+            f"{len(text)} feature column(s) hold text, not numbers ({', '.join(map(str, text[:3]))})",
+            ["drop", "onehot"],
+            format_func={
+                "drop": "Leave them out",
+                "onehot": "One-hot encode (a 0/1 column per category)",
+            }.get,
+            key="upload.text",
+        )
+    present = [c for c in [*features, target] if c in df.columns]
+    n_missing = int(df[present].isna().any(axis=1).sum()) if present else 0
+    if n_missing:
+        missing = sb.radio(
+            f"{n_missing:,} of {len(df):,} rows have missing values",
+            ["drop", "impute"],
+            format_func={"drop": "Drop those rows", "impute": "Fill gaps with the column median"}.get,
+            key="upload.missing",
+        )
+    key = ("upload", table.sha256, target, tuple(features), non_numeric, missing)
+    with guard("Preparing the uploaded table"):
+        ds = cached(
+            "upload_datasets",
+            key,
+            lambda: tables.to_dataset(
+                df, target, features, task="multiclass", non_numeric=non_numeric, missing=missing
+            ),
+            4,
+        )
+        return Data(ds, key, f"upload ({target})")
+    return None
+
+
+def preparation_sidebar() -> Prep:
+    with st.sidebar.expander("Preparation: split, seed, scaling", expanded=False):
+        test_size = st.slider(
+            "Test fraction",
+            0.1,
+            0.5,
+            0.25,
+            0.05,
+            help="Share of rows held out (stratified by class).",
+            **bound("test"),
+        )
+        seed = int(
+            st.number_input(
+                "Seed", 0, 10_000, 0, 1, help="Fixes the split and the model's randomness.", key="seed"
+            )
+        )
+        scaling = st.selectbox(
+            "Feature scaling", list(SCALING_LABELS), format_func=SCALING_LABELS.get, key="scaling",
+            help="Learned on the training rows only (inside the pipeline, so also inside each CV fold).",
+        )  # fmt: skip
+    return Prep(float(test_size), seed, scaling)
+
+
+def model_sidebar() -> tuple[ModelSpec, dict]:
+    sb = st.sidebar
+    sb.header("Model")
+    specs = {s.name: s for s in list_models(TASK)}
+    names = list(specs)
+    name = sb.selectbox(
+        "Classifier",
+        names,
+        index=names.index(DEFAULT_MODEL),
+        format_func=lambda n: specs[n].title,
+        **bound("model"),
+    )
+    spec = specs[name]
+    sb.caption(spec.description)
+    with sb:
+        params = param_widgets(spec.params_for(TASK), f"model.{name}")
+    return spec, params
+
+
+def data_line(data: Data) -> None:
+    """One line under the title: real or simulated, what it imitates, its size (the full badge is lower down)."""
+    ds = data.ds
+    size = f"{ds.n_samples:,} rows × {len(ds.feature_names)} features, {len(ds.class_names) or ds.y.nunique()} classes"
+    if ds.simulated:
+        what = f" imitating {ds.imitates}" if ds.imitates else ""
+        st.markdown(f":blue-badge[:material/science: Simulated data]{what} · {size}")
+    else:
+        source = ds.source if len(ds.source) <= 90 else ds.source[:87].rsplit(" ", 1)[0] + " …"
+        st.markdown(f":green-badge[:material/verified: Real data] {source} · {size}")
+
+
+# -- training --------------------------------------------------------------------------------------
+def _split(data: Data, prep: Prep):
+    ds = data.ds
+    counts = ds.y.value_counts()
+    if len(counts) < 2:
+        raise ValueError(
+            f"The target has a single class ({ds.class_names[:1]}); a classifier needs at least two."
+        )
+    if ds.n_samples < MIN_ROWS_TO_SPLIT or counts.min() < 2:
+        return ds.X, ds.X, ds.y.to_numpy(), ds.y.to_numpy(), False
+    X_tr, X_te, y_tr, y_te = evaluation.split(ds.X, ds.y, TASK, prep.test_size, prep.seed)
+    return X_tr, X_te, np.asarray(y_tr), np.asarray(y_te), True
+
+
+def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
+    """Split and fit (once per data, preparation, model, parameters and seed)."""
+    X_tr, X_te, y_tr, y_te, held_out = _split(data, prep)
+    key = (data.key, prep.test_size, prep.seed, prep.scaling, spec.name, tuple(sorted(params.items())))
+    est, seconds = fit_with_progress(
+        key,
+        lambda: make_pipeline(spec.name, TASK, params, prep.seed, prep.scaling),
+        X_tr,
+        y_tr,
+        task=TASK,
+        is_torch=spec.is_torch,
+        title=spec.title,
+    )
+    classes = np.asarray(final_estimator(est).classes_)
+    names = [_class_name(data.ds, c) for c in classes]
+    return Run(data, prep, spec, params, key, est, seconds, X_tr, X_te, y_tr, y_te, held_out, classes, names)
+
+
+def _class_name(ds: datasets.Dataset, c) -> str:
+    try:
+        return str(ds.class_names[int(c)])
+    except (IndexError, TypeError, ValueError):
+        return str(c)
+
+
+def _predictions(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    return cached(
+        "predictions", run.key, lambda: (np.asarray(run.est.predict(run.X_train)), np.asarray(run.est.predict(run.X_test))), 16
+    )  # fmt: skip
+
+
+def summary(run: Run) -> None:
+    """The scores at a glance (stacked, for a narrow column), warnings, and what was trained."""
+    net = final_estimator(run.est)
+    pred_tr, pred_te = _predictions(run)
+    acc_tr, acc_te = np.mean(pred_tr == run.y_train), np.mean(pred_te == run.y_test)
+    st.metric("Train accuracy", f"{acc_tr:.3f}")
+    st.metric(
+        "Test accuracy" if run.held_out else "Accuracy (same rows)",
+        f"{acc_te:.3f}",
+        f"{acc_te - acc_tr:+.3f} vs train",
+        delta_color="off",
+        help="A test score well below the train score is the sign of overfitting.",
+    )
+    st.metric("Fit time", f"{run.seconds:.2f} s" if run.seconds >= 0.01 else "< 0.01 s")
+    where = f" on {cache.device_label()}" if run.spec.is_torch else ""
+    st.caption(
+        f"**{run.spec.title}**{where} · {len(run.y_train):,} training rows, {len(run.y_test):,} test rows · "
+        f"{run.X_train.shape[1]} features · {len(run.classes)} classes"
+    )
+    if not run.held_out:
+        st.warning(
+            f"Only {run.data.ds.n_samples} rows (or a class with a single row): nothing can be held out, so the "
+            "model is trained and scored on all of them. Test scores here say nothing about new data."
+        )
+    for w in getattr(run.est, "fit_warnings_", []):
+        st.warning(f"The model did not fully converge: {w}")
+    if run.spec.is_torch and getattr(net, "early_stopping", False):
+        st.caption(f"Early stopping: best validation loss at epoch {net.best_epoch_} of {net.n_epochs_} run.")
+
+
+# -- views -----------------------------------------------------------------------------------------
+def _default_pair(cols: list[str]) -> tuple[str, str]:
+    for a, b in NICE_PAIRS:
+        if a in cols and b in cols:
+            return a, b
+    return cols[0], cols[1]
+
+
+def _coarse_note(grid: mlc.DecisionGrid) -> str:
+    if len(grid.x) >= mlc.DEFAULT_RESOLUTION:
+        return ""
+    return f" Grid {len(grid.x)} × {len(grid.y)}, coarser than 200 × 200: this model is slow to evaluate."
+
+
+@guarded_fragment("The decision regions")
+def regions_view(run: Run) -> None:
+    cols = [str(c) for c in run.X_train.columns]
+    n = len(cols)
+    if n < 2:
+        st.info("Decision regions need at least two features; this data has one.")
+        return
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    mode = "features"
+    if n > 2:
+        default = 0 if any(a in cols and b in cols for a, b in NICE_PAIRS) else 1
+        mode = c1.radio(
+            "Plane", ["features", "pca"], index=default, key="regions.mode", horizontal=True,
+            format_func={"features": "Two features", "pca": "PCA projection"}.get,
+            help="Two features: the others are held at their median. PCA: the plane of the two main directions of spread.",
+        )  # fmt: skip
+    features = None
+    if mode == "features" and n > 2:
+        a, b = _default_pair(cols)
+        fx = c2.selectbox("x axis", cols, index=cols.index(a), key="regions.x")
+        fy = c3.selectbox("y axis", cols, index=cols.index(b), key="regions.y")
+        if fx == fy:
+            st.info("Choose two different features for the x and y axes.")
+            return
+        features = (fx, fy)
+    elif mode == "features":
+        features = tuple(cols)
+    shading = c4.toggle(
+        "Certainty", value=True, key="regions.shading", help="Fade the colour where the model is unsure."
+    )
+    key = (run.key, mode, features)
+    with guard("The decision regions"):
+        grid = cached(
+            "grids",
+            key,
+            lambda: mlc.decision_grid(
+                run.est,
+                run.data.ds.X,
+                mode=mode,
+                features=features,
+                seed=run.prep.seed,
+                budget_s=GRID_BUDGET_S,
+            ),
+            16,
+        )
+        pred_tr, pred_te = _predictions(run)
+        to_idx = lambda y: mlc.class_index(run.classes, y)  # noqa: E731
+        fig = decision_figure(
+            grid, run.class_names, grid.project(run.X_train), to_idx(run.y_train),
+            grid.project(run.X_test) if run.held_out else None, to_idx(run.y_test) if run.held_out else None,
+            train_wrong=pred_tr != run.y_train, test_wrong=(pred_te != run.y_test) if run.held_out else None,
+            shading=shading,
+        )  # fmt: skip
+        st.plotly_chart(fig, key="regions.fig")
+        st.caption(
+            mlc.describe_plane(grid, n)
+            + " Circles: training rows; diamonds: test rows; × marks a misclassified row."
+            + _coarse_note(grid)
+        )
+
+
+@guarded_fragment("The metrics")
+def metrics_view(run: Run) -> None:
+    c1, c2 = st.columns(2)
+    if len(run.classes) == 2:
+        positive = c1.selectbox(
+            "Positive class",
+            list(range(2)),
+            index=1,
+            format_func=lambda i: run.class_names[i],
+            key="metrics.positive",
+        )
+        pos_label = run.classes[positive]
+    else:
+        options = [None, *range(len(run.classes))]
+        positive = c1.selectbox(
+            "Precision / recall of", options, format_func=lambda i: "every class (macro average)" if i is None else run.class_names[i],
+            key="metrics.positive_multi",
+        )  # fmt: skip
+        pos_label = None if positive is None else run.classes[positive]
+    beta = c2.select_slider(
+        "β of the Fβ score", [0.25, 0.5, 1.0, 2.0, 4.0], value=2.0, key="metrics.beta",
+        help="β > 1 weighs recall more (missing a positive costs more); β < 1 weighs precision more.",
+    )  # fmt: skip
+    pred_tr, pred_te = _predictions(run)
+    frame = mlc.metrics_frame(run.y_train, pred_tr, run.y_test, pred_te, beta=beta, positive=pos_label)
+    frame.columns = ["train", "test" if run.held_out else "same rows"]
+    st.dataframe(
+        frame, column_config={c: st.column_config.NumberColumn(format="%.3f") for c in frame.columns}
+    )
+    with st.expander("What am I looking at?"):
+        st.markdown(
+            "**Precision**: of the rows predicted positive, the share that are. **Recall**: of the positive rows, "
+            "the share found. **F1** is their harmonic mean; **Fβ** weighs recall β times as much as precision. "
+            "A train score far above the test score means the model has learned the training rows by heart (overfitting)."
+        )
+    st.subheader("Per-class report (test rows)")
+    present = np.unique(np.concatenate([run.y_test, pred_te]))
+    names = [_class_name(run.data.ds, c) for c in present]
+    report = evaluation.classification_report_frame(run.y_test, pred_te, names)
+    fmt = {c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")}
+    st.dataframe(report, column_config=fmt)
+
+
+@guarded_fragment("The confusion matrix")
+def confusion_view(run: Run) -> None:
+    normalise = st.toggle("Show shares of each true class (rows sum to 1)", key="confusion.normalise")
+    _, pred_te = _predictions(run)
+    matrix = mlc.confusion(run.y_test, pred_te, run.classes)
+    what = "test rows" if run.held_out else "all rows"
+    st.plotly_chart(
+        confusion_figure(matrix, run.class_names, normalise, title=f"Confusion matrix ({what})"),
+        key="confusion.fig",
+    )
+
+
+def importance_view(run: Run) -> None:
+    """Impurity-based importance at once (it comes with the fit); permutation importance on request."""
+    compute = lambda: evaluation.feature_importance(run.est, run.X_test, run.y_test, seed=run.prep.seed)  # noqa: E731
+    with guard("Feature importance"):
+        if hasattr(final_estimator(run.est), "feature_importances_"):
+            frame = cached("importance", run.key, compute, 16)
+        else:
+            frame = lookup("importance", run.key, 16)
+            if frame is None:
+                st.caption(
+                    f"{run.spec.title} has no built-in importances; permutation importance shuffles each feature "
+                    "of the test rows in turn and measures how much the accuracy drops (a few seconds)."
+                )
+                if st.button("Compute permutation importance", key="importance.run"):
+                    with st.spinner("Shuffling features …", show_time=True):
+                        frame = cached("importance", run.key, compute, 16)
+        if frame is None:
+            return
+        st.plotly_chart(importance_figure(frame), key="importance.fig")
+        if frame["method"].iloc[0] == "impurity":
+            st.caption(
+                "Impurity-based: how much each feature's splits reduce impurity, summed over the tree(s)."
+            )
+        else:
+            st.caption(
+                "Permutation importance on the test rows: the accuracy drop when a feature's values are shuffled."
+            )
+
+
+def tree_view(run: Run) -> None:
+    with guard("The tree"):
+        depth = st.slider("Show levels", 1, 20, 6, key="tree.depth")
+        text = evaluation.tree_text(run.est, list(run.X_train.columns), run.class_names, max_depth=depth)
+        st.caption(
+            f"{final_estimator(run.est).get_n_leaves()} leaves, depth {final_estimator(run.est).get_depth()}. "
+            "Thresholds are in the original feature units."
+        )
+        st.code(text, language=None)
+
+
+def history_view(run: Run) -> None:
+    net = final_estimator(run.est)
+    best = net.best_epoch_ if net.early_stopping else None
+    st.plotly_chart(history_figure(net.history_, TASK, best), key="history.fig")
+    st.caption(
+        f"Trained on {cache.device_label()}; {net.n_epochs_} epochs in {net.fit_time_:.2f} s "
+        f"({len(run.y_train) * 0.8 * net.n_epochs_ / max(net.fit_time_, 1e-9):,.0f} samples/s). "
+        "Validation: 20% of the training rows held out inside the network's fit."
+    )
+
+
+def roc_button(run: Run) -> None:
+    if not run.held_out:
+        return
+    help = "Send this model's test-set scores to the ROC Explorer page (binary, or one-vs-rest per class)."
+    if st.button("Open in ROC Explorer", help=help, key="roc.send", width="stretch"):
+        with guard("Sending scores to the ROC Explorer"):
+            scores = mlc.roc_scores(run.est, run.X_test)
+            try:
+                handoff.send_to_roc(
+                    f"{run.data.title}: {run.spec.title}",
+                    mlc.class_index(run.classes, run.y_test),
+                    run.class_names,
+                    {run.spec.title: scores},
+                    f"Test-set scores of {run.spec.title} on {run.data.title} ({len(run.y_test):,} rows).",
+                )
+            except StreamlitPageNotFoundError:  # this page was started on its own, not through app.py
+                st.info("Scores saved. Open the ROC Explorer page from the navigation to see them.")

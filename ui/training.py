@@ -1,0 +1,160 @@
+"""Training with a live view, and bounded result stores for fitted models and sweeps.
+
+`fit_with_progress` fits a model once per key and keeps it in a bounded store shared by every
+session. Torch networks show a progress bar and live loss/score curves while they train.
+
+Why not `st.cache_resource` around the fit? Streamlit records the elements a cached function
+draws in order to replay them, and refuses (CacheReplayClosureError) when the function writes
+into placeholders made outside it — exactly what a live training chart does. So the stores here
+are plain LRU dictionaries held in one `st.cache_resource`: the same sharing and bound, with the
+drawing left outside the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ml.models import final_estimator, fit_model
+from ml.plots.training import history_figure as _history_figure
+from ui import cache
+
+_MISSING = object()
+LIVE_REFRESH_S = 0.5  # at most this often the live chart is redrawn while a net trains (a redraw remounts it)
+
+
+class LRUStore:
+    """A thread-safe dictionary holding at most `maxsize` entries, least recently used dropped first."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = int(maxsize)
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        with self._lock:
+            if key not in self._data:
+                return default
+            self._data.move_to_end(key)
+            return self._data[key]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._data
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def store(name: str, maxsize: int = 16) -> LRUStore:
+    """The shared bounded store called `name` (one per server process)."""
+    return LRUStore(maxsize)
+
+
+def cached(name: str, key: tuple, compute: Callable[[], Any], maxsize: int = 16) -> Any:
+    """`compute()` once per key in store `name`; failures (exceptions) are not stored."""
+    box = store(name, maxsize)
+    value = box.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        box.put(key, value)
+    return value
+
+
+def lookup(name: str, key: tuple, maxsize: int = 16) -> Any:
+    """What store `name` holds for `key`, or None."""
+    return store(name, maxsize).get(key)
+
+
+def history_figure(history: list[dict], task: str, best_epoch: int | None = None) -> go.Figure:
+    """Loss and score per epoch, train vs validation (see ml.plots.training.history_figure)."""
+    return _history_figure(history, task, best_epoch)
+
+
+class _LiveTraining:
+    """Progress bar and live history chart, drawn into one container while a net trains."""
+
+    def __init__(self, task: str, title: str):
+        self.task = task
+        self.box = st.container(border=True)
+        self.box.caption(f"Training **{title}** on **{cache.device_label()}** …")
+        self.bar = self.box.progress(0.0, text="Starting")
+        self.chart = self.box.empty()
+        self.history: list[dict] = []
+        self._last = 0.0
+
+    def __call__(self, record: dict, n_epochs: int) -> None:
+        self.history.append(record)
+        now = time.perf_counter()
+        last_epoch = record["epoch"] >= n_epochs
+        if now - self._last < LIVE_REFRESH_S and not last_epoch:
+            return
+        self._last = now
+        self.bar.progress(
+            min(record["epoch"] / n_epochs, 1.0),
+            text=f"Epoch {record['epoch']} of {n_epochs}: validation loss {record['val_loss']:.4g}",
+        )
+        # a key per redraw: the final live figure may equal the one the page draws after training
+        self.chart.plotly_chart(
+            history_figure(self.history, self.task), key=f"_live_{id(self)}_{record['epoch']}"
+        )
+
+    def close(self) -> None:
+        self.box.empty()
+
+
+def fit_with_progress(
+    key: tuple, build: Callable[[], Any], X, y, *, task: str, is_torch: bool, title: str | None = None
+):
+    """The estimator `build()` makes, fitted on X, y once per `key`; returns (estimator, seconds).
+
+    `key` names everything the fit depends on (data key, preparation, model name, params tuple,
+    seed). On a miss a torch model shows a progress bar and live loss/score curves (train vs
+    validation) and the device; other models show a spinner. The stored estimator is shared:
+    treat it as read-only. Raises ValueError (bad parameters, divergence) for the caller's guard.
+    `title` names the model in the live panel (default: the network's class name).
+    """
+    box = store("fitted", 16)
+    full_key = ("fit", task, *key)
+    hit = box.get(full_key, _MISSING)
+    if hit is not _MISSING:
+        return hit
+    estimator = build()
+    start = time.perf_counter()
+    if is_torch:
+        net = final_estimator(estimator)
+        live = _LiveTraining(task, title or type(net).__name__)
+        net.set_params(callback=live)
+        try:
+            fit_model(estimator, X, y)
+        except ValueError:
+            live.bar.empty()  # keep the curves up to the divergence: they show what went wrong
+            raise
+        finally:
+            net.set_params(callback=None)  # clones (CV, grid search) must not draw into stale placeholders
+        live.close()
+    else:
+        with st.spinner("Training …", show_time=True):
+            fit_model(estimator, X, y)
+    result = (estimator, time.perf_counter() - start)
+    box.put(full_key, result)
+    return result
