@@ -456,3 +456,109 @@ def check_regression_target(y) -> None:
             f"The target has the same value ({arr[0]:g}) in every row, so there is nothing to predict. "
             "Pick a column that varies."
         )
+
+
+# --------------------------------------------------------------------------------------------
+# helpers for the Regression page (added with issue 4)
+
+REDSHIFT_NAMES = frozenset({"redshift", "zspec", "z_spec", "specz", "spec_z", "ztrue", "z_true", "zspectro"})
+PHOTOZ_OUTLIER_CUT = 0.15
+
+
+def looks_like_redshift(name) -> bool:
+    """True when a target column's name says it is a redshift ("redshift", "z_spec", "specz", …).
+
+    A bare "z" is not enough: in an SDSS table `z` is the z-band magnitude.
+    """
+    norm = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    return norm in REDSHIFT_NAMES or norm.startswith("redshift")
+
+
+def most_correlated_feature(X: pd.DataFrame, y) -> str:
+    """The column of X with the largest |Pearson correlation| with y (the first column on ties or no variance)."""
+    if not isinstance(X, pd.DataFrame) or X.shape[1] == 0:
+        raise ValueError("X must be a table with at least one feature column.")
+    ya = _as_1d_float(y, "y")
+    if len(X) != ya.size:
+        raise ValueError(f"X has {len(X)} rows but y has {ya.size}; they must match row for row.")
+    best, best_r = str(X.columns[0]), -1.0
+    yc = ya - ya.mean()
+    for col in X.columns:
+        xa = np.asarray(X[col], dtype=float)
+        xc = xa - xa.mean()
+        denom = math.sqrt(float(np.sum(xc * xc)) * float(np.sum(yc * yc)))
+        r = abs(float(np.sum(xc * yc)) / denom) if denom > 0 and math.isfinite(denom) else 0.0
+        if r > best_r:
+            best, best_r = str(col), r
+    return best
+
+
+def line_at(path: GDPath, x, step: int | None = None) -> np.ndarray:
+    """Predictions w1*x + w2 of the line after `step` updates (default: the last step of the path)."""
+    step = path.n_steps if step is None else int(min(max(int(step), 0), path.n_steps))
+    return float(path.w1[step]) * _as_1d_float(x, "x") + float(path.w2[step])
+
+
+def linear_coefficients(estimator, feature_names) -> tuple[list[str], np.ndarray, float] | None:
+    """(names, coefficients, intercept) of a fitted linear model, or None when it has none.
+
+    Understands a Pipeline (its last step), a plain linear model (`coef_`), and the registry's
+    PolynomialRegression (its `pipeline_`: names such as "x^2" or "u g").
+    """
+    est = estimator[-1] if hasattr(estimator, "steps") else estimator
+    names = [str(f) for f in feature_names]
+    inner = getattr(est, "pipeline_", None)
+    if inner is not None:  # polynomial regression: PolynomialFeatures + LinearRegression
+        poly, ols = inner[0], inner[-1]
+        names = [str(n) for n in poly.get_feature_names_out(names)]
+        est = ols
+    coef = getattr(est, "coef_", None)
+    if coef is None:
+        return None
+    coef = np.asarray(coef, dtype=float).ravel()
+    if coef.size != len(names):
+        return None
+    intercept = float(np.ravel(getattr(est, "intercept_", 0.0))[0])
+    return names, coef, intercept
+
+
+def _fmt(value: float, kind: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    if kind == "percent":
+        return f"{100 * value:.3g} %"
+    if kind == "fixed":
+        return f"{value:.3f}"
+    return f"{value:.4g}"
+
+
+METRIC_ROWS = (
+    ("mse", "MSE", "sig"),
+    ("rmse", "RMSE", "sig"),
+    ("mae", "MAE", "sig"),
+    ("mape", "MAPE", "percent"),
+    ("r2", "R²", "fixed"),
+)
+PHOTOZ_ROWS = (
+    ("bias", "bias of Δz/(1+z)", "sig"),
+    ("sigma_nmad", "σ_NMAD", "sig"),
+    ("outlier_fraction", "outliers (|Δz|/(1+z) > 0.15)", "percent"),
+)
+
+
+def metrics_frame(sets: dict[str, tuple], eps: float = 1e-3, photoz: bool = False) -> pd.DataFrame:
+    """A table of metrics, one column per named set of (y_true, y_pred): e.g. {"train": …, "test": …}.
+
+    Rows: MSE, RMSE, MAE, MAPE (with `eps`), R², and with `photoz` the bias, σ_NMAD and outlier
+    fraction of Δz/(1+z). Values are strings with sensible precision (MAPE and outliers in %).
+    """
+    if not sets:
+        raise ValueError("Give at least one named set of (true, predicted) values.")
+    rows = list(METRIC_ROWS) + (list(PHOTOZ_ROWS) if photoz else [])
+    table: dict[str, list[str]] = {}
+    for label, (t, p) in sets.items():
+        values = regression_metrics(t, p, eps)
+        if photoz:
+            values.update(photoz_metrics(t, p, PHOTOZ_OUTLIER_CUT))
+        table[str(label)] = [_fmt(values[key], kind) for key, _, kind in rows]
+    return pd.DataFrame(table, index=pd.Index([name for _, name, _ in rows], name="metric"))

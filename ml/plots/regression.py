@@ -339,7 +339,7 @@ def regularisation_path_figure(path_df: pd.DataFrame, kind: str) -> go.Figure:
                 y=grp["coef"].to_numpy()[idx],
                 mode="lines+markers",
                 name=str(feature),
-                line=dict(color=class_colour(i), width=2.5),
+                line=dict(color=class_colour(i), width=2.5, dash="solid" if i < len(PALETTE) else "dash"),
                 marker=dict(size=5),
             )
         )
@@ -353,3 +353,98 @@ def regularisation_path_figure(path_df: pd.DataFrame, kind: str) -> go.Figure:
     )
     fig.update_xaxes(type="log")
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# additions for the Regression page (issue 4)
+
+
+def add_line(fig: go.Figure, x, y, name: str, colour: str = MARKER_COLOUR, dash: str = "dash") -> go.Figure:
+    """Add a thin reference curve (e.g. the noise-free truth, or the least-squares line) to `fig`."""
+    xs, ys = _arr(x, "x"), _arr(y, "y")
+    _same_length(xs, ys, "x", "y")
+    order = np.argsort(xs, kind="stable")
+    idx = even_indices(xs.size)
+    fig.add_trace(
+        go.Scatter(
+            x=xs[order][idx],
+            y=ys[order][idx],
+            mode="lines",
+            name=name,
+            line=dict(color=colour, width=2.5, dash=dash),
+            hoverinfo="skip",
+        )
+    )
+    return fig
+
+
+def coefficients_by_scaling_figure(names, coefs_by_label: dict, top: int = 30) -> go.Figure:
+    """One panel of coefficient bars per feature scaling, features in the same order in every panel.
+
+    Each panel has its own x-axis: without scaling a coefficient is "per unit of the feature", so
+    its size depends on the feature's units; after scaling coefficients are comparable. Only the
+    `top` features with the largest standardised |coefficient| (or the first panel's) are shown.
+    """
+    from plotly.subplots import make_subplots
+
+    names = [str(n) for n in names]
+    if not coefs_by_label:
+        raise ValueError("Give at least one set of coefficients.")
+    arrays = {str(k): _arr(v, f"coefs[{k!r}]") for k, v in coefs_by_label.items()}
+    for label, c in arrays.items():
+        if c.size != len(names):
+            raise ValueError(f"{label}: {c.size} coefficients for {len(names)} names; pass one per feature.")
+    rank_by = next((c for k, c in arrays.items() if "standard" in k), next(iter(arrays.values())))
+    keep = np.sort(np.argsort(-np.abs(rank_by), kind="stable")[: max(1, int(top))])
+    shown = [names[i] for i in keep]
+    fig = make_subplots(rows=1, cols=len(arrays), subplot_titles=list(arrays), shared_yaxes=True)
+    for col, c in enumerate(arrays.values(), start=1):
+        v = c[keep]
+        fig.add_trace(
+            go.Bar(
+                x=v,
+                y=shown,
+                orientation="h",
+                showlegend=False,
+                marker=dict(color=[POSITIVE_COLOUR if a >= 0 else NEGATIVE_COLOUR for a in v]),
+                hovertemplate="%{y}: %{x:.4g}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_xaxes(title_text="coefficient", zeroline=True, zerolinecolor=MARKER_COLOUR, row=1, col=col)
+    height = min(1000, max(320, 90 + 30 * len(shown)))
+    base_layout(fig, title="The same model fitted after each feature scaling", height=height)
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def gd_step_figures(
+    x,
+    y,
+    path: GDPath,
+    step: int,
+    ols: tuple[float, float] | None = None,
+    x_label: str = "x",
+    y_label: str = "y",
+) -> tuple[go.Figure, go.Figure]:
+    """What one gradient-descent step shows: the line figure (with the least-squares line dotted, when
+    given) and the loss figure. Legends sit under the plots so half-width charts keep their titles clear.
+    """
+    fig = gd_figure(x, y, path, step, x_label=x_label, y_label=y_label)
+    s = int(min(max(int(step), 0), path.n_steps))
+    w1, w2 = float(path.w1[s]), float(path.w2[s])
+    sign = "−" if w2 < 0 else "+"
+    fig.update_layout(title_text=f"Step {s}: y = {w1:.3g}·x {sign} {abs(w2):.3g}, MSE = {path.loss[s]:.3g}")
+    if ols is not None:
+        ends = np.array(fig.layout.xaxis.range, dtype=float)
+        add_line(fig, ends, ols[0] * ends + ols[1], "least squares (closed form)", dash="dot")
+    loss = gd_loss_figure(path, step)
+    loss.update_yaxes(dtick="D2", tickformat=".2g")  # ticks at 1, 2, 5 per decade, fully labelled
+    for f in (fig, loss):
+        f.update_layout(
+            legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+            margin=dict(b=120),
+            height=480,
+        )
+    return fig, loss

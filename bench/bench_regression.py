@@ -1,0 +1,163 @@
+"""Regression page benchmarks: gradient-descent step rendering, and slider latency in a real browser.
+
+    python bench/bench_regression.py               # step rendering, then the browser (needs chromium)
+    python bench/bench_regression.py --no-browser  # step rendering only (~10 s on 2 cores)
+    python bench/bench_regression.py --moves 20    # browser moves per measurement
+
+1. Gradient descent at 1,000 points (the 1-D curve generator): the path is precomputed once (its
+   time is shown); a step move only builds the two figures for that step (the line with the data
+   and the loss curve), so the time per step is `ml.plots.regression.gd_step_figures` plus the
+   JSON encoding Streamlit does, with the JSON size, for each update rule.
+2. In a real browser (headless Chromium, 1280 × 800), key press -> page settled:
+   - the framework floor (bench/floor_app.py: one slider, one number);
+   - the Regression page's polynomial-degree slider on the 1-D curve (60 points): the first
+     10 moves reach degrees not fitted before, the next 10 come back through fitted ones;
+   - the gradient-descent step slider at 1,000 points: the page's own `ui.regression.gd_steps`
+     fragment, run in a small app that feeds it a 1,000-point path (the page's dataset options
+     are not in the URL, so this is the same fragment without 90 key presses to get there).
+   Fit and predict times of every model on every dataset are in bench/bench_models.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ml import simulate  # noqa: E402
+from ml.plots.regression import gd_step_figures  # noqa: E402
+from ml.regression import GD_METHODS, gd_path, ols_line  # noqa: E402
+
+N_POINTS = 1000
+STEPS = 200
+GD_APP = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+import streamlit as st
+from ml import simulate
+from ml.regression import gd_path, ols_line
+from ui.regression import gd_steps
+
+st.set_page_config(layout="wide")
+df = simulate.curve_1d("linear", {N_POINTS}, 0.3, 0)
+x, y = df["x"].to_numpy(), df["y"].to_numpy()
+path = gd_path(x, y, "minibatch", 0.05, {STEPS}, 16, 0)
+gd_steps(path, x, y, ols_line(x, y), "x", "y")
+"""
+
+
+def timed(fn, reps: int = 5) -> tuple[float, object]:
+    """(median seconds over `reps` runs, the last result)."""
+    out, result = [], None
+    for _ in range(reps):
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        out.append(time.perf_counter() - t0)
+    return statistics.median(out), result
+
+
+def step_table(n_steps_timed: int = 30) -> None:
+    df = simulate.curve_1d("linear", N_POINTS, 0.3, 0)
+    x, y = df["x"].to_numpy(), df["y"].to_numpy()
+    ols = ols_line(x, y)
+    print(f"Gradient descent at {N_POINTS:,} points, {STEPS} steps: one step move = two figures + JSON")
+    print(f"{'update rule':<12}{'path ms':>9}{'figures ms':>12}{'JSON ms':>9}{'total ms':>10}{'JSON kB':>9}")
+    rng = np.random.default_rng(0)
+    for method in GD_METHODS:
+        t_path, path = timed(lambda m=method: gd_path(x, y, m, 0.05, STEPS, 16, 0), 3)
+        steps = rng.integers(0, path.n_steps + 1, n_steps_timed)
+        figs, enc, size = [], [], 0
+        for s in steps:
+            t0 = time.perf_counter()
+            line, loss = gd_step_figures(x, y, path, int(s), ols, "x", "y")
+            t1 = time.perf_counter()
+            payload = line.to_json() + loss.to_json()
+            t2 = time.perf_counter()
+            figs.append(t1 - t0)
+            enc.append(t2 - t1)
+            size = len(payload)
+        f_ms, e_ms = 1e3 * statistics.median(figs), 1e3 * statistics.median(enc)
+        print(
+            f"{method:<12}{1e3 * t_path:>9.1f}{f_ms:>12.1f}{e_ms:>9.1f}{f_ms + e_ms:>10.1f}{size / 1e3:>9.0f}"
+        )
+
+
+def _moves(page, handle, n: int, warmup: int = 0) -> list[float]:
+    from bench.harness import press_and_settle
+
+    out = []
+    for i in range(n + warmup):
+        key = "ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft"
+        t = press_and_settle(page, handle, key)
+        if i >= warmup:
+            out.append(t)
+    return out
+
+
+def _row(label: str, xs: list[float], floor: float) -> None:
+    if xs:
+        m = statistics.median(xs)
+        print(f"{label:<46}{m:>10.3f}{np.percentile(xs, 95):>10.3f}{m / floor:>8.2f}")
+
+
+def browser(n: int) -> None:
+    from bench.harness import browser_page, max_trace_points, slider_handle, streamlit_server, wait_settled
+
+    with streamlit_server(ROOT / "bench" / "floor_app.py") as url, browser_page() as page:
+        page.goto(url)
+        wait_settled(page)
+        page.wait_for_timeout(1000)
+        floor = _moves(page, slider_handle(page), n, warmup=3)
+    with streamlit_server(ROOT / "app.py") as url, browser_page(1280, 800) as page:
+        page.goto(f"{url}/Regression?reg.model=Polynomial+regression")
+        wait_settled(page)
+        page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+        page.wait_for_timeout(1000)
+        degree = _moves(page, slider_handle(page, label="Degree"), n)
+        most = max_trace_points(page)
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "gd_step_app.py"
+        script.write_text(GD_APP)
+        with streamlit_server(script) as url, browser_page(1280, 800) as page:
+            page.goto(url)
+            wait_settled(page)
+            page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+            page.wait_for_timeout(1000)
+            handle = slider_handle(page, label="Step")
+            handle.focus()
+            handle.press("Home")  # start at step 0, so ArrowRight moves forward
+            wait_settled(page)
+            steps = _moves(page, handle, n, warmup=2)
+            most = max(most, max_trace_points(page))
+    fm = statistics.median(floor)
+    print(f"\nKey press -> page settled, headless Chromium 1280 × 800 ({n} moves each)")
+    print(f"{'what moved':<46}{'median s':>10}{'p95 s':>10}{'ratio':>8}")
+    _row("floor (one slider, one number)", floor, fm)
+    _row("polynomial degree, new degree (fit + redraw)", degree[:10], fm)
+    _row("polynomial degree, degree fitted before", degree[10:], fm)
+    _row(f"gradient-descent step, {N_POINTS:,} points", steps, fm)
+    print(f"most points in any Plotly trace: {most:,}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--moves", type=int, default=20)
+    args = ap.parse_args()
+    step_table()
+    if not args.no_browser:
+        browser(args.moves)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""AppTest runs of the Regression page: every model, degree / α / learning rate, gradient-descent steps,
+the shared sweeps, linear vs network, and bad uploads.
+
+Small data (the 60-point 1-D curve, a few hundred photo-z rows, few epochs) keeps the file well under
+three minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import regression as reg
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "1_Regression.py")
+TIMEOUT = 180
+SMALL_PHOTOZ = {"reg.dataset": "sdss_photoz", "reg.dataset.sdss_photoz.n_samples": 400}
+
+
+def _page(**state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _values(v) -> np.ndarray:
+    """A plotly array, plain or binary-encoded ({"dtype", "bdata"})."""
+    if isinstance(v, dict):
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray([np.nan if a is None else a for a in v], dtype=float)
+
+
+def _trace(fig: dict, name: str) -> dict:
+    return next(t for t in fig["data"] if t.get("name", "").startswith(name))
+
+
+def _title(fig: dict) -> str:
+    return fig["layout"].get("title", {}).get("text", "")
+
+
+def _figure(at: AppTest, title_part: str) -> dict:
+    figs = [f for f in _figures(at) if title_part in _title(f)]
+    assert figs, f"no figure titled '…{title_part}…' among {[_title(f) for f in _figures(at)]}"
+    return figs[0]
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _table(at: AppTest) -> pd.DataFrame:
+    """The train/test metric table (the first table on the page)."""
+    return at.table[0].value
+
+
+def _button_group(at: AppTest, key: str):
+    """A segmented control, found by its key."""
+    return next(b for b in at.get("button_group") if b.key == key)
+
+
+def _open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch the page's tab (bound to the URL, so through the query parameter) and run."""
+    at.query_params["reg.tab"] = label
+    return _run(at)
+
+
+def _no_errors(at: AppTest) -> None:
+    assert not at.error, [e.value for e in at.error]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_default_page_fits_a_line_and_shows_metrics():
+    at = _run(_page())
+    assert at.title[0].value == "Regression"
+    _no_errors(at)
+    fig = _figure(at, "fitted curve")
+    names = [t["name"] for t in fig["data"]]
+    assert names[:3] == ["train", "test", "fitted curve"] and "noise-free curve" in names
+    assert fig["layout"]["xaxis"]["title"]["text"] == "x"
+    assert 0.9 < float(_metric(at, "Test R²")) <= 1.0
+    table = _table(at)
+    assert list(table.columns) == ["train", "test"]
+    assert {"MSE", "RMSE", "MAE", "MAPE", "R²"} <= set(table.index)
+    assert table.loc["MAPE", "test"].endswith("%")
+    tabs = [t.label for t in at.tabs]
+    assert tabs[:4] == ["Fit", "Residuals", "Coefficients", "Regularisation path"]
+
+
+@pytest.mark.parametrize("model", [m for m in reg.model_names() if m not in (reg.GD, "mlp_torch")])
+def test_every_model_runs_on_photoz(model):
+    at = _run(_page(**SMALL_PHOTOZ, **{"reg.model": model}))
+    _no_errors(at)
+    assert np.isfinite(float(_metric(at, "Test RMSE")))
+    table = _table(at)
+    assert {"bias of Δz/(1+z)", "σ_NMAD", "outliers (|Δz|/(1+z) > 0.15)"} <= set(
+        table.index
+    )  # redshift target
+    fig = _figure(at, "Predicted vs true")
+    assert any(t["name"].startswith("|Δ| = 0.15") for t in fig["data"])  # the outlier bounds
+    assert fig["layout"]["xaxis"]["title"]["text"] == "true redshift z"
+
+
+def test_view_only_change_does_not_refit():
+    at = _run(_page(**{"reg.model": "random_forest"}))
+    fit_time = _metric(at, "Fit time")
+    mape = _table(at).loc["MAPE", "test"]
+    at.select_slider(key="reg.eps").set_value(1.0)
+    _run(at)
+    assert _metric(at, "Fit time") == fit_time  # the stored fit, not a new one
+    assert _table(at).loc["MAPE", "test"] != mape
+
+
+def test_polynomial_degree_redraws_the_curve_and_warns():
+    at = _run(_page(**{"reg.model": "polynomial", "reg.dataset.curve_1d.kind": "sine"}))
+    curve1 = _values(_trace(_figure(at, "fitted curve"), "fitted curve")["y"])
+    at.slider(key="reg.polynomial.degree").set_value(9)
+    _run(at)
+    curve9 = _values(_trace(_figure(at, "fitted curve"), "fitted curve")["y"])
+    assert not np.allclose(curve1, curve9)
+    assert not at.warning
+    at.slider(key="reg.dataset.curve_1d.n_samples").set_value(20)  # 15 training points for 10 coefficients
+    _run(at)
+    assert any("over-fitting" in w.value for w in at.warning)
+
+
+def test_lasso_alpha_zeroes_coefficients_and_paths_show():
+    at = _page(**{"reg.dataset": "diabetes", "reg.model": "lasso", "reg.tab": "Coefficients"})
+    _run(at)
+    _no_errors(at)
+    bars = _figure(at, "Lasso (L1), standardised features")
+    small = int(np.sum(_values(bars["data"][0]["x"]) == 0))
+    scaling = _figure(at, "after each feature scaling")
+    assert [a["text"] for a in scaling["layout"]["annotations"]] == [
+        "unscaled",
+        "standardised",
+        "min-max scaled",
+    ]
+    alpha = at.select_slider(key="reg.lasso.alpha")
+    alpha.set_value(next(float(o) for o in alpha.options if float(o) > 10))  # strong: zeroes several
+    _run(at)
+    big = int(np.sum(_values(_figure(at, "Lasso (L1), standardised")["data"][0]["x"]) == 0))
+    assert big > small
+    _open_tab(at, "Regularisation path")
+    lasso = _figure(at, "Lasso (L1) path")
+    assert lasso["layout"]["xaxis"]["type"] == "log"
+    assert len(lasso["data"]) == 10  # one line per feature
+    _figure(at, "Ridge (L2) path")
+
+
+def test_gradient_descent_steps_play_and_diverge():
+    at = _run(_page(**{"reg.model": reg.GD}))
+    _no_errors(at)
+    step = at.slider(key="reg.gd.step")
+    assert step.value == step.max == 100
+    step.set_value(3)
+    _run(at)
+    assert _figure(at, "Step 3:")
+    loss = _figure(at, "Loss during gradient descent")
+    assert loss["layout"]["yaxis"]["type"] == "log"
+    # each update rule, with a new learning rate and number of steps
+    for method in ("absolute", "square", "minibatch"):
+        at.selectbox(key="reg.gd.method").set_value(method)
+        _run(at)
+        _no_errors(at)
+    at.select_slider(key="reg.gd.steps").set_value(50)
+    at.select_slider(key="reg.gd.lr").set_value(0.01)
+    _run(at)
+    assert at.slider(key="reg.gd.step").max == 50
+    at.button(key="reg.gd.play").click()
+    _run(at)
+    assert at.slider(key="reg.gd.step").value == 50
+    # too large a rate on unscaled x diverges: a message, the page keeps working
+    at.selectbox(key="reg.gd.method").set_value("batch")
+    at.radio(key="reg.scaling").set_value("none")
+    at.select_slider(key="reg.gd.lr").set_value(2.0)
+    _run(at)
+    assert any("diverged" in e.value and "smaller learning rate" in e.value for e in at.error)
+    assert _figure(at, "Loss during gradient descent")
+
+
+def test_gradient_descent_on_many_features_picks_one():
+    at = _run(_page(**SMALL_PHOTOZ, **{"reg.model": reg.GD}))
+    _no_errors(at)
+    assert any("one feature" in i.value for i in at.info)
+    feature = at.selectbox(key="reg.gd.feature.sdss_photoz")
+    other = next(o for o in feature.options if o != feature.value)
+    feature.set_value(other)
+    _run(at)
+    assert other in _figure(at, "Step").get("layout", {}).get("xaxis", {}).get("title", {}).get("text", "")
+
+
+def test_network_trains_on_request_with_history():
+    at = _run(_page(**{"reg.model": "mlp_torch"}))
+    assert any("Train the network" in i.value for i in at.info)
+    at.slider(key="reg.mlp_torch.epochs").set_value(5)
+    at.sidebar.button[0].click()  # the form's submit button
+    _run(at)
+    _no_errors(at)
+    _figure(at, "fitted curve")
+    history = [f for f in _figures(at) if any(t.get("name") == "validation" for t in f["data"])]
+    assert history, "no training-history figure"
+    assert len(_values(history[0]["data"][0]["x"])) == 5
+
+
+def test_diverging_network_says_so():
+    state = {
+        "reg.model": "mlp_torch",
+        "reg.scaling": "none",
+        "reg.mlp_torch.optimizer": "sgd",
+        "reg.mlp_torch.learning_rate": 1.0,
+        "reg.mlp_torch.epochs": 20,
+    }
+    at = _run(_page(**state))
+    at.sidebar.button[0].click()
+    _run(at)
+    assert any("diverged" in e.value and "learning rate" in e.value for e in at.error)
+    at.selectbox(key="reg.model").set_value("ridge")  # the page keeps working
+    _run(at)
+    _no_errors(at)
+
+
+def test_polynomial_of_many_features_warns():
+    at = _run(_page(**{**SMALL_PHOTOZ, "reg.model": "polynomial", "reg.polynomial.degree": 4}))
+    assert any("715 coefficients" in w.value for w in at.warning)
+
+
+def test_residual_views_and_curves():
+    at = _run(_page(**{"reg.tab": "Residuals", "reg.model": "polynomial"}))
+    _figure(at, "Residuals vs prediction")
+    hist = _figure(at, "Distribution of residuals")
+    assert sum(_values(hist["data"][0]["y"])) == 15  # the 15 test points
+    _button_group(at, "reg.resid.set").set_value("train")
+    _run(at)
+    assert sum(_values(_figure(at, "Distribution of residuals")["data"][0]["y"])) == 45
+    _open_tab(at, "Evaluate")
+    views = {
+        "Cross-validation": "reg.eval.cv.run",
+        "Learning curve": "reg.eval.learning.run",
+        "Validation curve": "reg.eval.vc.run",
+        "Compare models": "reg.eval.cmp.run",
+    }
+    for label, key in views.items():
+        at.session_state["reg.eval.tab"] = label
+        _run(at)
+        at.button(key=key).click()
+        _run(at)
+        _no_errors(at)
+        if label == "Compare models":
+            assert any("R²" in df.value.columns for df in at.dataframe)
+        else:
+            assert at.get("plotly_chart"), f"{label}: no figure"
+
+
+def test_linear_vs_network_side_by_side():
+    state = {**SMALL_PHOTOZ, "reg.tab": "Linear vs network", "reg.mlp_torch.epochs": 5}
+    at = _run(_page(**state))
+    at.button(key="reg.versus.run").click()
+    _run(at)
+    _no_errors(at)
+    names = [_title(f) for f in _figures(at)]
+    assert "Predicted vs true: linear regression" in names and "Predicted vs true: neural network" in names
+    table = at.table[-1].value
+    assert list(table.columns) == ["linear regression (test)", "neural network (test)"]
+    assert "σ_NMAD" in table.index
+
+
+# -- uploads -----------------------------------------------------------------------------------
+
+
+def _upload_page(df: pd.DataFrame, name: str = "table.csv") -> AppTest:
+    at = _run(_page())
+    _button_group(at, "reg.source").set_value("Upload CSV")
+    _run(at)
+    assert any("Upload a CSV" in i.value for i in at.info)
+    at.file_uploader[0].set_value((name, df.to_csv(index=False).encode(), "text/csv"))
+    return _run(at)
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    df["y"] = 2 * df["a"] - df["b"] + rng.normal(0, 0.1, 60)
+    df["kind"] = rng.choice(["star", "galaxy"], 60)
+    return df
+
+
+def test_upload_good_table_and_text_target(table):
+    at = _upload_page(table)
+    _no_errors(at)
+    assert at.multiselect[0].value == ["a", "b"]  # text columns are not chosen by default
+    assert float(_metric(at, "Test R²")) > 0.95
+    at.selectbox(key="reg.up.target").set_value("kind")
+    _run(at)
+    assert any("classification page" in e.value for e in at.error)
+
+
+def test_upload_bad_tables_get_clear_messages(table):
+    constant = table.assign(y=3.0)
+    at = _upload_page(constant)
+    assert any("nothing to predict" in e.value for e in at.error)
+
+    gaps = table.copy()
+    gaps.loc[[2, 5], "a"] = np.nan
+    at = _upload_page(gaps)
+    assert any("missing" in e.value and '"drop"' in e.value for e in at.error)
+    at.selectbox(key="reg.up.missing").set_value("drop")
+    _run(at)
+    _no_errors(at)
+
+    at.multiselect[0].set_value(["a", "b", "kind"])
+    _run(at)
+    assert any("hold text" in e.value for e in at.error)
+    at.selectbox(key="reg.up.text").set_value("onehot")
+    _run(at)
+    _no_errors(at)
+
+    at = _upload_page(table.head(8))
+    assert any("at least 10" in e.value for e in at.error)
+
+
+def test_upload_not_a_table():
+    at = _run(_page())
+    _button_group(at, "reg.source").set_value("Upload CSV")
+    _run(at)
+    at.file_uploader[0].set_value(("x.csv", b"\x89PNG\r\n\x1a\n\x00\x00binary", "text/csv"))
+    _run(at)
+    assert at.error  # says what is wrong; no traceback
+
+
+def test_upload_skyserver_export_is_recognised():
+    rng = np.random.default_rng(1)
+    z = rng.uniform(0.02, 0.5, 300)
+    sky = pd.DataFrame({"objid": np.arange(300)})
+    for i, band in enumerate("ugriz"):
+        sky[band] = 20 - 0.3 * i + (2.5 - 0.5 * i) * z + rng.normal(0, 0.05, 300)
+    sky["class"] = "GALAXY"
+    sky["redshift"] = z
+    at = _upload_page(sky, "skyserver.csv")
+    _no_errors(at)
+    assert at.selectbox(key="reg.up.target").value == "redshift"
+    assert at.multiselect[0].value == ["u", "g", "r", "i", "z", "u-g", "g-r", "r-i", "i-z"]
+    assert at.toggle[0].value is True  # photo-z metrics switched on for a redshift target
+    assert "σ_NMAD" in _table(at).index

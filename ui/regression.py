@@ -1,0 +1,776 @@
+"""Streamlit glue for the Regression page: sidebar controls, cached steps and the result views.
+
+The page (pages/1_Regression.py) is a short list of calls into this module. Computations live
+in `ml.regression`, figures in `ml.plots.regression`; fitted models go through
+`ui.training.fit_with_progress` and the sweeps through `ui.evaluation_views`, the same
+mechanisms the classification page uses. Every store is bounded and keyed on primitives
+(dataset name and options, or the upload's SHA-256; split; scaling; model; parameters).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from ml import evaluation, tables
+from ml.datasets import Dataset
+from ml.models import get_model, list_models, make_pipeline
+from ml.photometry import BANDS, COLOURS, has_ugriz
+from ml.plots import PALETTE
+from ml.plots import regression as rplots
+from ml.regression import (
+    GD_METHODS,
+    PHOTOZ_OUTLIER_CUT,
+    GDPath,
+    degree_warning,
+    gd_path,
+    line_at,
+    linear_coefficients,
+    looks_like_redshift,
+    metrics_frame,
+    most_correlated_feature,
+    ols_line,
+    photoz_metrics,
+    regression_metrics,
+    regularisation_path,
+)
+from ui import cache
+from ui.state import bound, pop_pending, queue
+from ui.training import cached, fit_with_progress, history_figure
+from ui.widgets import dataset_badge, dataset_picker, guard, param_widgets, upload_box
+
+TASK = "regression"
+GD = "gd"  # gradient descent for a line: a page-level model, not in the registry (it needs 1-D data)
+GD_TITLE = "Linear regression by gradient descent"
+GD_DESCRIPTION = (
+    "The line y = w1·x + w2 learned step by step on one feature, as in the lecture: per-point "
+    "absolute and square tricks, or batch and mini-batch gradient steps on the squared error."
+)
+GD_METHOD_TITLES = {
+    "absolute": "Absolute trick (one point per step)",
+    "square": "Square trick (one point per step)",
+    "batch": "Batch gradient descent (all points)",
+    "minibatch": "Mini-batch gradient descent",
+}
+LR_OPTIONS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
+STEP_OPTIONS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+PLAY_FRAMES = 40
+PLAY_PAUSE_S = 0.06
+EPS_OPTIONS = (1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1.0)
+SCALING_TITLES = {"standard": "standardise", "minmax": "min-max", "none": "none"}
+SCALED_WORDS = {"standard": "standardised", "minmax": "min-max scaled", "none": "unscaled"}
+COEF_MODELS = ("linear", "ridge", "lasso", "elastic_net")  # compared across scalings
+TARGET_LABELS = {
+    "diabetes": "disease progression one year after baseline",
+    "sdss_photoz": "redshift z",
+}
+TABS = ("Fit", "Residuals", "Coefficients", "Regularisation path", "Evaluate", "Linear vs network")
+STORE_ENTRIES = 16
+
+
+# ---------------------------------------------------------------------------------------------
+# what the sidebar chose
+
+
+@dataclass
+class Setup:
+    """Everything the sidebar chose, the loaded data (or why not), and the keys naming them."""
+
+    data_key: tuple
+    ds: Dataset | None
+    error: str | None
+    test_size: float = 0.25
+    seed: int = 0
+    scaling: str = "standard"
+    model: str = "linear"
+    params: dict = field(default_factory=dict)
+    eps: float = 1e-3
+    photoz: bool = False
+    train_pressed: bool = False
+
+    @property
+    def split_key(self) -> tuple:
+        return (self.data_key, float(self.test_size), int(self.seed))
+
+    @property
+    def fit_key(self) -> tuple:
+        return (self.split_key, self.scaling, self.model, tuple(sorted(self.params.items())), int(self.seed))
+
+    @property
+    def is_torch(self) -> bool:
+        return self.model != GD and get_model(self.model, TASK).is_torch
+
+    @property
+    def title(self) -> str:
+        return model_title(self.model)
+
+
+def model_names() -> list[str]:
+    """The registry's regression models, with gradient descent for a line right after OLS."""
+    names = [s.name for s in list_models(TASK)]
+    at = names.index("linear") + 1 if "linear" in names else 0
+    return [*names[:at], GD, *names[at:]]
+
+
+def model_title(name: str) -> str:
+    return GD_TITLE if name == GD else get_model(name, TASK).title
+
+
+def target_label(ds: Dataset) -> str:
+    """Axis wording for the target: its meaning and units where known."""
+    return TARGET_LABELS.get(ds.name, str(ds.target_name))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def upload_dataset(key: tuple, _df: pd.DataFrame) -> Dataset:
+    """The uploaded table as a regression Dataset, once per (SHA-256, target, features, policies)."""
+    _, _, target, features, non_numeric, missing = key
+    return tables.to_dataset(
+        _df, target, list(features), task=TASK, non_numeric=non_numeric, missing=missing, name="upload"
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def split_data(key: tuple, _ds: Dataset):
+    """(X_train, X_test, y_train, y_test) for key = (data key, test fraction, seed)."""
+    _, test_size, seed = key
+    return evaluation.split(_ds.X, _ds.y, TASK, test_size, seed)
+
+
+def _upload_controls(df: pd.DataFrame) -> tuple[str, list[str], str, str]:
+    sb = st.sidebar
+    cols = [str(c) for c in df.columns]
+    kinds = tables.column_kinds(df)
+    numeric = [c for c in cols if kinds.get(c) == "numeric"]
+    default = next((c for c in cols if looks_like_redshift(c)), numeric[-1] if numeric else cols[-1])
+    target = sb.selectbox(
+        "Target: the number to predict", cols, index=cols.index(default), key="reg.up.target"
+    )
+    candidates = [str(c) for c in tables.feature_candidates(df, target)]
+    chosen = [c for c in candidates if kinds.get(c) == "numeric"][:30]  # text columns only on request
+    if has_ugriz(df):
+        chosen = [c for c in (*BANDS, *COLOURS) if c in candidates]
+    features = sb.multiselect("Features", candidates, default=chosen, key=f"reg.up.features.{target}")
+    non_numeric = sb.selectbox(
+        "Text feature columns",
+        ("error", "drop", "onehot"),
+        format_func={
+            "error": "stop and tell me",
+            "drop": "drop: leave them out",
+            "onehot": "onehot: a 0/1 column per category",
+        }.get,
+        key="reg.up.text",
+    )
+    missing = sb.selectbox(
+        "Rows with missing values",
+        ("error", "drop", "impute"),
+        format_func={
+            "error": "stop and tell me",
+            "drop": "drop those rows",
+            "impute": "impute: fill with the median",
+        }.get,
+        key="reg.up.missing",
+    )
+    return target, features, non_numeric, missing
+
+
+def _load(loader: Callable[[], Dataset]) -> tuple[Dataset | None, str | None]:
+    try:
+        return loader(), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _gd_controls(ds: Dataset | None) -> dict:
+    sb = st.sidebar
+    method = sb.selectbox(
+        "Update rule",
+        GD_METHODS,
+        index=GD_METHODS.index("batch"),
+        format_func=GD_METHOD_TITLES.get,
+        key="reg.gd.method",
+    )
+    lr = sb.select_slider(
+        "Learning rate α", LR_OPTIONS, value=0.05, format_func=lambda v: f"{v:g}", key="reg.gd.lr"
+    )
+    steps = sb.select_slider("Number of steps", STEP_OPTIONS, value=100, key="reg.gd.steps")
+    batch = 16
+    if method == "minibatch":
+        batch = sb.slider("Mini-batch size", 2, 128, 16, key="reg.gd.batch")
+    params = {"method": method, "learning_rate": float(lr), "steps": int(steps), "batch_size": int(batch)}
+    if ds is not None and ds.X.shape[1] > 1:
+        names = ds.feature_names
+        best = most_correlated_feature(ds.X, ds.y)
+        params["feature"] = sb.selectbox(
+            "Feature for the line (x)",
+            names,
+            index=names.index(best),
+            key=f"reg.gd.feature.{ds.name}",
+            help="Gradient descent here fits a line to one feature; the default is the one most "
+            "correlated with the target.",
+        )
+    elif ds is not None:
+        params["feature"] = ds.feature_names[0]
+    return params
+
+
+def sidebar() -> Setup:
+    """Draw the sidebar (data, split and scaling, model, metrics) and load the data it names."""
+    sb = st.sidebar
+    sb.header("Data")
+    source = sb.segmented_control(
+        "Source", ("Built-in", "Upload CSV"), default="Built-in", required=True, key="reg.source"
+    )
+    if source == "Upload CSV":
+        with sb:
+            table = upload_box(
+                "CSV file (a header row, one row per object)",
+                key="reg.upload",
+                help="A SkyServer export with u, g, r, i, z and redshift is recognised: colours are derived.",
+            )
+        if table is None:
+            return Setup(("none",), None, None)
+        target, features, non_numeric, missing = _upload_controls(table.df)
+        data_key = ("upload", table.sha256, target, tuple(features), non_numeric, missing)
+        ds, error = _load(lambda: upload_dataset(data_key, table.df))
+    else:
+        name, options = dataset_picker(TASK, key="reg.dataset", default="curve_1d", container=sb)
+        data_key = ("builtin", name, options)
+        ds, error = _load(lambda: cache.dataset(name, options))
+
+    sb.header("Split and scaling")
+    test_size = sb.slider("Test fraction", 0.1, 0.5, 0.25, 0.05, **bound("reg.test"))
+    seed = int(sb.number_input("Seed (split and model)", 0, 9999, 0, **bound("reg.seed")))
+    scaling = sb.radio(
+        "Feature scaling", tuple(SCALING_TITLES), format_func=SCALING_TITLES.get, horizontal=True, **bound("reg.scaling")
+    )  # fmt: skip
+
+    sb.header("Model")
+    model = sb.selectbox("Model", model_names(), format_func=model_title, **bound("reg.model"))
+    setup = Setup(data_key, ds, error, test_size, seed, scaling, model)
+    if model == GD:
+        sb.caption(GD_DESCRIPTION)
+        setup.params = _gd_controls(ds)
+    else:
+        spec = get_model(model, TASK)
+        sb.caption(spec.description)
+        if spec.is_torch:
+            with sb.form("reg.net.form", border=False):
+                setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}")
+                setup.train_pressed = st.form_submit_button("Train the network", type="primary")
+        else:
+            setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}", container=sb)
+
+    sb.header("Metrics")
+    setup.eps = sb.select_slider(
+        "ε in MAPE", EPS_OPTIONS, value=1e-3, format_func=lambda v: f"{v:g}", key="reg.eps",
+        help="MAPE = mean(|true − predicted| / max(ε, |true|)); ε keeps targets near 0 from blowing it up.",
+    )  # fmt: skip
+    if ds is not None:
+        setup.photoz = sb.toggle(
+            "Photo-z metrics (target is a redshift)",
+            value=looks_like_redshift(ds.target_name),
+            key=f"reg.photoz.{ds.target_name}",
+            help="Bias, σ_NMAD and catastrophic-outlier fraction of Δz/(1+z), and the ±0.15(1+z) bounds.",
+        )
+    return setup
+
+
+# ---------------------------------------------------------------------------------------------
+# fitting
+
+
+@dataclass
+class Fitted:
+    """A fitted model (or gradient-descent path) and its predictions on the train and test rows."""
+
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    y_train: np.ndarray
+    y_test: np.ndarray
+    pred_train: np.ndarray
+    pred_test: np.ndarray
+    seconds: float
+    estimator: object = None
+    path: GDPath | None = None
+    gd_x: tuple | None = None  # (x_train, x_test) of the chosen feature, scaled as the sidebar says
+    gd_label: str = "x"
+
+
+def _scale_1d(train: np.ndarray, test: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
+    if scaling == "standard":
+        mu, sd = train.mean(), train.std()
+        sd = sd if sd > 0 else 1.0
+        return (train - mu) / sd, (test - mu) / sd
+    if scaling == "minmax":
+        lo, span = train.min(), np.ptp(train)
+        span = span if span > 0 else 1.0
+        return (train - lo) / span, (test - lo) / span
+    return train, test
+
+
+def needs_training(setup: Setup) -> bool:
+    """True for a network that has not been trained with these settings in this session yet."""
+    done = st.session_state.setdefault("reg.trained", set())
+    if setup.train_pressed:
+        done.add(setup.fit_key)
+    return setup.is_torch and setup.fit_key not in done
+
+
+def fit(setup: Setup) -> Fitted:
+    """Split (cached), then fit (cached per key) and predict; gradient descent precomputes its path."""
+    X_tr, X_te, y_tr, y_te = split_data(setup.split_key, setup.ds)
+    y_tr, y_te = np.asarray(y_tr, dtype=float), np.asarray(y_te, dtype=float)
+    if setup.model == GD:
+        p = setup.params
+        feature = p["feature"]
+        x_tr, x_te = _scale_1d(X_tr[feature].to_numpy(float), X_te[feature].to_numpy(float), setup.scaling)
+        start = time.perf_counter()
+        path = cached(
+            "reg.gd",
+            ("gd", setup.fit_key),
+            lambda: gd_path(
+                x_tr, y_tr, p["method"], p["learning_rate"], p["steps"], p["batch_size"], setup.seed
+            ),
+            STORE_ENTRIES,
+        )
+        label = feature if setup.scaling == "none" else f"{feature} ({SCALED_WORDS[setup.scaling]})"
+        return Fitted(
+            X_tr, X_te, y_tr, y_te, line_at(path, x_tr), line_at(path, x_te), time.perf_counter() - start,
+            path=path, gd_x=(x_tr, x_te), gd_label=label,
+        )  # fmt: skip
+    build = lambda: make_pipeline(setup.model, TASK, setup.params, setup.seed, setup.scaling)  # noqa: E731
+    est, seconds = fit_with_progress(setup.fit_key, build, X_tr, y_tr, task=TASK, is_torch=setup.is_torch)
+    pred_tr, pred_te = cached(
+        "reg.pred", ("pred", setup.fit_key), lambda: (est.predict(X_tr), est.predict(X_te)), STORE_ENTRIES
+    )
+    return Fitted(X_tr, X_te, y_tr, y_te, pred_tr, pred_te, seconds, estimator=est)
+
+
+def fit_shown(setup: Setup) -> Fitted:
+    """`fit`, with the training display (progress bar, live curves) in a slot cleared once training ends.
+
+    The slot is left in place when training fails, so the curves up to a divergence stay visible.
+    """
+    slot = st.empty()
+    with slot.container():
+        fitted = fit(setup)
+    slot.empty()
+    return fitted
+
+
+def warnings_for(setup: Setup, fitted: Fitted | None) -> None:
+    """Over-fitting, convergence and divergence warnings for the current settings."""
+    ds = setup.ds
+    if setup.model == "polynomial" and ds is not None:
+        n_train = len(ds.y) - int(np.ceil(setup.test_size * len(ds.y)))
+        degree, k = int(setup.params["degree"]), ds.X.shape[1]
+        msg = degree_warning(n_train, degree)
+        n_terms = math.comb(k + degree, degree)  # coefficients, the intercept included
+        if k > 1:
+            msg = None
+            if 2 * n_terms > n_train:
+                msg = (
+                    f"A degree-{degree} polynomial of {k} features has {n_terms:,} coefficients for {n_train:,} "
+                    "training rows: expect over-fitting (or a refusal above 20,000 terms). Lower the degree."
+                )
+        if msg:
+            st.warning(msg, icon=":material/warning:")
+    if fitted is None:
+        return
+    if fitted.path is not None and fitted.path.message:
+        st.error(fitted.path.message, icon=":material/trending_up:")
+    for text in getattr(fitted.estimator, "fit_warnings_", []) or []:
+        st.warning(f"The solver did not fully converge: {text}", icon=":material/warning:")
+
+
+# ---------------------------------------------------------------------------------------------
+# views
+
+
+def headline(setup: Setup, fitted: Fitted, per_row: int = 2) -> None:
+    """Test-set numbers as large tiles (readable on a projector), and the fit time."""
+    test = regression_metrics(fitted.y_test, fitted.pred_test, setup.eps)
+    tiles = [
+        ("Test R²", "—" if np.isnan(test["r2"]) else f"{test['r2']:.3f}"),
+        ("Test RMSE", f"{test['rmse']:.3g}"),
+    ]
+    if setup.photoz:
+        with guard("The photo-z metrics"):
+            pz = photoz_metrics(fitted.y_test, fitted.pred_test, PHOTOZ_OUTLIER_CUT)
+            tiles += [
+                ("Test σ_NMAD", f"{pz['sigma_nmad']:.3g}"),
+                ("Outliers", f"{100 * pz['outlier_fraction']:.3g} %"),
+            ]
+    tiles.append(("Fit time", f"{fitted.seconds:.2f} s"))
+    for i in range(0, len(tiles), per_row):
+        for col, (label, value) in zip(st.columns(per_row), tiles[i : i + per_row], strict=False):
+            col.metric(label, value)
+    if "note" in test:
+        st.caption(test["note"])
+
+
+def metrics_table(setup: Setup, fitted: Fitted) -> None:
+    """Every metric on the train and the test rows side by side, with their definitions."""
+    frame = metrics_frame(
+        {"train": (fitted.y_train, fitted.pred_train), "test": (fitted.y_test, fitted.pred_test)},
+        setup.eps,
+        setup.photoz,
+    )
+    st.table(frame)
+    with st.expander("What do these numbers mean?"):
+        st.markdown(
+            "As in the lecture, with N points: **MSE** = (1/N) Σ (pred − true)²; **RMSE** = √MSE, in the "
+            "target's units; **MAE** = (1/N) Σ |pred − true|; **MAPE** = (1/N) Σ |true − pred| / max(ε, |true|) "
+            f"with ε = {setup.eps:g} (it guards against dividing by targets near 0); **R²** = 1 − Σ(pred − true)² "
+            "/ Σ(true − mean)²: 1 is perfect, 0 is no better than predicting the mean. A test error much "
+            "larger than the train error means over-fitting.\n\n"
+            "Photo-z metrics use Δz/(1+z) = (z_pred − z_true)/(1 + z_true): **bias** is its mean, "
+            "**σ_NMAD** = 1.4826 × median(|Δz/(1+z) − median(Δz/(1+z))|) a robust scatter, and an "
+            "**outlier** has |Δz|/(1+z) > 0.15."
+        )
+
+
+def data_note(ds: Dataset) -> None:
+    """Real or simulated, always visible; a long note (how to get the real data) folds into an expander."""
+    if ds.simulated and ds.how_to_get_real:
+        with st.expander(f":material/science: **Simulated data**, imitating {ds.imitates or 'real data'}: "
+                         "about these data and how to get the real thing"):  # fmt: skip
+            dataset_badge(ds)
+    else:
+        dataset_badge(ds)
+    if ds.source == "uploaded file":
+        st.caption(ds.description)
+
+
+def _fit_curve(setup: Setup, fitted: Fitted):
+    ds, col = setup.ds, setup.ds.feature_names[0]
+    x_all = ds.X[col].to_numpy(float)
+    grid = np.linspace(x_all.min(), x_all.max(), 400)
+    y_grid = cached(
+        "reg.grid",
+        ("grid", setup.fit_key),
+        lambda: fitted.estimator.predict(pd.DataFrame({col: grid})),
+        STORE_ENTRIES,
+    )
+    fig = rplots.fit_curve_figure(
+        fitted.X_train[col], fitted.y_train, fitted.X_test[col], fitted.y_test, grid, y_grid,
+        title=f"{setup.title}: fitted curve", x_label=col, y_label=target_label(ds),
+    )  # fmt: skip
+    if ds.extra is not None and "y_true" in ds.extra:
+        rplots.add_line(fig, x_all, ds.extra["y_true"], "noise-free curve", colour=PALETTE[2])
+    return fig
+
+
+def fit_view(setup: Setup, fitted: Fitted) -> None:
+    """The main picture (fitted curve, gradient-descent steps, or predicted vs true) and the metrics."""
+    if fitted.path is not None:
+        gd_view(setup, fitted)
+        left, right = st.columns([1, 1])
+        with left:
+            headline(setup, fitted)
+        with right, guard("The metric table"):
+            metrics_table(setup, fitted)
+        return
+    left, right = st.columns([3, 2])
+    with left, guard("The fitted-curve plot"):
+        if setup.ds.X.shape[1] == 1:
+            st.plotly_chart(_fit_curve(setup, fitted), key="reg.fit.curve")
+            st.caption("Circles: training points; diamonds: test points. The y-axis stays on the data, so "
+                       "an over-fitted curve is seen leaving the plot.")  # fmt: skip
+        else:
+            band = PHOTOZ_OUTLIER_CUT if setup.photoz else None
+            fig = rplots.pred_vs_true_figure(
+                fitted.y_test, fitted.pred_test, "test set", target_label(setup.ds), band
+            )
+            st.plotly_chart(fig, key="reg.fit.pvt")
+            st.caption(f"{setup.ds.X.shape[1]} features, so there is no curve to draw: each test point is its "
+                       "true value (x) against the prediction (y). On the line y = x the prediction is perfect.")  # fmt: skip
+    with right:
+        headline(setup, fitted)
+        with guard("The metric table"):
+            metrics_table(setup, fitted)
+    history = getattr(fitted.estimator[-1], "history_", None) if fitted.estimator is not None else None
+    if history:
+        net = fitted.estimator[-1]
+        st.subheader("Training history")
+        best = net.best_epoch_ if net.early_stopping else None
+        st.plotly_chart(history_figure(history, TASK, best), key="reg.fit.history")
+        st.caption(f"Trained on {net.device_} ({cache.device_label()}) for {net.n_epochs_} epochs in "
+                   f"{net.fit_time_:.1f} s. Train (dashed) and validation (solid) loss per epoch.")  # fmt: skip
+
+
+# -- gradient descent, step by step --------------------------------------------------------------
+
+
+@st.fragment
+def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
+    """The step slider and Play button: they only index the precomputed path (no refit)."""
+    key = "reg.gd.step"
+    pop_pending(key)
+    if key not in st.session_state or st.session_state[key] > path.n_steps:
+        st.session_state[key] = path.n_steps
+    c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
+    step = c1.slider("Step", 0, path.n_steps, key=key, help="Move through the precomputed run.")
+    play = c2.button("▶ Play", key="reg.gd.play", help="Animate the run from step 0.")
+    left, right = st.columns(2)
+    line_box, loss_box = left.empty(), right.empty()
+
+    def draw(s: int, tag: str) -> None:
+        line_fig, loss_fig = rplots.gd_step_figures(x, y, path, s, ols, x_label, y_label)
+        line_box.plotly_chart(line_fig, key=f"reg.gd.line.{tag}")
+        loss_box.plotly_chart(loss_fig, key=f"reg.gd.loss.{tag}")
+
+    if play:
+        frames = np.unique(
+            np.linspace(0, path.n_steps, min(PLAY_FRAMES, path.n_steps + 1)).round().astype(int)
+        )
+        for s in frames:
+            draw(int(s), f"play{s}")
+            time.sleep(PLAY_PAUSE_S)
+        queue(key, path.n_steps)  # the slider shows the last step after the rerun
+        try:
+            st.rerun(scope="fragment")
+        except StreamlitAPIException:  # a full run (e.g. AppTest) rather than a fragment rerun
+            st.rerun()
+    draw(step, "now")
+
+
+def gd_view(setup: Setup, fitted: Fitted) -> None:
+    path, (x_tr, _) = fitted.path, fitted.gd_x
+    if setup.ds.X.shape[1] > 1:
+        st.info(
+            f"Gradient descent here fits a line to one feature, **{setup.params['feature']}** (choose another "
+            "in the sidebar). For a fit you can watch, use the 1-D curve dataset.",
+            icon=":material/info:",
+        )
+    try:
+        ols = ols_line(x_tr, fitted.y_train)
+    except ValueError:
+        ols = None
+    gd_steps(path, x_tr, fitted.y_train, ols, fitted.gd_label, target_label(setup.ds))
+    with st.expander("What am I looking at? The tricks and gradient descent"):
+        st.markdown(
+            "The line starts at y = 0 and each step moves it; faint lines are earlier steps, the dotted line "
+            "is the closed-form least-squares answer the steps should approach. With a point (p, q) and the "
+            "line's prediction q′ = w1·p + w2:\n\n"
+            "- **Absolute trick**: w1 ← w1 ± α·p, w2 ← w2 ± α (+ when the point is above the line). A fixed "
+            "step size: the line keeps jittering around the best fit.\n"
+            "- **Square trick**: w1 ← w1 + α·p·(q − q′), w2 ← w2 + α·(q − q′): far points pull harder, and the "
+            "steps shrink as the line gets close.\n"
+            "- **Batch** gradient descent averages the square trick over all points (a step downhill on the "
+            "squared error); **mini-batch** over a random handful: cheaper, noisier.\n\n"
+            "Too large a learning rate overshoots and diverges: the loss (right, log scale) climbs instead of falling."
+        )
+
+
+# -- residuals -----------------------------------------------------------------------------------
+
+
+def residuals_view(setup: Setup, fitted: Fitted) -> None:
+    which = st.segmented_control(
+        "Points", ("test", "train"), default="test", required=True, key="reg.resid.set"
+    )
+    y_true, y_pred = (
+        (fitted.y_test, fitted.pred_test) if which == "test" else (fitted.y_train, fitted.pred_train)
+    )
+    label = target_label(setup.ds)
+    band = PHOTOZ_OUTLIER_CUT if setup.photoz else None
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(
+        rplots.pred_vs_true_figure(y_true, y_pred, f"{which} set", label, band), key="reg.res.pvt"
+    )
+    c2.plotly_chart(rplots.residuals_figure(y_pred, y_true - y_pred, label), key="reg.res.scatter")
+    c3, c4 = st.columns(2)
+    c3.plotly_chart(rplots.residual_histogram(y_true - y_pred, 50, label), key="reg.res.hist")
+    with c4.expander("What am I looking at?", expanded=True):
+        st.markdown(
+            "**Predicted vs true**: perfect predictions lie on y = x. **Residuals** (true − predicted) against "
+            "the prediction should be a shapeless band around 0; a curve or a funnel means the model misses "
+            "structure (e.g. a straight line through curved data). The **histogram** should be narrow and "
+            "centred on 0." + (" The dashed lines mark |Δz| = 0.15(1+z): points outside are catastrophic "
+                               "photo-z outliers." if band else "")
+        )  # fmt: skip
+
+
+# -- coefficients ----------------------------------------------------------------------------------
+
+
+def coefficients_view(setup: Setup, fitted: Fitted) -> None:
+    if fitted.path is not None:
+        p = fitted.path
+        x_tr, _ = fitted.gd_x
+        w1, w2 = ols_line(x_tr, fitted.y_train)
+        frame = pd.DataFrame(
+            {"gradient descent (last step)": [p.w1[-1], p.w2[-1]], "least squares (closed form)": [w1, w2]},
+            index=["slope w1", "intercept w2"],
+        )
+        st.table(frame.map(lambda v: f"{v:.4g}"))
+        st.caption(
+            f"The line on {fitted.gd_label}: as the steps go on, gradient descent approaches least squares."
+        )
+        return
+    found = linear_coefficients(fitted.estimator, setup.ds.feature_names)
+    if found is None:
+        st.info(f"{setup.title} has no coefficients to show: only linear models (least squares, polynomial, "
+                "ridge, lasso, elastic net) predict with a weighted sum of the features.")  # fmt: skip
+        return
+    names, coefs, intercept = found
+    what = SCALED_WORDS[setup.scaling]
+    top = 30
+    if len(names) > top:
+        keep = np.sort(np.argsort(-np.abs(coefs), kind="stable")[:top])
+        st.caption(f"{len(names)} terms; the {top} largest in size are shown.")
+        names, coefs = [names[i] for i in keep], coefs[keep]
+    c1, c2 = st.columns([3, 2]) if setup.model in COEF_MODELS else (st.container(), None)
+    fig = rplots.coefficients_figure(
+        names,
+        coefs,
+        title=f"{setup.title}, {what} features",
+        x_label=f"coefficient (per unit of the {what} feature)",
+    )
+    c1.plotly_chart(fig, key="reg.coef.bars")
+    c1.caption(f"Intercept: {intercept:.4g}. Zero coefficients: {int(np.sum(coefs == 0))} of {len(coefs)}.")
+    if c2 is not None:
+        with c2.expander("What am I looking at? Why scaling matters", expanded=True):
+            st.markdown(
+                "A coefficient is the change in the prediction per unit of its feature. Unscaled, a feature "
+                "measured in large numbers gets a small coefficient and vice versa, so sizes are not comparable "
+                "and a penalty (ridge, lasso) punishes features unevenly. Standardised (mean 0, standard "
+                "deviation 1), each coefficient is per standard deviation: comparable, and the penalty is fair. "
+                "Below, the same model fitted after each scaling: lasso may zero different features."
+            )
+    if setup.model in COEF_MODELS:
+        with guard("The scaling comparison"):
+            by_scaling = cached(
+                "reg.coef_scaling", ("coef", setup.split_key, setup.model, setup.fit_key[3], setup.seed),
+                lambda: _coefs_by_scaling(setup, fitted), STORE_ENTRIES,
+            )  # fmt: skip
+            st.plotly_chart(
+                rplots.coefficients_by_scaling_figure(setup.ds.feature_names, by_scaling),
+                key="reg.coef.scaling",
+            )
+
+
+def _coefs_by_scaling(setup: Setup, fitted: Fitted) -> dict:
+    from ml.models import fit_model
+
+    out = {}
+    for scaling in ("none", "standard", "minmax"):
+        pipe = fit_model(
+            make_pipeline(setup.model, TASK, setup.params, setup.seed, scaling),
+            fitted.X_train,
+            fitted.y_train,
+        )
+        out[SCALED_WORDS[scaling]] = linear_coefficients(pipe, setup.ds.feature_names)[1]
+    return out
+
+
+# -- regularisation path -----------------------------------------------------------------------------
+
+
+def path_view(setup: Setup, fitted: Fitted) -> None:
+    if setup.ds.X.shape[1] == 1:
+        st.info("With a single feature each path is one line. Choose diabetes or the photo-z data to see "
+                "lasso set coefficients exactly to zero one by one.")  # fmt: skip
+    cols = st.columns(2)
+    n_train = len(fitted.y_train)
+    for col, kind in zip(cols, ("lasso", "ridge"), strict=True):
+        with col, guard(f"The {kind} path"):
+            frame = cached(
+                "reg.path", ("path", setup.split_key, kind),
+                lambda kind=kind: regularisation_path(fitted.X_train, fitted.y_train, kind), STORE_ENTRIES,
+            )  # fmt: skip
+            fig = rplots.regularisation_path_figure(frame, kind)
+            alpha = setup.params.get("alpha") if setup.model == kind else None
+            if alpha is not None:
+                at = alpha if kind == "lasso" else alpha / n_train  # sklearn's Ridge sums, the path averages
+                fig.add_vline(x=at, line=dict(color=PALETTE[5], dash="dash", width=2))
+                # a log axis places annotations at log10(x) (add_vline's own label lands elsewhere)
+                fig.add_annotation(
+                    x=np.log10(at), y=1, yref="paper", text="your α", showarrow=False, yanchor="bottom"
+                )
+            st.plotly_chart(fig, key=f"reg.path.{kind}")
+    with st.expander("What am I looking at? L1 against L2", expanded=False):
+        st.markdown(
+            "Each line is one feature's coefficient (features standardised) as the penalty α grows to the "
+            "left… right on a log axis. **Lasso (L1)** adds α·Σ|w|: coefficients hit exactly 0 one after "
+            "another, so it selects features. **Ridge (L2)** adds α·Σw²: all shrink smoothly towards 0 but "
+            "none is removed. At small α both approach ordinary least squares. With the standard scaling the "
+            "lasso α marked here is the sidebar's; ridge's is divided by the number of training rows, because "
+            "scikit-learn's Ridge sums the squared errors where the path averages them."
+        )
+
+
+# -- linear against the network --------------------------------------------------------------------
+
+
+def net_params() -> dict:
+    """The network settings from the sidebar form if it was used, else the registry defaults."""
+    spec = get_model("mlp_torch", TASK)
+    return {p.name: st.session_state.get(f"reg.mlp_torch.{p.name}", p.default) for p in spec.params_for(TASK)}
+
+
+def versus_view(setup: Setup) -> None:
+    """Least squares and the PyTorch network on the same split, side by side, on request."""
+    st.markdown("The lecture's exercise: estimate redshift from photometric colours with a **linear regression** "
+                "and a **deep neural network**, trained on the same rows and scored on the same test rows.")  # fmt: skip
+    base = dict(split_key=setup.split_key, scaling=setup.scaling, seed=setup.seed)
+    runs = {
+        "linear regression": Setup(
+            setup.data_key, setup.ds, None, setup.test_size, setup.seed, setup.scaling, "linear"
+        ),
+        "neural network": Setup(
+            setup.data_key,
+            setup.ds,
+            None,
+            setup.test_size,
+            setup.seed,
+            setup.scaling,
+            "mlp_torch",
+            net_params(),
+        ),
+    }
+    done = st.session_state.setdefault("reg.versus", set())
+    key = (base["split_key"], base["scaling"], base["seed"], runs["neural network"].fit_key)
+    if st.button("Train both on this split", type="primary", key="reg.versus.run"):
+        done.add(key)
+    if setup.ds.name == "sdss_photoz" and not dict(setup.data_key[2]).get("include_quasars"):
+        st.caption("For a harder problem, where a straight line fails and the network's advantage is large, "
+                   "switch on **Include quasars** in the sidebar's dataset options.")  # fmt: skip
+    if key not in done:
+        p = runs["neural network"].params
+        st.caption(f"Network: {p['hidden_layers']} hidden layers × {p['hidden_units']} units, {p['activation']}, "
+                   f"{p['optimizer']}, {p['epochs']} epochs (change it by choosing the network as the model).")  # fmt: skip
+        return
+    results = {}
+    for name, run in runs.items():
+        with guard(f"Training the {name}"):
+            results[name] = fit_shown(run)
+    if not results:
+        return
+    cols = st.columns(len(results))
+    band = PHOTOZ_OUTLIER_CUT if setup.photoz else None
+    values = np.concatenate([np.r_[r.y_test, r.pred_test] for r in results.values()])
+    lo, hi = float(values.min()), float(values.max())
+    pad = 0.03 * (hi - lo if hi > lo else 1.0)
+    for col, (name, res) in zip(cols, results.items(), strict=True):
+        fig = rplots.pred_vs_true_figure(res.y_test, res.pred_test, name, target_label(setup.ds), band)
+        fig.update_xaxes(range=[lo - pad, hi + pad])  # the same axes side by side
+        fig.update_yaxes(range=[lo - pad, hi + pad])
+        col.plotly_chart(fig, key=f"reg.versus.{name}")
+    frame = metrics_frame(
+        {f"{n} (test)": (r.y_test, r.pred_test) for n, r in results.items()}, setup.eps, setup.photoz
+    )
+    st.table(frame)
+    net = results.get("neural network")
+    if net is not None and getattr(net.estimator[-1], "history_", None):
+        with st.expander("The network's training history (train and validation loss per epoch)"):
+            st.plotly_chart(history_figure(net.estimator[-1].history_, TASK), key="reg.versus.history")
