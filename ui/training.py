@@ -95,7 +95,8 @@ class _LiveTraining:
 
     def __init__(self, task: str, title: str):
         self.task = task
-        self.box = st.container(border=True)
+        self.slot = st.empty()  # one slot, so close() can clear the whole panel
+        self.box = self.slot.container(border=True)
         self.box.caption(f"Training **{title}** on **{cache.device_label()}** …")
         self.bar = self.box.progress(0.0, text="Starting")
         self.chart = self.box.empty()
@@ -119,7 +120,7 @@ class _LiveTraining:
         )
 
     def close(self) -> None:
-        self.box.empty()
+        self.slot.empty()
 
 
 def fit_with_progress(

@@ -115,7 +115,9 @@ def dataset_badge(ds: datasets.Dataset) -> None:
             text += f"\n\n**The real thing:** {ds.how_to_get_real}"
         st.info(text, icon=":material/science:")
     else:
-        st.caption(f"**Real data** — {ds.source}. {ds.n_samples:,} rows × {len(ds.feature_names)} features.")
+        st.caption(
+            f"**Real data** — {ds.source.rstrip('.')}. {ds.n_samples:,} rows × {len(ds.feature_names)} features."
+        )
 
 
 def upload_box(label: str, key: str, help: str | None = None):

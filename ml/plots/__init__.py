@@ -37,12 +37,13 @@ def base_layout(fig: go.Figure, *, title: str = "", x: str = "", y: str = "", he
         font=dict(size=FONT_SIZE),
         height=height,
         margin=dict(l=60, r=20, t=60 if title else 30, b=55),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
-        template="plotly_white",
+        legend=dict(
+            orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=FONT_SIZE)
+        ),
         uirevision="keep",  # keep zoom while the data updates
     )
-    if x:
-        fig.update_xaxes(title_text=x)
-    if y:
-        fig.update_yaxes(title_text=y)
+    # explicit axis fonts: Streamlit's chart theme would otherwise shrink ticks to ~11 px
+    axis_fonts = dict(tickfont=dict(size=FONT_SIZE - 1), title_font=dict(size=FONT_SIZE))
+    fig.update_xaxes(title_text=x or None, **axis_fonts) if x else fig.update_xaxes(**axis_fonts)
+    fig.update_yaxes(title_text=y or None, **axis_fonts) if y else fig.update_yaxes(**axis_fonts)
     return fig
