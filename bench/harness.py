@@ -138,7 +138,13 @@ _WATCH = """(slider) => {
     }
     window.__last = now;
   });
-  window.__obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  const opts = {subtree: true, childList: true, attributes: true, characterData: true};
+  window.__obs.observe(document.body, opts);
+  // same-origin component iframes (ui/live_plot.py) draw outside the main document: watch them too
+  for (const f of document.querySelectorAll('iframe')) {
+    try { if (f.contentDocument && f.contentDocument.body) window.__obs.observe(f.contentDocument.body, opts); }
+    catch (e) { /* cross-origin: not ours */ }
+  }
   window.__t0 = performance.now();
 }"""
 
@@ -151,8 +157,9 @@ def press_and_settle(page, locator, key: str, timeout_ms: int = 60_000, quiet_ms
     """Press `key` on `locator`; return seconds from the press to the last change the rerun made.
 
     React may batch the script-state flip away for a fast rerun, so "settled" is measured by
-    DOM mutations outside the slider itself: the time of the last one, once the page has been
-    quiet for `quiet_ms` and the script is not running.
+    DOM mutations outside the slider itself (in the page and in same-origin component iframes):
+    the time of the last one, once the page has been quiet for `quiet_ms` and the script is not
+    running.
     """
     locator.focus()
     slider = locator.element_handle()
@@ -180,8 +187,26 @@ MAX_TRACE_POINTS_JS = """() => {
 
 
 def max_trace_points(page) -> int:
-    """The most points any Plotly trace on the page holds (x, y or z length)."""
-    return page.evaluate(MAX_TRACE_POINTS_JS)
+    """The most points any Plotly trace on the page holds (x, y or z length), component iframes included."""
+    return max(frame.evaluate(MAX_TRACE_POINTS_JS) for frame in page.frames)
+
+
+LIVE_MARKS_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  if (!gd || !gd._fullLayout) return null;
+  const at = (s, a) => s[a + 'sizemode'] === 'pixel' ? s[a + 'anchor'] : s[a + '0'];
+  return gd._fullLayout.shapes.filter(s => s.name).map(s => [s.name, at(s, 'x'), at(s, 'y')]);
+}"""
+
+
+def live_plot_marks(page) -> list | None:
+    """The named shapes [name, x, y] the live chart component (ui/live_plot.py) has drawn, or None."""
+    for frame in page.frames:
+        if frame != page.main_frame:
+            marks = frame.evaluate(LIVE_MARKS_JS)
+            if marks is not None:
+                return marks
+    return None
 
 
 def upload_file(page, path: str | Path, index: int = 0) -> None:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.io as pio
 import streamlit as st
 
 from ml import roc, tables
-from ml.plots.roc import confusion_styler, confusion_tables, live_base, live_update, overlay_figure
+from ml.plots.roc import confusion_styler, confusion_tables, live_base, live_marks, overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
-from ui.widgets import dataset_badge, dataset_picker, guard, guarded_fragment, upload_box
+from ui.live_plot import live_plot
+from ui.widgets import dataset_badge, dataset_picker, guard, guarded_fragment, metric_grid, upload_box
 
 SOURCES = {
     "builtin": "Train a model on a built-in dataset",
@@ -88,8 +90,9 @@ def curves(
 def _live_base(
     key: tuple, model: str, positive: str, lower: bool, beta: float, view: str, _c: roc.Curves, **kw
 ):
-    """The six-panel figure without its operating point, built once per curves and view."""
-    return live_base(_c, view=view, beta=beta, lower_is_positive=lower, **kw)
+    """The four-panel figure (dict, and JSON for the browser) built once per curves and view."""
+    base = live_base(_c, view=view, beta=beta, lower_is_positive=lower, **kw)
+    return base, pio.to_json(base, validate=False)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -337,13 +340,14 @@ def _pickers(e: ThresholdEngine, beta: float) -> None:
 
 
 def _metrics_row(m: dict, beta: float) -> None:
-    cols = st.columns(6)
-    for i, (k, label) in enumerate(SHOWN):
-        v = m[k]
+    items = []
+    for k, label in SHOWN:
+        v = float(m[k])
         if k == "fbeta":
             label = f"F{beta:g}" if beta != 1 else "Fβ (β=1)"
         text = "∞" if np.isinf(v) else (f"{v:.3g}" if k == "background_rejection" else f"{v:.3f}")
-        cols[i % 6].metric(label, text)
+        items.append((label, v, text))
+    metric_grid(items)
 
 
 @guarded_fragment("The threshold view")
@@ -405,7 +409,7 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
     c2.table(confusion_styler(rates, rates=True))
     _metrics_row(m, beta)
     c = curves(key, model, positive, lower, float(beta), e)
-    base = _live_base(
+    base, base_json = _live_base(
         key,
         model,
         positive,
@@ -417,8 +421,7 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
         neg_name=str(negative),
         score_label=model,
     )
-    fig = live_update(base, m)
-    st.plotly_chart(fig, key="roc_live", config={"displayModeBar": False})
+    live_plot(base_json, base["layout"]["datarevision"], live_marks(base, m), key="roc_live")
     d1, d2 = st.columns(2)
     d1.download_button(
         "Metrics at this threshold (CSV)",

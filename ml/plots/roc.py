@@ -1,11 +1,15 @@
 """ROC Explorer figures.
 
-Measured in Chromium: redrawing a Plotly chart costs about a framework floor per chart, and
-panels and heatmaps add to it. So a threshold move redraws ONE 2×2 figure whose curves are
-thinned, and the confusion matrix is a colour-scaled table (a heatmap without a Plotly chart).
+Measured in Chromium: Streamlit rebuilds a changed Plotly chart from scratch (~0.3 s for four
+panels). So the four threshold-dependent panels are ONE figure built once per curve set, and a
+threshold move changes only layout shapes (operating points as pixel-sized rings, threshold lines),
+which ui/live_plot.py sends to the browser alone. The confusion matrix is a colour-scaled
+table (a heatmap without a Plotly chart).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 import pandas as pd
@@ -69,21 +73,51 @@ def confusion_styler(table: pd.DataFrame, *, rates: bool):
     return text.style.apply(lambda c: shade(table[c.name]), axis=0)
 
 
-def _point(fig, row, col, meta) -> None:
-    fig.add_trace(
-        go.Scatter(
-            x=[0.0],
-            y=[0.0],
-            meta=meta,
-            mode="markers",
-            marker=dict(size=14, color=MARKER_COLOUR, symbol="circle-open", line=dict(width=3)),
-            name="operating point",
-            showlegend=False,
-            hoverinfo="skip",
-        ),
+def _point(fig, row, col, name) -> None:
+    """The operating point: a 14-pixel ring drawn as a layout shape anchored at a data position.
+
+    A shape, not a trace: the curves then never change between threshold moves, and the browser
+    redraws only the shapes (Plotly.relayout of shapes ~15 ms; of traces or annotations ~50 ms).
+    Pixel-sized shapes are distorted on Plotly's log axes, so no panel here uses one.
+    """
+    fig.add_shape(
+        type="circle",
+        name=name,
+        xsizemode="pixel",
+        ysizemode="pixel",
+        xanchor=0.0,
+        yanchor=0.0,
+        x0=-7,
+        x1=7,
+        y0=-7,
+        y1=7,
+        line=dict(color=MARKER_COLOUR, width=3),
         row=row,
         col=col,
     )
+
+
+def _decade_axis(values: np.ndarray) -> dict:
+    """A linear axis over log10 values that reads like a log axis: range, and ticks at 1, 2, 5 per decade."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    lo, hi = (lo - 0.5, hi + 0.5) if hi - lo < 1e-9 else (lo, hi)
+    pad = 0.04 * (hi - lo)
+    vals, text = [], []
+    for k in range(int(np.floor(lo)), int(np.ceil(hi)) + 1):
+        for mult in (1, 2, 5):
+            v = k + np.log10(mult)
+            if lo - pad <= v <= hi + pad:
+                vals.append(v)
+                text.append(_decade_label(mult, k))
+    return dict(range=[lo - pad, hi + pad], tickmode="array", tickvals=vals, ticktext=text)
+
+
+def _decade_label(mult: int, k: int) -> str:
+    if mult != 1:
+        return str(mult)  # minor ticks: a bare 2 or 5, as on a log axis
+    if -2 <= k <= 3:
+        return f"{10.0**k:g}"
+    return "10" + str(k).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 def _line(fig, x, y, row, col, colour=PALETTE[0], dash=None) -> None:
@@ -136,16 +170,19 @@ def live_base(
     else:
         eff_s, eff_b = np.asarray(c.roc_tpr), np.asarray(c.roc_fpr)
         ok = eff_b > 0
-        _line(fig, eff_s[ok], 1.0 / eff_b[ok], 1, 1)
+        log_rej, log_eff_b = -np.log10(eff_b[ok]), np.log10(eff_b[ok])
+        _line(fig, eff_s[ok], log_rej, 1, 1)
         _point(fig, 1, 1, "pt_rej")
         fig.update_xaxes(
             title_text=f"signal efficiency ε_S (AUC = {c.auc:.3f})", range=[-0.02, 1.02], row=1, col=1
         )
-        fig.update_yaxes(title_text="background rejection 1/ε_B", type="log", row=1, col=1)
-        _line(fig, eff_s[ok], eff_b[ok], 1, 2)
+        fig.update_yaxes(title_text="background rejection 1/ε_B (log)", row=1, col=1, **_decade_axis(log_rej))
+        _line(fig, eff_s[ok], log_eff_b, 1, 2)
         _point(fig, 1, 2, "pt_effb")
         fig.update_xaxes(title_text="signal efficiency ε_S", range=[-0.02, 1.02], row=1, col=2)
-        fig.update_yaxes(title_text="background efficiency ε_B", type="log", row=1, col=2)
+        fig.update_yaxes(
+            title_text="background efficiency ε_B (log)", row=1, col=2, **_decade_axis(log_eff_b)
+        )
 
     t0 = float(c.hist_edges[0])
     centres = (c.hist_edges[:-1] + c.hist_edges[1:]) / 2
@@ -196,34 +233,46 @@ def live_base(
     base_layout(fig, height=height)
     fig.update_layout(margin=dict(t=60, b=40), legend=dict(y=-0.1, yanchor="top", x=0))
     fig.update_annotations(font_size=16)
+    # The curves change only with the base; a content hash as `datarevision` tells Plotly so, and a
+    # threshold move (shapes only) then skips recomputing the traces in the browser.
+    fig.update_layout(datarevision=hashlib.sha1(fig.to_json().encode()).hexdigest()[:16])
     return fig.to_dict()
 
 
-def live_update(base: dict, m: dict) -> go.Figure:
-    """`base` with the operating points and threshold lines moved to `m` (ThresholdEngine.metrics).
+def live_marks(base: dict, m: dict) -> dict:
+    """The layout `shapes` of `base` with the operating points and threshold lines moved to `m`:
+    everything a threshold move changes, and all the browser needs to be sent.
 
-    Only the changed traces are copied and the figure is wrapped without validation, so a
-    threshold move costs milliseconds on the server.
+    Values are finite floats (strict JSON). The physics panels plot log10 values on linear axes; a
+    point with no place there (FPR = 0) is hidden rather than sent as infinity.
     """
-    fpr, tpr = m["fpr"], m["tpr"]
+    fpr, tpr = float(m["fpr"]), float(m["tpr"])
+    log_fpr = float(np.log10(fpr)) if fpr > 0 else None
     points = {
-        "pt_roc": ([fpr], [tpr]),
-        "pt_pr": ([m["recall"]], [m["precision"]]),
-        "pt_rej": ([tpr], [1.0 / fpr]) if fpr > 0 else ([], []),
-        "pt_effb": ([tpr], [fpr]) if fpr > 0 else ([], []),
+        "pt_roc": (fpr, tpr),
+        "pt_pr": (float(m["recall"]), float(m["precision"])),
+        "pt_rej": (tpr, None if log_fpr is None else -log_fpr),
+        "pt_effb": (tpr, log_fpr),
     }
-    data = []
-    for trace in base["data"]:
-        if trace.get("meta") in points:
-            x, y = points[trace["meta"]]
-            trace = {**trace, "x": x, "y": y}
-        data.append(trace)
     t = float(m["threshold"])
-    shapes = [
-        {**sh, "x0": t, "x1": t} if sh.get("name") == "threshold" else sh
-        for sh in base["layout"].get("shapes", ())
-    ]
-    return go.Figure({"data": data, "layout": {**base["layout"], "shapes": shapes}}, _validate=False)
+    shapes = []
+    for sh in base["layout"].get("shapes", ()):
+        name = sh.get("name")
+        if name == "threshold":
+            sh = {**sh, "x0": t, "x1": t}
+        elif name in points:
+            x, y = points[name]
+            sh = {**sh, "xanchor": x, "yanchor": 0.0 if y is None else y, "visible": y is not None}
+        shapes.append(sh)
+    return {"shapes": shapes}
+
+
+def live_update(base: dict, m: dict) -> go.Figure:
+    """`base` as a figure with its marks moved to `m` (for export and tests; the page sends only
+    `live_marks` to the browser). Wrapped without validation: milliseconds on the server."""
+    return go.Figure(
+        {"data": base["data"], "layout": {**base["layout"], **live_marks(base, m)}}, _validate=False
+    )
 
 
 def live_figure(c: Curves, m: dict, **options) -> go.Figure:

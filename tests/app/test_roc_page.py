@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -27,14 +29,29 @@ def errors(at) -> list[str]:
 
 
 def metric(at, label: str) -> float:
-    for m in at.metric:
-        if m.label == label:
-            return float(m.value)
+    """A number from the page's metric grid (ui.widgets.metric_grid), by its label."""
+    for el in at.get("html"):
+        for lab, value in re.findall(r"data-label='([^']*)' data-value='([^']*)'", el.proto.body):
+            if html.unescape(lab) == label:
+                return float(value)
     raise KeyError(label)
 
 
+def live_args(at) -> dict:
+    """What the page sent the live chart component (ui/live_plot.py): figure JSON, revision, marks."""
+    (el,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("live_plot")]
+    return json.loads(el.proto.json_args)
+
+
 def figures(at) -> dict[str, dict]:
-    return {e.proto.id: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+    """Every figure on the page: the st.plotly_chart ones and the live chart with its shapes applied."""
+    out = {e.proto.id: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+    if at.get("component_instance"):
+        a = live_args(at)
+        fig = json.loads(a["figure"])
+        fig["layout"].update(a["marks"])
+        out["live"] = fig
+    return out
 
 
 def live_matrix(at) -> list:
@@ -82,7 +99,13 @@ def test_builtin_default_runs_and_threshold_moves_matrix():
     assert not at.exception
     assert live_matrix(at) != before
     assert at.slider(key="roc_t_slider").value == pytest.approx(0.99)
+    sent = live_args(at)
     at.slider(key="roc_t_slider").set_value(0.02).run()
+    # a threshold move resends the same figure revision and moves only the marks
+    moved = live_args(at)
+    assert moved["revision"] == sent["revision"] and moved["figure"] == sent["figure"]
+    lines = [sh["x0"] for sh in moved["marks"]["shapes"] if sh["name"] == "threshold"]
+    assert lines == [pytest.approx(0.02)] * 2 and moved["marks"] != sent["marks"]
     assert at.number_input(key="roc_t").value == pytest.approx(0.02)
     assert metric(at, "recall / TPR / ε_S") >= metric(at, "precision") - 1  # both shown, page alive
     # two models: the comparison table and both overlays are drawn

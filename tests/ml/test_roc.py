@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -13,6 +15,7 @@ from ml.plots.roc import (
     confusion_tables,
     live_base,
     live_figure,
+    live_marks,
     live_update,
     overlay_figure,
 )
@@ -79,8 +82,8 @@ def test_curves_are_thinned_and_exact_summaries_kept(binary_engine):
     assert (c.roc_fpr[0], c.roc_tpr[0], c.roc_fpr[-1], c.roc_tpr[-1]) == (0, 0, 1, 1)
 
 
-def _trace(fig: go.Figure, meta: str):
-    return next(t for t in fig.data if t.meta == meta)
+def _point(fig: go.Figure, name: str):
+    return next(s for s in fig.layout.shapes if s.name == name)
 
 
 @pytest.mark.parametrize("view", ["standard", "physics"])
@@ -93,13 +96,34 @@ def test_live_figure_marks_the_operating_point(binary_engine, view):
         go.Figure(fig.to_dict())  # the patched dict is a valid Plotly figure
         lines = [s for s in fig.layout.shapes if s.name == "threshold"]
         assert len(lines) == 2 and all(s.x0 == t for s in lines)
+        assert fig.data == go.Figure(base).data  # the curves never change with the threshold
+        json.dumps(live_marks(base, m), allow_nan=False)  # what the browser gets is strict JSON
         if view == "standard":
-            assert _trace(fig, "pt_roc").x == (m["fpr"],) and _trace(fig, "pt_roc").y == (m["tpr"],)
+            pt = _point(fig, "pt_roc")
+            assert (pt.xanchor, pt.yanchor) == (m["fpr"], m["tpr"]) and pt.xref == "x" and pt.yref == "y"
+        elif m["fpr"] > 0:  # the physics panels plot log10 values on linear axes
+            assert _point(fig, "pt_rej").yanchor == pytest.approx(np.log10(1 / m["fpr"]))
+            assert _point(fig, "pt_effb").yanchor == pytest.approx(np.log10(m["fpr"]))
         else:
-            assert _trace(fig, "pt_rej").y == (pytest.approx(1 / m["fpr"]),)
+            assert _point(fig, "pt_rej").visible is False
     axis_titles = str(fig.layout)
     assert ("background rejection" in axis_titles) == (view == "physics")
     assert "false positive rate" in axis_titles or view == "physics"
+
+
+def test_decade_axis_reads_like_a_log_axis():
+    from ml.plots.roc import _decade_axis
+
+    ax = _decade_axis(np.array([-3.2, -0.1]))  # log10 of background efficiencies 6e-4 .. 0.8
+    labels = dict(zip(np.round(ax["tickvals"], 6), ax["ticktext"], strict=True))
+    assert (
+        labels[-3.0] == "10⁻³"
+        and labels[-2.0] == "0.01"
+        and labels[-1.0] == "0.1"
+        and labels[round(np.log10(0.5), 6)] == "5"
+    )
+    assert ax["range"][0] < -3.2 and ax["range"][1] > -0.1
+    assert _decade_axis(np.array([4.0, 5.0]))["ticktext"][0] == "10⁴"
 
 
 def test_live_figure_never_sends_big_traces():
