@@ -22,8 +22,8 @@ from bench.harness import (  # noqa: E402
     ROOT,
     SERVER_PIDS,
     browser_page,
+    key_moves,
     max_trace_points,
-    press_and_settle,
     rss_mb,
     slider_handle,
     streamlit_server,
@@ -47,13 +47,7 @@ def scores_csv(rows: int, path: Path, seed: int = 0) -> None:
 
 
 def moves(page, handle, n: int, warmup: int = 3) -> list[float]:
-    out = []
-    for i in range(n + warmup):
-        key = "ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft"
-        t = press_and_settle(page, handle, key)
-        if i >= warmup:
-            out.append(t)
-    return out
+    return key_moves(page, handle, n, warmup)
 
 
 def floor(n: int) -> list[float]:

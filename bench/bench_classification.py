@@ -72,15 +72,9 @@ def grid_table(resolution: int = 200, reps: int = 3) -> None:
 
 
 def _moves(page, handle, n: int, warmup: int = 0) -> list[float]:
-    from bench.harness import press_and_settle
+    from bench.harness import key_moves
 
-    out = []
-    for i in range(n + warmup):
-        key = "ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft"
-        t = press_and_settle(page, handle, key)
-        if i >= warmup:
-            out.append(t)
-    return out
+    return key_moves(page, handle, n, warmup)
 
 
 def browser(n: int) -> None:

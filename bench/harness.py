@@ -169,6 +169,18 @@ def press_and_settle(page, locator, key: str, timeout_ms: int = 60_000, quiet_ms
     return page.evaluate("() => (window.__last - window.__t0) / 1000")
 
 
+def key_moves(page, handle, n: int, warmup: int = 0) -> list[float]:
+    """Seconds to settle for `n` arrow-key presses on `handle` (after `warmup` untimed ones),
+    ten right then ten left, so the slider sweeps back and forth within its range."""
+    out = []
+    for i in range(n + warmup):
+        key = "ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft"
+        t = press_and_settle(page, handle, key)
+        if i >= warmup:
+            out.append(t)
+    return out
+
+
 MAX_TRACE_POINTS_JS = """() => {
   const size = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1};
   const len = (v) => {
