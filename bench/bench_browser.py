@@ -22,6 +22,7 @@ from bench.harness import (  # noqa: E402
     ROOT,
     SERVER_PIDS,
     browser_page,
+    floor_moves,
     key_moves,
     max_trace_points,
     rss_mb,
@@ -48,14 +49,6 @@ def scores_csv(rows: int, path: Path, seed: int = 0) -> None:
 
 def moves(page, handle, n: int, warmup: int = 3) -> list[float]:
     return key_moves(page, handle, n, warmup)
-
-
-def floor(n: int) -> list[float]:
-    with streamlit_server(ROOT / "bench" / "floor_app.py") as url, browser_page() as page:
-        page.goto(url)
-        wait_settled(page)
-        page.wait_for_timeout(1000)
-        return moves(page, slider_handle(page), n)
 
 
 def roc_page(n: int, csv: Path) -> tuple[list[float], dict]:
@@ -90,7 +83,7 @@ def main() -> None:
         csv = Path(tmp) / "scores.csv"
         scores_csv(args.rows, csv)
         size_mb = csv.stat().st_size / 1e6
-        f = floor(args.moves)
+        f = floor_moves(args.moves)
         r, info = roc_page(args.moves, csv)
     fm, rm = statistics.median(f), statistics.median(r)
     print(f"Threshold slider latency, key press -> page settled ({args.moves} moves each)")

@@ -105,13 +105,16 @@ def _row(label: str, xs: list[float], floor: float) -> None:
 
 
 def browser(n: int) -> None:
-    from bench.harness import browser_page, max_trace_points, slider_handle, streamlit_server, wait_settled
+    from bench.harness import (
+        browser_page,
+        floor_moves,
+        max_trace_points,
+        slider_handle,
+        streamlit_server,
+        wait_settled,
+    )
 
-    with streamlit_server(ROOT / "bench" / "floor_app.py") as url, browser_page() as page:
-        page.goto(url)
-        wait_settled(page)
-        page.wait_for_timeout(1000)
-        floor = _moves(page, slider_handle(page), n, warmup=3)
+    floor = floor_moves(n)
     with streamlit_server(ROOT / "app.py") as url, browser_page(1280, 800) as page:
         page.goto(f"{url}/Regression?reg.model=Polynomial+regression")
         wait_settled(page)

@@ -181,6 +181,15 @@ def key_moves(page, handle, n: int, warmup: int = 0) -> list[float]:
     return out
 
 
+def floor_moves(n: int, warmup: int = 3) -> list[float]:
+    """`key_moves` on the framework floor: bench/floor_app.py, one slider and one number."""
+    with streamlit_server(ROOT / "bench" / "floor_app.py") as url, browser_page() as page:
+        page.goto(url)
+        wait_settled(page)
+        page.wait_for_timeout(1000)
+        return key_moves(page, slider_handle(page), n, warmup)
+
+
 MAX_TRACE_POINTS_JS = """() => {
   const size = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1};
   const len = (v) => {
