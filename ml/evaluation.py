@@ -267,6 +267,8 @@ def validation_curve_data(
     """Train and cross-validation score for each value of one parameter (the model complexity graph).
 
     `params` fixes the other parameters. Columns: value, train_mean, train_std, val_mean, val_std.
+    A value the model refuses (e.g. a polynomial degree with too many terms) gets NaN scores and a
+    line in `frame.attrs["errors"]`, as grid search does; only all values failing raises.
     """
     spec = get_model(model_name, task)
     _check_param(spec, task, param_name)
@@ -276,13 +278,21 @@ def validation_curve_data(
     values = list(values)
     if not values:
         raise ValueError(f"Give at least one value of {param_name!r} to sweep.")
-    rows = []
+    rows, errors = [], []
     for i, value in enumerate(values):
         _report(progress, i / len(values), f"{param_name} = {value}")
         pipe = make_pipeline(model_name, task, {**(params or {}), param_name: value}, seed, scaling)
-        rows.append(_summary(value, *_cv_scores(pipe, X, y, folds, scorer)))
+        try:
+            rows.append(_summary(value, *_cv_scores(pipe, X, y, folds, scorer)))
+        except ValueError as exc:
+            errors.append(f"{param_name}={value}: {exc}")
+            rows.append(_summary(value, [np.nan], [np.nan]))
     _report(progress, 1.0, "Validation curve done")
-    return pd.DataFrame(rows, columns=["value", "train_mean", "train_std", "val_mean", "val_std"])
+    if len(errors) == len(values):
+        raise ValueError(f"Every value failed; the first error: {errors[0]}")
+    frame = pd.DataFrame(rows, columns=["value", "train_mean", "train_std", "val_mean", "val_std"])
+    frame.attrs["errors"] = errors
+    return frame
 
 
 def _check_param(spec, task, name: str) -> None:

@@ -186,18 +186,9 @@ def upload_scores(
     table: tables.Table, label: str, score_cols: list[str], *, drop_nonfinite=False
 ) -> ScoreSet:
     """A ScoreSet from an uploaded table (validated by `tables.prepare_scores`; its errors pass through)."""
-    df = table.df
-    values = tables.label_values(df[label]) if label in df.columns else []
-    positive = tables.default_positive(values) if values else None
-    st_ = tables.prepare_scores(df, label, score_cols, positive, drop_nonfinite=drop_nonfinite)
+    st_ = tables.prepare_scores(table.df, label, score_cols, drop_nonfinite=drop_nonfinite)
     labels = np.asarray(st_.labels, dtype=object)
-    classes = tuple(st_.classes)
-    notes = tuple(st_.notes)
-    if len(classes) > 2:
-        notes += (
-            f"The label column has {len(classes)} classes: choose the positive class; "
-            "the rest count as negative (one-vs-rest).",
-        )
     return ScoreSet(
-        "upload", labels, classes, dict(st_.scores), f"Uploaded file: {len(labels):,} rows.", notes
-    )
+        "upload", labels, tuple(st_.classes), dict(st_.scores), f"Uploaded file: {len(labels):,} rows.",
+        tuple(st_.notes),
+    )  # fmt: skip

@@ -643,8 +643,8 @@ def prepare_scores(
     notes: list[str] = []
     if len(values) > 2:
         notes.append(
-            f"The label {_q(label)} has {len(values)} classes; the ROC treats {_show(pos)} as positive and all "
-            "other classes together as negative (one-vs-rest)."
+            f"The label {_q(label)} has {len(values)} classes: one is the positive class (first {_show(pos)}; "
+            "you can choose another) and all the others together are negative (one-vs-rest)."
         )
 
     scores = {c: _score_array(df[c], c) for c in score_cols}
@@ -890,6 +890,14 @@ def to_dataset(
         arr = np.array(_to_float(work[c])[0])
         arr[~np.isfinite(arr)] = np.nan
         work[c] = arr
+
+    if pd.api.types.is_float_dtype(work[target]):  # an infinite target is as unusable as a missing one
+        t = work[target].to_numpy(dtype=float, copy=True)
+        n_inf = int(np.isinf(t).sum())
+        if n_inf:
+            t[np.isinf(t)] = np.nan
+            work[target] = t
+            notes.append(f"{_rows(n_inf, verb=False)} had an infinite target value; they count as missing.")
 
     work, dropped = _handle_missing(work, features, numeric_cols, target, missing, notes)
     if text_cols and non_numeric == "onehot":

@@ -188,6 +188,15 @@ def _validation_view(ctx: dict) -> None:
         labels[name], task, log_x=p.log,
     )  # fmt: skip
     st.plotly_chart(fig, key=f"{ctx['prefix']}.vc.fig")
+    _refused(data.attrs.get("errors", []), "value")
+
+
+def _refused(errors: list[str], what: str) -> None:
+    """Say which swept settings the model refused (left blank in the chart), and why."""
+    if errors:
+        with st.expander(f"{len(errors)} {what}(s) the model refused, left blank in the chart"):
+            for e in errors[:20]:
+                st.text(e)
 
 
 def _grid_view(ctx: dict) -> None:
@@ -237,10 +246,7 @@ def _grid_view(ctx: dict) -> None:
         task,
     )
     st.plotly_chart(fig, key=f"{ctx['prefix']}.gs.fig")
-    if result.errors:
-        with st.expander(f"{len(result.errors)} combination(s) the model refused"):
-            for e in result.errors[:20]:
-                st.text(e)
+    _refused(result.errors, "combination")
 
 
 def _compare_view(ctx: dict) -> None:
@@ -328,7 +334,6 @@ def evaluation_views(
     seed: int,
     X_train,
     y_train,
-    class_names=None,
     *,
     X_test=None,
     y_test=None,
@@ -340,7 +345,7 @@ def evaluation_views(
     `params`, `scaling`, `seed` and each view's settings it keys the stored results. Sweeps run on
     the training rows only. Model comparison scores on (X_test, y_test) when given, else on a
     quarter of the training rows held out. Errors (fewer rows than folds, refused parameters) show
-    in the page; the rest keeps working. `class_names` is accepted for symmetry (unused so far).
+    in the page; the rest keeps working.
     """
     task = normalise_task(task)
     with guard("The evaluation views"):
@@ -359,6 +364,5 @@ def evaluation_views(
             "data_key": data_key,
             "base": (data_key, model_name, tuple(sorted(dict(params).items())), scaling, int(seed)),
             "prefix": key_prefix,
-            "class_names": class_names,
         }
         _views(ctx)

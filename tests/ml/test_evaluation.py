@@ -132,6 +132,18 @@ def test_validation_curve_shape(iris):
         ev.validation_curve_data("tree", "classification", "depth", [1, 2], X, y)
 
 
+def test_validation_curve_leaves_refused_values_blank():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    # degree 12 on 10 features has far more terms than the limit: refused, the others still drawn
+    frame = ev.validation_curve_data("polynomial", "regression", "degree", [1, 2, 12], X, y, k=3)
+    assert frame["val_mean"].iloc[:2].notna().all() and np.isnan(frame["val_mean"].iloc[2])
+    assert len(frame.attrs["errors"]) == 1 and frame.attrs["errors"][0].startswith("degree=12:")
+    with pytest.raises(ValueError, match="Every value failed"):
+        ev.validation_curve_data("polynomial", "regression", "degree", [12, 15], X, y, k=3)
+
+
 # -- grid search ----------------------------------------------------------------------------------
 def test_grid_search_matches_gridsearchcv(iris):
     X, y = iris

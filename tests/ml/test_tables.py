@@ -562,6 +562,15 @@ def test_missing_target_is_dropped_not_imputed():
     assert ds.n_samples == 59
 
 
+def test_infinite_target_counts_as_missing():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60)})
+    df.loc[[3, 7], "y"] = [np.inf, -np.inf]
+    ds = to_dataset(df, "y", missing="drop")
+    assert ds.n_samples == 58 and np.isfinite(ds.y).all()
+    assert "infinite target" in ds.description  # the notes are part of the description the page shows
+
+
 def test_task_inference_and_options():
     rng = np.random.default_rng(3)
     n = 60
