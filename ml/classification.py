@@ -227,11 +227,12 @@ def summary_metrics(y_true, y_pred, *, beta: float = 1.0, positive=None) -> dict
         raise ValueError(f"β must be positive, got {beta}. β = 1 is the F1 score; β > 1 favours recall.")
     kw = {"zero_division": 0}
     if positive is not None:
-        kw.update(average="binary", pos_label=positive)
-        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-        # a multiclass target viewed one-vs-rest
-        y_true, y_pred = (y_true == positive).astype(int), (y_pred == positive).astype(int)
-        kw["pos_label"] = 1
+        # one-vs-rest: `positive` becomes 1, every other class 0
+        y_true, y_pred = (
+            (np.asarray(y_true) == positive).astype(int),
+            (np.asarray(y_pred) == positive).astype(int),
+        )
+        kw.update(average="binary", pos_label=1)
     else:
         kw["average"] = "macro"
     return {

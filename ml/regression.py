@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ml.models import final_estimator
+
 GD_METHODS = ("absolute", "square", "batch", "minibatch")
 PER_POINT_METHODS = ("absolute", "square")
 MAX_GD_STEPS = 100_000
@@ -459,7 +461,7 @@ def check_regression_target(y) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# helpers for the Regression page (added with issue 4)
+# recognising a redshift target; picking the feature to plot
 
 REDSHIFT_NAMES = frozenset({"redshift", "zspec", "z_spec", "specz", "spec_z", "ztrue", "z_true", "zspectro"})
 PHOTOZ_OUTLIER_CUT = 0.15
@@ -505,7 +507,7 @@ def linear_coefficients(estimator, feature_names) -> tuple[list[str], np.ndarray
     Understands a Pipeline (its last step), a plain linear model (`coef_`), and the registry's
     PolynomialRegression (its `pipeline_`: names such as "x^2" or "u g").
     """
-    est = estimator[-1] if hasattr(estimator, "steps") else estimator
+    est = final_estimator(estimator)
     names = [str(f) for f in feature_names]
     inner = getattr(est, "pipeline_", None)
     if inner is not None:  # polynomial regression: PolynomialFeatures + LinearRegression

@@ -64,7 +64,6 @@ evaluation_views(
     prep.seed,
     run.X_train,
     run.y_train,
-    run.class_names,
     X_test=run.X_test,
     y_test=run.y_test,
 )

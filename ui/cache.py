@@ -1,13 +1,12 @@
 """Cached calls into `ml`. Keys are primitives (names, tuples of values, SHA-256 of uploads); every cache is bounded.
 
-Big objects (datasets, fitted models, threshold engines) live in `st.cache_resource` and are
+Big objects (datasets, uploads) live in `st.cache_resource` and are
 treated as read-only; small results go in `st.cache_data`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 
 import streamlit as st
 
@@ -35,16 +34,3 @@ def upload_table(digest: str, filename: str, _data: bytes) -> tables.Table:
 def device_label() -> str:
     """The device torch models train on, in words."""
     return device_name("auto")
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def fitted(key: tuple, _build, _X, _y):
-    """A model fitted once per `key` (data key, preparation, model, params, seed); `_build()` makes it.
-
-    Returns (fitted estimator, seconds it took). `_X`, `_y` are not hashed: the key names them.
-    """
-    from ml.models import fit_model
-
-    t0 = time.perf_counter()
-    est = fit_model(_build(), _X, _y)
-    return est, time.perf_counter() - t0

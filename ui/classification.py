@@ -21,7 +21,7 @@ from ml.models import ModelSpec, final_estimator, list_models, make_pipeline
 from ml.plots.classification import confusion_figure, decision_figure, importance_figure
 from ui import cache, handoff
 from ui.state import bound
-from ui.training import cached, fit_with_progress, history_figure, lookup
+from ui.training import cached, fit_with_progress, history_panel, lookup
 from ui.widgets import dataset_picker, guard, guarded_fragment, param_widgets, upload_box
 
 TASK = "classification"
@@ -432,26 +432,20 @@ def importance_view(run: Run) -> None:
             )
 
 
+@guarded_fragment("The tree")
 def tree_view(run: Run) -> None:
-    with guard("The tree"):
-        depth = st.slider("Show levels", 1, 20, 6, key="tree.depth")
-        text = evaluation.tree_text(run.est, list(run.X_train.columns), run.class_names, max_depth=depth)
-        st.caption(
-            f"{final_estimator(run.est).get_n_leaves()} leaves, depth {final_estimator(run.est).get_depth()}. "
-            "Thresholds are in the original feature units."
-        )
-        st.code(text, language=None)
+    """The fitted tree as text; the levels slider reruns only this fragment."""
+    depth = st.slider("Show levels", 1, 20, 6, key="tree.depth")
+    text = evaluation.tree_text(run.est, list(run.X_train.columns), run.class_names, max_depth=depth)
+    tree = final_estimator(run.est)
+    st.caption(
+        f"{tree.get_n_leaves()} leaves, depth {tree.get_depth()}. Thresholds are in the original feature units."
+    )
+    st.code(text, language=None)
 
 
 def history_view(run: Run) -> None:
-    net = final_estimator(run.est)
-    best = net.best_epoch_ if net.early_stopping else None
-    st.plotly_chart(history_figure(net.history_, TASK, best), key="history.fig")
-    st.caption(
-        f"Trained on {cache.device_label()}; {net.n_epochs_} epochs in {net.fit_time_:.2f} s "
-        f"({len(run.y_train) * 0.8 * net.n_epochs_ / max(net.fit_time_, 1e-9):,.0f} samples/s). "
-        "Validation: 20% of the training rows held out inside the network's fit."
-    )
+    history_panel(final_estimator(run.est), TASK, len(run.y_train), key="history.fig")
 
 
 def roc_button(run: Run) -> None:

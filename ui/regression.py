@@ -21,7 +21,7 @@ from streamlit.errors import StreamlitAPIException
 
 from ml import evaluation, tables
 from ml.datasets import Dataset
-from ml.models import get_model, list_models, make_pipeline
+from ml.models import final_estimator, get_model, list_models, make_pipeline
 from ml.photometry import BANDS, COLOURS, has_ugriz
 from ml.plots import PALETTE
 from ml.plots import regression as rplots
@@ -43,8 +43,8 @@ from ml.regression import (
 )
 from ui import cache
 from ui.state import bound, pop_pending, queue
-from ui.training import cached, fit_with_progress, history_figure
-from ui.widgets import dataset_badge, dataset_picker, guard, param_widgets, upload_box
+from ui.training import cached, fit_with_progress, history_panel
+from ui.widgets import dataset_badge, dataset_picker, guard, guarded_fragment, param_widgets, upload_box
 
 TASK = "regression"
 GD = "gd"  # gradient descent for a line: a page-level model, not in the registry (it needs 1-D data)
@@ -497,20 +497,16 @@ def fit_view(setup: Setup, fitted: Fitted) -> None:
         headline(setup, fitted)
         with guard("The metric table"):
             metrics_table(setup, fitted)
-    history = getattr(fitted.estimator[-1], "history_", None) if fitted.estimator is not None else None
-    if history:
-        net = fitted.estimator[-1]
+    net = final_estimator(fitted.estimator) if fitted.estimator is not None else None
+    if getattr(net, "history_", None):
         st.subheader("Training history")
-        best = net.best_epoch_ if net.early_stopping else None
-        st.plotly_chart(history_figure(history, TASK, best), key="reg.fit.history")
-        st.caption(f"Trained on {net.device_} ({cache.device_label()}) for {net.n_epochs_} epochs in "
-                   f"{net.fit_time_:.1f} s. Train (dashed) and validation (solid) loss per epoch.")  # fmt: skip
+        history_panel(net, TASK, len(fitted.y_train), key="reg.fit.history")
 
 
 # -- gradient descent, step by step --------------------------------------------------------------
 
 
-@st.fragment
+@guarded_fragment("The gradient-descent steps")
 def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
     """The step slider and Play button: they only index the precomputed path (no refit)."""
     key = "reg.gd.step"
@@ -771,6 +767,6 @@ def versus_view(setup: Setup) -> None:
     )
     st.table(frame)
     net = results.get("neural network")
-    if net is not None and getattr(net.estimator[-1], "history_", None):
+    if net is not None and getattr(final_estimator(net.estimator), "history_", None):
         with st.expander("The network's training history (train and validation loss per epoch)"):
-            st.plotly_chart(history_figure(net.estimator[-1].history_, TASK), key="reg.versus.history")
+            history_panel(final_estimator(net.estimator), TASK, len(net.y_train), key="reg.versus.history")

@@ -250,7 +250,9 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
     engines = {m: engine(key, m, positive, lower, scores) for m in scores.scores}
     if len(engines) > 1:
         st.subheader("Compare models")
-        all_curves = {m: curves(key, m, positive, lower, 1.0, e) for m, e in engines.items()}
+        all_curves = {
+            m: curves(key, m, str(positive), lower, 1.0, e) for m, e in engines.items()
+        }  # as live_view keys it
         st.markdown("All models' curves together; the table gives each model's AUC and average precision.")
         st.dataframe(
             roc.summary_table(engines),

@@ -18,11 +18,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from ml.models import final_estimator, fit_model
-from ml.plots.training import history_figure as _history_figure
+from ml.plots.training import history_figure
 from ui import cache
 
 _MISSING = object()
@@ -51,17 +50,9 @@ class LRUStore:
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
 
-    def __contains__(self, key: Hashable) -> bool:
-        with self._lock:
-            return key in self._data
-
     def __len__(self) -> int:
         with self._lock:
             return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
 
 
 @st.cache_resource(show_spinner=False)
@@ -85,9 +76,18 @@ def lookup(name: str, key: tuple, maxsize: int = 16) -> Any:
     return store(name, maxsize).get(key)
 
 
-def history_figure(history: list[dict], task: str, best_epoch: int | None = None) -> go.Figure:
-    """Loss and score per epoch, train vs validation (see ml.plots.training.history_figure)."""
-    return _history_figure(history, task, best_epoch)
+def history_panel(net, task: str, n_train: int, key: str) -> None:
+    """A trained network's loss and score per epoch (train vs validation, best epoch marked when
+    early stopping chose it), with where, how long and how fast it trained."""
+    best = net.best_epoch_ if net.early_stopping else None
+    st.plotly_chart(history_figure(net.history_, task, best), key=key)
+    n_fit = n_train * (1 - net.validation_fraction)
+    st.caption(
+        f"Trained on {net.device_} ({cache.device_label()}): {net.n_epochs_} epochs in {net.fit_time_:.2f} s "
+        f"({n_fit * net.n_epochs_ / max(net.fit_time_, 1e-9):,.0f} samples/s). Train (dashed) and validation "
+        f"(solid) per epoch; validation is {net.validation_fraction:.0%} of the training rows, held out inside "
+        "the network's fit."
+    )
 
 
 class _LiveTraining:

@@ -20,12 +20,11 @@ from ml.plots import (
     base_layout,
     class_colour,
 )
-from ml.plots.curves import even_indices, thin_indices
+from ml.plots.curves import TRAIN_COLOUR, even_indices, thin_indices
+from ml.plots.curves import VAL_COLOUR as TEST_COLOUR
 from ml.regression import GDPath
 
 WEBGL_ABOVE = 2000  # scatters with more points than this use WebGL
-TRAIN_COLOUR = PALETTE[0]
-TEST_COLOUR = PALETTE[1]
 FIT_COLOUR = PALETTE[5]
 
 
@@ -164,7 +163,8 @@ def gd_figure(x, y, path: GDPath, step: int, x_label: str = "x", y_label: str = 
                 ),
             )
         )
-    title = f"Step {step}: y = {w1:.3g}·x + {w2:.3g}, MSE = {path.loss[step]:.3g}"
+    sign = "−" if w2 < 0 else "+"
+    title = f"Step {step}: y = {w1:.3g}·x {sign} {abs(w2):.3g}, MSE = {path.loss[step]:.3g}"
     base_layout(fig, title=title, x=x_label, y=y_label)
     fig.update_xaxes(range=x_range)
     fig.update_yaxes(range=y_range)
@@ -356,7 +356,7 @@ def regularisation_path_figure(path_df: pd.DataFrame, kind: str) -> go.Figure:
 
 
 # --------------------------------------------------------------------------------------------
-# additions for the Regression page (issue 4)
+# reference lines, coefficients across scalings, one gradient-descent step
 
 
 def add_line(fig: go.Figure, x, y, name: str, colour: str = MARKER_COLOUR, dash: str = "dash") -> go.Figure:
@@ -432,10 +432,6 @@ def gd_step_figures(
     given) and the loss figure. Legends sit under the plots so half-width charts keep their titles clear.
     """
     fig = gd_figure(x, y, path, step, x_label=x_label, y_label=y_label)
-    s = int(min(max(int(step), 0), path.n_steps))
-    w1, w2 = float(path.w1[s]), float(path.w2[s])
-    sign = "−" if w2 < 0 else "+"
-    fig.update_layout(title_text=f"Step {s}: y = {w1:.3g}·x {sign} {abs(w2):.3g}, MSE = {path.loss[s]:.3g}")
     if ols is not None:
         ends = np.array(fig.layout.xaxis.range, dtype=float)
         add_line(fig, ends, ols[0] * ends + ols[1], "least squares (closed form)", dash="dot")
