@@ -34,3 +34,12 @@ def upload_table(digest: str, filename: str, _data: bytes) -> tables.Table:
 def device_label() -> str:
     """The device torch models train on, in words."""
     return device_name("auto")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def upload_dataset(key: tuple, task: str, _df) -> datasets.Dataset:
+    """An uploaded table prepared as a Dataset once per key (from `ui.widgets.upload_columns`)."""
+    _, _, target, features, non_numeric, missing = key
+    return tables.to_dataset(
+        _df, target, list(features), task=task, non_numeric=non_numeric, missing=missing, name="upload"
+    )

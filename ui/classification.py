@@ -22,7 +22,7 @@ from ml.plots.classification import confusion_figure, decision_figure, importanc
 from ui import cache, handoff
 from ui.state import bound
 from ui.training import cached, fit_with_progress, history_panel, lookup
-from ui.widgets import dataset_picker, guard, guarded_fragment, param_widgets, upload_box
+from ui.widgets import dataset_picker, guard, guarded_fragment, param_widgets, upload_box, upload_columns
 
 TASK = "classification"
 TASKS = ("binary", "multiclass")
@@ -95,52 +95,16 @@ def data_sidebar() -> Data | None:
 
 
 def _upload_data(table: tables.Table) -> Data | None:
-    sb, df = st.sidebar, table.df
-    labels = tables.label_candidates(df)
-    columns = list(df.columns)
-    target = sb.selectbox(
-        "Target column (the class)",
-        columns,
-        index=columns.index(labels[0]) if labels else len(columns) - 1,
-        key="upload.target",
+    labels = tables.label_candidates(table.df)
+    key, target, *_ = upload_columns(
+        table,
+        "upload",
+        target_label="Target column (the class)",
+        default_target=str(labels[0]) if labels else str(table.df.columns[-1]),
+        default_features=[],
     )
-    candidates = tables.feature_candidates(df, target)
-    features = sb.multiselect(
-        "Feature columns", candidates, default=candidates, key=f"upload.features.{target}"
-    )
-    kinds = tables.column_kinds(df)
-    text = [c for c in features if c in kinds and kinds[c] in ("categorical", "text")]
-    non_numeric, missing = "error", "error"
-    if text:
-        non_numeric = sb.radio(
-            f"{len(text)} feature column(s) hold text, not numbers ({', '.join(map(str, text[:3]))})",
-            ["drop", "onehot"],
-            format_func={
-                "drop": "Leave them out",
-                "onehot": "One-hot encode (a 0/1 column per category)",
-            }.get,
-            key="upload.text",
-        )
-    present = [c for c in [*features, target] if c in df.columns]
-    n_missing = int(df[present].isna().any(axis=1).sum()) if present else 0
-    if n_missing:
-        missing = sb.radio(
-            f"{n_missing:,} of {len(df):,} rows have missing values",
-            ["drop", "impute"],
-            format_func={"drop": "Drop those rows", "impute": "Fill gaps with the column median"}.get,
-            key="upload.missing",
-        )
-    key = ("upload", table.sha256, target, tuple(features), non_numeric, missing)
     with guard("Preparing the uploaded table"):
-        ds = cached(
-            "upload_datasets",
-            key,
-            lambda: tables.to_dataset(
-                df, target, features, task="multiclass", non_numeric=non_numeric, missing=missing
-            ),
-            4,
-        )
-        return Data(ds, key, f"upload ({target})")
+        return Data(cache.upload_dataset(key, "multiclass", table.df), key, f"upload ({target})")
     return None
 
 

@@ -44,7 +44,15 @@ from ml.regression import (
 from ui import cache
 from ui.state import bound, pop_pending, queue
 from ui.training import cached, fit_with_progress, history_panel
-from ui.widgets import dataset_badge, dataset_picker, guard, guarded_fragment, param_widgets, upload_box
+from ui.widgets import (
+    dataset_badge,
+    dataset_picker,
+    guard,
+    guarded_fragment,
+    param_widgets,
+    upload_box,
+    upload_columns,
+)
 
 TASK = "regression"
 GD = "gd"  # gradient descent for a line: a page-level model, not in the registry (it needs 1-D data)
@@ -128,15 +136,6 @@ def target_label(ds: Dataset) -> str:
     return TARGET_LABELS.get(ds.name, str(ds.target_name))
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def upload_dataset(key: tuple, _df: pd.DataFrame) -> Dataset:
-    """The uploaded table as a regression Dataset, once per (SHA-256, target, features, policies)."""
-    _, _, target, features, non_numeric, missing = key
-    return tables.to_dataset(
-        _df, target, list(features), task=TASK, non_numeric=non_numeric, missing=missing, name="upload"
-    )
-
-
 @st.cache_resource(max_entries=8, show_spinner=False)
 def split_data(key: tuple, _ds: Dataset):
     """(X_train, X_test, y_train, y_test) for key = (data key, test fraction, seed)."""
@@ -144,41 +143,20 @@ def split_data(key: tuple, _ds: Dataset):
     return evaluation.split(_ds.X, _ds.y, TASK, test_size, seed)
 
 
-def _upload_controls(df: pd.DataFrame) -> tuple[str, list[str], str, str]:
-    sb = st.sidebar
+def _upload_choices(table: tables.Table) -> tuple:
+    """The shared upload choices, defaulting to a redshift-like target and the numeric (or ugriz) columns."""
+    df = table.df
     cols = [str(c) for c in df.columns]
     kinds = tables.column_kinds(df)
     numeric = [c for c in cols if kinds.get(c) == "numeric"]
-    default = next((c for c in cols if looks_like_redshift(c)), numeric[-1] if numeric else cols[-1])
-    target = sb.selectbox(
-        "Target: the number to predict", cols, index=cols.index(default), key="reg.up.target"
-    )
-    candidates = [str(c) for c in tables.feature_candidates(df, target)]
-    chosen = [c for c in candidates if kinds.get(c) == "numeric"][:30]  # text columns only on request
+    target = next((c for c in cols if looks_like_redshift(c)), numeric[-1] if numeric else cols[-1])
+    features = [c for c in numeric if c != target][:30]  # text columns only on request
     if has_ugriz(df):
-        chosen = [c for c in (*BANDS, *COLOURS) if c in candidates]
-    features = sb.multiselect("Features", candidates, default=chosen, key=f"reg.up.features.{target}")
-    non_numeric = sb.selectbox(
-        "Text feature columns",
-        ("error", "drop", "onehot"),
-        format_func={
-            "error": "stop and tell me",
-            "drop": "drop: leave them out",
-            "onehot": "onehot: a 0/1 column per category",
-        }.get,
-        key="reg.up.text",
-    )
-    missing = sb.selectbox(
-        "Rows with missing values",
-        ("error", "drop", "impute"),
-        format_func={
-            "error": "stop and tell me",
-            "drop": "drop those rows",
-            "impute": "impute: fill with the median",
-        }.get,
-        key="reg.up.missing",
-    )
-    return target, features, non_numeric, missing
+        features = [*BANDS, *COLOURS]
+    return upload_columns(
+        table, "reg.up", target_label="Target: the number to predict", default_target=target,
+        default_features=features,
+    )[0]  # fmt: skip
 
 
 def _load(loader: Callable[[], Dataset]) -> tuple[Dataset | None, str | None]:
@@ -237,9 +215,8 @@ def sidebar() -> Setup:
             )
         if table is None:
             return Setup(("none",), None, None)
-        target, features, non_numeric, missing = _upload_controls(table.df)
-        data_key = ("upload", table.sha256, target, tuple(features), non_numeric, missing)
-        ds, error = _load(lambda: upload_dataset(data_key, table.df))
+        data_key = _upload_choices(table)
+        ds, error = _load(lambda: cache.upload_dataset(data_key, TASK, table.df))
     else:
         name, options = dataset_picker(TASK, key="reg.dataset", default="curve_1d", container=sb)
         data_key = ("builtin", name, options)

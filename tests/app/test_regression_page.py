@@ -322,15 +322,18 @@ def test_upload_bad_tables_get_clear_messages(table):
     gaps = table.copy()
     gaps.loc[[2, 5], "a"] = np.nan
     at = _upload_page(gaps)
-    assert any("missing" in e.value and '"drop"' in e.value for e in at.error)
-    at.selectbox(key="reg.up.missing").set_value("drop")
+    assert at.radio(key="reg.up.missing").label.startswith("2 of 60 rows have missing values")
+    at.radio(key="reg.up.missing").set_value("impute")
+    _run(at)
+    _no_errors(at)
+    at.radio(key="reg.up.missing").set_value("drop")
     _run(at)
     _no_errors(at)
 
     at.multiselect[0].set_value(["a", "b", "kind"])
     _run(at)
-    assert any("hold text" in e.value for e in at.error)
-    at.selectbox(key="reg.up.text").set_value("onehot")
+    assert "hold text" in at.radio(key="reg.up.text").label
+    at.radio(key="reg.up.text").set_value("onehot")
     _run(at)
     _no_errors(at)
 
