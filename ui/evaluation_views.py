@@ -295,34 +295,26 @@ def _views(ctx: dict) -> None:
             key=f"{ctx['prefix']}.k", help="More folds: more training rows per fit, more fits.",
         )
     )  # fmt: skip
-    labels = ["Cross-validation", "Learning curve", "Validation curve", "Grid search", "Compare models"]
     # Only the open tab runs: its controls, and its stored result if there is one.
-    tabs = st.tabs(labels, key=f"{ctx['prefix']}.tab", on_change="rerun")
-    views = (
-        ("cv", _cv_view),
-        ("learning", _learning_view),
-        ("validation", _validation_view),
-        ("grid", _grid_view),
-        ("compare", _compare_view),
-    )
-    for tab, (name, view) in zip(tabs, views, strict=True):
+    tabs = st.tabs([tab for _, tab, _, _ in _VIEWS], key=f"{ctx['prefix']}.tab", on_change="rerun")
+    for tab, (name, _, what, view) in zip(tabs, _VIEWS, strict=True):
         if not tab.open:
             continue
         with tab:
             with st.expander("What am I looking at?"):
                 st.markdown(_EXPLAIN[name])
-            with guard(tab_label(name)):
+            with guard(what):
                 view(ctx)
 
 
-def tab_label(name: str) -> str:
-    return {
-        "cv": "Cross-validation",
-        "learning": "The learning curve",
-        "validation": "The validation curve",
-        "grid": "The grid search",
-        "compare": "The model comparison",
-    }[name]
+# (name, tab title, what an error message calls it, view)
+_VIEWS = (
+    ("cv", "Cross-validation", "Cross-validation", _cv_view),
+    ("learning", "Learning curve", "The learning curve", _learning_view),
+    ("validation", "Validation curve", "The validation curve", _validation_view),
+    ("grid", "Grid search", "The grid search", _grid_view),
+    ("compare", "Compare models", "The model comparison", _compare_view),
+)
 
 
 def evaluation_views(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from streamlit.errors import StreamlitAPIException
 
 from ml import evaluation, tables
 from ml.datasets import Dataset
-from ml.models import final_estimator, get_model, list_models, make_pipeline
+from ml.models import final_estimator, get_model, list_models, make_pipeline, make_scaler
 from ml.photometry import BANDS, COLOURS, has_ugriz
 from ml.plots import PALETTE
 from ml.plots import regression as rplots
@@ -282,15 +282,12 @@ class Fitted:
 
 
 def _scale_1d(train: np.ndarray, test: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
-    if scaling == "standard":
-        mu, sd = train.mean(), train.std()
-        sd = sd if sd > 0 else 1.0
-        return (train - mu) / sd, (test - mu) / sd
-    if scaling == "minmax":
-        lo, span = train.min(), np.ptp(train)
-        span = span if span > 0 else 1.0
-        return (train - lo) / span, (test - lo) / span
-    return train, test
+    """One feature scaled as the model pipelines scale it (ml.models.make_scaler), fitted on train."""
+    scaler = make_scaler(scaling)
+    if scaler == "passthrough":
+        return train, test
+    scaler.fit(train[:, None])
+    return scaler.transform(train[:, None])[:, 0], scaler.transform(test[:, None])[:, 0]
 
 
 def needs_training(setup: Setup) -> bool:
@@ -695,24 +692,12 @@ def versus_view(setup: Setup) -> None:
     """Least squares and the PyTorch network on the same split, side by side, on request."""
     st.markdown("The lecture's exercise: estimate redshift from photometric colours with a **linear regression** "
                 "and a **deep neural network**, trained on the same rows and scored on the same test rows.")  # fmt: skip
-    base = dict(split_key=setup.split_key, scaling=setup.scaling, seed=setup.seed)
     runs = {
-        "linear regression": Setup(
-            setup.data_key, setup.ds, None, setup.test_size, setup.seed, setup.scaling, "linear"
-        ),
-        "neural network": Setup(
-            setup.data_key,
-            setup.ds,
-            None,
-            setup.test_size,
-            setup.seed,
-            setup.scaling,
-            "mlp_torch",
-            net_params(),
-        ),
+        "linear regression": replace(setup, model="linear", params={}, train_pressed=False),
+        "neural network": replace(setup, model="mlp_torch", params=net_params(), train_pressed=False),
     }
-    done = st.session_state.setdefault("reg.versus", set())
-    key = (base["split_key"], base["scaling"], base["seed"], runs["neural network"].fit_key)
+    done = st.session_state.setdefault("reg.trained", set())  # the same record needs_training keeps
+    key = runs["neural network"].fit_key  # names the split, the scaling, the seed and the network
     if st.button("Train both on this split", type="primary", key="reg.versus.run"):
         done.add(key)
     if setup.ds.name == "sdss_photoz" and not dict(setup.data_key[2]).get("include_quasars"):
