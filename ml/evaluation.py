@@ -152,31 +152,25 @@ def cross_validate(
     rows = []
     for i, (tr, te) in enumerate(folds):
         _report(progress, i / len(folds), f"Fold {i + 1} of {len(folds)}")
-        est = clone(pipeline)
-        start = time.perf_counter()
-        fit_model(est, _rows(X, tr), y[tr])
-        fit_time = time.perf_counter() - start
-        with readable_errors(est, "Scoring"), limited_threads():
-            rows.append(
-                {
-                    "fold": i + 1,
-                    "train_score": float(scorer(est, _rows(X, tr), y[tr])),
-                    "test_score": float(scorer(est, _rows(X, te), y[te])),
-                    "fit_time": fit_time,
-                }
-            )
+        train, test, fit_time = _fit_score(pipeline, X, y, tr, te, scorer)
+        rows.append({"fold": i + 1, "train_score": train, "test_score": test, "fit_time": fit_time})
     _report(progress, 1.0, "Cross-validation done")
     return pd.DataFrame(rows, columns=["fold", "train_score", "test_score", "fit_time"])
 
 
+def _fit_score(pipeline, X, y, tr, te, scorer) -> tuple[float, float, float]:
+    """Fit a clone of `pipeline` on rows `tr`; (score on tr, score on te, fit seconds)."""
+    est = clone(pipeline)
+    start = time.perf_counter()
+    fit_model(est, _rows(X, tr), y[tr])
+    fit_time = time.perf_counter() - start
+    with readable_errors(est, "Scoring"), limited_threads():
+        return float(scorer(est, _rows(X, tr), y[tr])), float(scorer(est, _rows(X, te), y[te])), fit_time
+
+
 def _cv_scores(pipeline, X, y, folds, scorer) -> tuple[list[float], list[float]]:
-    train, test = [], []
-    for tr, te in folds:
-        est = fit_model(clone(pipeline), _rows(X, tr), y[tr])
-        with readable_errors(est, "Scoring"), limited_threads():
-            train.append(float(scorer(est, _rows(X, tr), y[tr])))
-            test.append(float(scorer(est, _rows(X, te), y[te])))
-    return train, test
+    scores = [_fit_score(pipeline, X, y, tr, te, scorer)[:2] for tr, te in folds]
+    return [a for a, _ in scores], [b for _, b in scores]
 
 
 def _summary(value, train: list[float], test: list[float]) -> dict:
@@ -221,11 +215,10 @@ def learning_curve_data(
             _report(progress, done / total, f"Fold {fold_i + 1}/{len(folds)}, {f:.0%} of the training rows")
             n_sub = max(int(round(f * len(tr))), 2 * n_classes, 2)
             sub = _subsample(tr, y, n_sub, task, seed + fold_i)
-            est = fit_model(clone(pipeline), _rows(X, sub), y[sub])
-            with readable_errors(est, "Scoring"), limited_threads():
-                results[f][0].append(len(sub))
-                results[f][1].append(float(scorer(est, _rows(X, sub), y[sub])))
-                results[f][2].append(float(scorer(est, _rows(X, te), y[te])))
+            train, test, _ = _fit_score(pipeline, X, y, sub, te, scorer)
+            results[f][0].append(len(sub))
+            results[f][1].append(train)
+            results[f][2].append(test)
             done += 1
     _report(progress, 1.0, "Learning curve done")
     rows = []
