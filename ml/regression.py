@@ -531,7 +531,9 @@ def _fmt(value: float, kind: str) -> str:
         return f"{100 * value:.3g} %"
     if kind == "fixed":
         return f"{value:.3f}"
-    return f"{value:.4g}"
+    # four significant digits with their trailing zeros (0.06000 beside 0.1034, not 0.06)
+    text = f"{value:#.4g}"
+    return text.rstrip(".") if "e" not in text else text
 
 
 METRIC_ROWS = (

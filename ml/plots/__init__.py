@@ -37,8 +37,10 @@ def base_layout(fig: go.Figure, *, title: str = "", x: str = "", y: str = "", he
         font=dict(size=FONT_SIZE),
         height=height,
         margin=dict(l=60, r=20, t=60 if title else 30, b=55),
+        # 13 px keeps a four-entry legend on one row in a half-width chart at 1280 px; a second
+        # row would run into the title
         legend=dict(
-            orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=FONT_SIZE)
+            orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=FONT_SIZE - 2)
         ),
         uirevision="keep",  # keep zoom while the data updates
     )

@@ -16,9 +16,8 @@ import plotly.graph_objects as go
 
 from ml.classification import DecisionGrid
 from ml.plots import MARKER_COLOUR, MAX_POINTS, base_layout, class_colour
-from ml.plots.curves import _rgba, thin_indices
+from ml.plots.curves import _rgba, marker_scatter
 
-WEBGL_ABOVE = 2000  # scatters with more points than this use WebGL
 REGION_ALPHA = 0.45
 VEIL_ALPHA = 0.85  # how white the least certain cells get
 
@@ -33,38 +32,6 @@ def _region_colourscale(k: int) -> list:
         c = _rgba(class_colour(i), REGION_ALPHA)
         scale += [[i / k, c], [(i + 1) / k, c]]
     return scale
-
-
-def _points(
-    xy: np.ndarray,
-    *,
-    name: str,
-    colour: str,
-    symbol: str,
-    outline: str,
-    size: int,
-    legendgroup: str,
-    max_points: int,
-    seed: int,
-) -> go.Scatter | go.Scattergl:
-    idx = thin_indices(len(xy), max_points, seed)
-    shown = f"{name} ({idx.size:,} of {len(xy):,})" if idx.size < len(xy) else name
-    cls = go.Scattergl if idx.size > WEBGL_ABOVE else go.Scatter
-    size = size if idx.size <= 500 else size - 2 if idx.size <= WEBGL_ABOVE else max(size - 4, 4)
-    return cls(
-        x=xy[idx, 0],
-        y=xy[idx, 1],
-        mode="markers",
-        name=shown,
-        legendgroup=legendgroup,
-        marker=dict(
-            color=colour,
-            symbol=symbol,
-            size=size,
-            line=dict(color=outline, width=1),
-        ),
-        hovertemplate=f"{name}<br>%{{x:.3g}}, %{{y:.3g}}<extra></extra>",
-    )
 
 
 def decision_figure(
@@ -138,8 +105,8 @@ def decision_figure(
             if not mask.any():
                 continue
             fig.add_trace(
-                _points(
-                    xy[mask], name=f"{class_names[c]} ({label})", colour=class_colour(c), symbol=symbol,
+                marker_scatter(
+                    xy[mask, 0], xy[mask, 1], name=f"{class_names[c]} ({label})", colour=class_colour(c), symbol=symbol,
                     outline=outline, size=size, legendgroup=str(c), max_points=max_points, seed=c,
                 )
             )  # fmt: skip
@@ -152,8 +119,8 @@ def decision_figure(
     if wrong:
         bad = np.concatenate(wrong)
         fig.add_trace(
-            _points(
-                bad, name=f"misclassified ({', '.join(counts)})", colour=MARKER_COLOUR, symbol="x-thin",
+            marker_scatter(
+                bad[:, 0], bad[:, 1], name=f"misclassified ({', '.join(counts)})", colour=MARKER_COLOUR, symbol="x-thin",
                 outline=MARKER_COLOUR, size=11, legendgroup="wrong", max_points=max_points, seed=99,
             )
         )  # fmt: skip

@@ -22,6 +22,44 @@ def thin_indices(n: int, max_points: int = MAX_POINTS, seed: int = 0) -> np.ndar
     return np.sort(np.random.default_rng(seed).choice(n, size=max_points, replace=False))
 
 
+WEBGL_ABOVE = 2000  # scatters with more points than this use WebGL
+
+
+def marker_scatter(
+    x,
+    y,
+    *,
+    name: str,
+    colour: str,
+    symbol: str = "circle",
+    size: int = 7,
+    outline: str | None = None,
+    opacity: float | None = None,
+    legendgroup: str | None = None,
+    max_points: int = MAX_POINTS,
+    seed: int = 0,
+) -> go.Scatter | go.Scattergl:
+    """Markers for at most `max_points` of the points (fixed-seed subsample, said in the legend),
+    WebGL above WEBGL_ABOVE points, markers shrinking as they crowd."""
+    x, y = np.asarray(x), np.asarray(y)
+    idx = thin_indices(x.size, max_points, seed)
+    shown = f"{name} ({idx.size:,} of {x.size:,} shown)" if idx.size < x.size else name
+    cls = go.Scattergl if idx.size > WEBGL_ABOVE else go.Scatter
+    size = size if idx.size <= 500 else size - 2 if idx.size <= WEBGL_ABOVE else max(size - 4, 4)
+    marker = dict(color=colour, symbol=symbol, size=size, opacity=opacity)
+    if outline is not None:
+        marker["line"] = dict(color=outline, width=1)
+    return cls(
+        x=x[idx],
+        y=y[idx],
+        mode="markers",
+        name=shown,
+        legendgroup=legendgroup,
+        marker=marker,
+        hovertemplate=f"{name}<br>%{{x:.3g}}, %{{y:.3g}}<extra></extra>",
+    )
+
+
 def even_indices(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
     """At most `max_points` evenly spaced indices of an ordered curve, first and last included."""
     if n <= max_points:

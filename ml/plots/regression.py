@@ -20,11 +20,10 @@ from ml.plots import (
     base_layout,
     class_colour,
 )
-from ml.plots.curves import TRAIN_COLOUR, even_indices, thin_indices
+from ml.plots.curves import TRAIN_COLOUR, even_indices, marker_scatter
 from ml.plots.curves import VAL_COLOUR as TEST_COLOUR
 from ml.regression import GDPath
 
-WEBGL_ABOVE = 2000  # scatters with more points than this use WebGL
 FIT_COLOUR = PALETTE[5]
 
 
@@ -42,17 +41,7 @@ def _same_length(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None
 
 
 def _scatter(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, symbol: str = "circle", size: int = 7):
-    """A marker scatter of at most MAX_POINTS points (fixed-seed subsample), WebGL when big."""
-    idx = thin_indices(x.size)
-    shown = f"{name} ({idx.size:,} of {x.size:,} shown)" if idx.size < x.size else name
-    cls = go.Scattergl if idx.size > WEBGL_ABOVE else go.Scatter
-    return cls(
-        x=x[idx],
-        y=y[idx],
-        mode="markers",
-        name=shown,
-        marker=dict(color=colour, symbol=symbol, size=size if idx.size <= WEBGL_ABOVE else 4, opacity=0.75),
-    )
+    return marker_scatter(x, y, name=name, colour=colour, symbol=symbol, size=size, opacity=0.75)
 
 
 def _padded_range(values: np.ndarray, pad: float) -> list[float] | None:
