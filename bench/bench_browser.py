@@ -47,10 +47,6 @@ def scores_csv(rows: int, path: Path, seed: int = 0) -> None:
         np.savetxt(f, np.column_stack([y.astype(int), s1, s2]), fmt=["%d", "%.6f", "%.6f"], delimiter=",")
 
 
-def moves(page, handle, n: int, warmup: int = 3) -> list[float]:
-    return key_moves(page, handle, n, warmup)
-
-
 def roc_page(n: int, csv: Path) -> tuple[list[float], dict]:
     info = {}
     with streamlit_server(ROOT / "app.py") as url, browser_page(1280, 800) as page:
@@ -68,7 +64,7 @@ def roc_page(n: int, csv: Path) -> tuple[list[float], dict]:
         page.wait_for_timeout(1000)
         info["rss_after_mb"] = rss_mb(pid)
         handle = slider_handle(page, label="Threshold on")
-        times = moves(page, handle, n)
+        times = key_moves(page, handle, n, warmup=3)
         info["max_trace_points"] = max_trace_points(page)
         info["rss_end_mb"] = rss_mb(pid)
     return times, info

@@ -16,33 +16,21 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness import key_moves, timed  # noqa: E402
 from ml import classification as mlc  # noqa: E402
 from ml import datasets  # noqa: E402
 from ml.models import fit_model, list_models, make_pipeline  # noqa: E402
 from ml.plots.classification import decision_figure  # noqa: E402
 
 FAST_EPOCHS = {"mlp_torch": {"epochs": 20}}  # the grid cost does not depend on training length
-
-
-def timed(fn, reps: int = 3) -> tuple[float, object]:
-    """(median seconds over `reps` runs, the last result)."""
-    out, result = [], None
-    for _ in range(reps):
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        out.append(time.perf_counter() - t0)
-    return statistics.median(out), result
 
 
 def grid_table(resolution: int = 200, reps: int = 3) -> None:
@@ -71,12 +59,6 @@ def grid_table(resolution: int = 200, reps: int = 3) -> None:
             print(f"{name:<8}{mode:<10}{spec.title:<32}{t_grid:>9.3f}{t_fig:>10.3f}{size:>9.0f}")
 
 
-def _moves(page, handle, n: int, warmup: int = 0) -> list[float]:
-    from bench.harness import key_moves
-
-    return key_moves(page, handle, n, warmup)
-
-
 def browser(n: int) -> None:
     from bench.harness import (
         ROOT,
@@ -95,7 +77,7 @@ def browser(n: int) -> None:
         page.wait_for_selector(".js-plotly-plot", timeout=120_000)
         page.wait_for_timeout(1000)
         handle = slider_handle(page, label="Maximum depth")
-        times = _moves(page, handle, n)
+        times = key_moves(page, handle, n)
         most = max_trace_points(page)
     fresh, cached = times[:10], times[10:]
     fm = statistics.median(floor)

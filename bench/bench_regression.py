@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import key_moves, timed  # noqa: E402
 from ml import simulate  # noqa: E402
 from ml.plots.regression import gd_step_figures  # noqa: E402
 from ml.regression import GD_METHODS, gd_path, ols_line  # noqa: E402
@@ -53,17 +53,6 @@ x, y = df["x"].to_numpy(), df["y"].to_numpy()
 path = gd_path(x, y, "minibatch", 0.05, {STEPS}, 16, 0)
 gd_steps(path, x, y, ols_line(x, y), "x", "y")
 """
-
-
-def timed(fn, reps: int = 5) -> tuple[float, object]:
-    """(median seconds over `reps` runs, the last result)."""
-    out, result = [], None
-    for _ in range(reps):
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        out.append(time.perf_counter() - t0)
-    return statistics.median(out), result
 
 
 def step_table(n_steps_timed: int = 30) -> None:
@@ -92,12 +81,6 @@ def step_table(n_steps_timed: int = 30) -> None:
         )
 
 
-def _moves(page, handle, n: int, warmup: int = 0) -> list[float]:
-    from bench.harness import key_moves
-
-    return key_moves(page, handle, n, warmup)
-
-
 def _row(label: str, xs: list[float], floor: float) -> None:
     if xs:
         m = statistics.median(xs)
@@ -120,7 +103,7 @@ def browser(n: int) -> None:
         wait_settled(page)
         page.wait_for_selector(".js-plotly-plot", timeout=120_000)
         page.wait_for_timeout(1000)
-        degree = _moves(page, slider_handle(page, label="Degree"), n)
+        degree = key_moves(page, slider_handle(page, label="Degree"), n)
         most = max_trace_points(page)
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "gd_step_app.py"
@@ -134,7 +117,7 @@ def browser(n: int) -> None:
             handle.focus()
             handle.press("Home")  # start at step 0, so ArrowRight moves forward
             wait_settled(page)
-            steps = _moves(page, handle, n, warmup=2)
+            steps = key_moves(page, handle, n, warmup=2)
             most = max(most, max_trace_points(page))
     fm = statistics.median(floor)
     print(f"\nKey press -> page settled, headless Chromium 1280 × 800 ({n} moves each)")

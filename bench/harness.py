@@ -7,9 +7,11 @@ so both measure the same way: key press on a slider -> script finished -> two fr
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -167,6 +169,17 @@ def press_and_settle(page, locator, key: str, timeout_ms: int = 60_000, quiet_ms
     locator.press(key)
     page.wait_for_function(_DONE, arg=quiet_ms, timeout=timeout_ms, polling=20)
     return page.evaluate("() => (window.__last - window.__t0) / 1000")
+
+
+def timed(fn, reps: int = 3) -> tuple[float, object]:
+    """(median seconds over `reps` runs of `fn()`, the last result); garbage collected before each run."""
+    out, result = [], None
+    for _ in range(reps):
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        out.append(time.perf_counter() - t0)
+    return statistics.median(out), result
 
 
 def key_moves(page, handle, n: int, warmup: int = 0) -> list[float]:

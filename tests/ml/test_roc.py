@@ -69,7 +69,7 @@ def test_per_class_auc_needs_a_score_per_class():
     )
     assert roc.per_class_auc(s, "m") is None
     y, sc = s.binary("m", "c")
-    assert y.tolist() == [False, False, True, False]
+    assert y.tolist() == [False, False, True, False] and sc.tolist() == [0.1, 0.5, 0.9, 0.2]
 
 
 def test_curves_are_thinned_and_exact_summaries_kept(binary_engine):
@@ -173,5 +173,5 @@ def test_confusion_tables_match_the_counts_and_rates(binary_engine):
     html = confusion_styler(counts, rates=False).to_html()
     assert f"TP {int(m['tp']):,}" in html and "background-color" in html
     assert "TN" in confusion_styler(rates, rates=True).to_html()
-    empty, empty_rates = confusion_tables({"tp": 0, "fn": 0, "fp": 3, "tn": 1}, "a", "b")
+    _, empty_rates = confusion_tables({"tp": 0, "fn": 0, "fp": 3, "tn": 1}, "a", "b")
     assert empty_rates.iloc[0].tolist() == [0.0, 0.0]  # no positives: rates 0, not NaN
