@@ -16,7 +16,8 @@ from ml import simulate
 from ml.params import ParamSpec, validate_all
 from ml.photometry import BANDS, COLOURS, derive_colours
 
-TASKS = ("binary", "multiclass", "regression")
+# The label type of a dataset's target; None when it has no target (unsupervised data).
+TASKS = ("binary", "multiclass", "regression", None)
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class Dataset:
 
     name: str
     X: pd.DataFrame
-    y: pd.Series
-    task: str
+    y: pd.Series | None
+    task: str | None
     description: str
     source: str
     simulated: bool = False
@@ -39,8 +40,14 @@ class Dataset:
     def __post_init__(self):
         if self.task not in TASKS:
             raise ValueError(f"Dataset {self.name!r}: task must be one of {TASKS}, got {self.task!r}.")
-        if len(self.X) != len(self.y):
+        if (self.y is None) != (self.task is None):
+            raise ValueError(f"Dataset {self.name!r}: a target needs a task and a task needs a target.")
+        if self.y is not None and len(self.X) != len(self.y):
             raise ValueError(f"Dataset {self.name!r}: X has {len(self.X)} rows but y has {len(self.y)}.")
+
+    @property
+    def has_target(self) -> bool:
+        return self.y is not None
 
     @property
     def feature_names(self) -> list[str]:
@@ -73,10 +80,15 @@ def register(spec: DatasetSpec) -> DatasetSpec:
     return spec
 
 
-def list_datasets(task: str | tuple[str, ...] | None = None) -> list[DatasetSpec]:
-    """Registered datasets, optionally only those whose task is (one of) `task`."""
+def list_datasets(task: str | tuple | None = None, tag: str | None = None) -> list[DatasetSpec]:
+    """Registered datasets, optionally only those whose task is (one of) `task` and tagged `tag`.
+
+    Tags name the pages a dataset suits beyond its task ("clustering", "projection", "anomaly").
+    """
     tasks = (task,) if isinstance(task, str) else task
-    return [s for s in REGISTRY.values() if tasks is None or s.task in tasks]
+    return [
+        s for s in REGISTRY.values() if (tasks is None or s.task in tasks) and (tag is None or tag in s.tags)
+    ]
 
 
 def load_dataset(name: str, **options) -> Dataset:

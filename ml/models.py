@@ -37,7 +37,8 @@ from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ml.params import ParamSpec, validate_all
+from ml import registry
+from ml.params import ParamSpec
 
 TASKS = ("classification", "regression")
 FAMILIES = ("linear", "tree", "ensemble", "kernel", "neighbours", "bayes", "neural")
@@ -501,11 +502,42 @@ _SPECS = [
 
 MODELS: dict[str, ModelSpec] = {s.name: s for s in _SPECS}
 
+# Parameters bounded by the training data's size (checked by Entry.fit_to_data before any fit).
+_SIZE_LIMITS = {"knn": {"n_neighbors": lambda n_rows, n_features: n_rows}}
+_KIND_OF_TASK = {"classification": "classifier", "regression": "regressor"}
+
+
+def _register_all() -> None:
+    """Every ModelSpec becomes one registry entry per task it serves (kinds classifier and regressor)."""
+    for spec in _SPECS:
+        for task in spec.tasks:
+            registry.register(
+                registry.Entry(
+                    name=spec.name,
+                    title=spec.title,
+                    kind=_KIND_OF_TASK[task],
+                    params=spec.params_for(task),
+                    build=lambda p, seed, spec=spec, task=task: spec.build(p, task, seed),
+                    description=spec.description,
+                    family=spec.family,
+                    is_torch=spec.is_torch,
+                    size_limits=_SIZE_LIMITS.get(spec.name, {}),
+                )
+            )
+
+
+_register_all()
+
 
 def list_models(task: str) -> list[ModelSpec]:
     """The models serving `task` ("classification" or "regression"), in registry order."""
-    task = normalise_task(task)
-    return [s for s in MODELS.values() if task in s.tasks]
+    kind = _KIND_OF_TASK[normalise_task(task)]
+    return [MODELS[e.name] for e in registry.entries(kind)]
+
+
+def entry(name: str, task: str) -> registry.Entry:
+    """The registry entry of model `name` for `task`."""
+    return registry.get(_KIND_OF_TASK[normalise_task(task)], name)
 
 
 def get_model(name: str, task: str) -> ModelSpec:
@@ -519,9 +551,8 @@ def get_model(name: str, task: str) -> ModelSpec:
 
 def make_model(name: str, task: str, params: dict | None = None, seed: int = 0):
     """An unfitted estimator for model `name`; `params` (validated) overlay the defaults."""
-    spec = get_model(name, task)
-    values = validate_all(list(spec.params_for(task)), dict(params or {}))
-    return spec.build(values, normalise_task(task), int(seed))
+    get_model(name, task)  # the familiar "Unknown … model" message
+    return entry(name, task).make(params, seed)
 
 
 def make_scaler(scaling: str = "standard"):
