@@ -11,9 +11,11 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -40,12 +42,14 @@ class Table:
     sha256: str = ""
 
 
-def read_table(data: bytes, filename: str = "upload.csv") -> Table:
-    """Read uploaded CSV bytes into a Table, or raise ValueError saying what is wrong and how to fix it."""
-    if isinstance(data, (bytearray, memoryview)):
-        data = bytes(data)
-    if not isinstance(data, bytes):
-        raise ValueError(f"Expected the file's contents as bytes, got {type(data).__name__}.")
+def read_table(source, filename: str | None = None) -> Table:
+    """Read a CSV table into a Table, or raise ValueError saying what is wrong and how to fix it.
+
+    `source` is a path (str or pathlib.Path), the file's bytes, or a file-like object opened in
+    binary or text mode (an open file, io.BytesIO, Streamlit's UploadedFile). `filename` names the
+    file in messages; by default the path's or the object's name, else "upload.csv".
+    """
+    data, filename = _source_bytes(source, filename)
     name = f'"{filename}"' if filename else "The file"
     sha = hashlib.sha256(data).hexdigest()
     _check_size_and_emptiness(data, name)
@@ -81,6 +85,54 @@ def read_table(data: bytes, filename: str = "upload.csv") -> Table:
             "columns, for example a label and a score."
         )
     return Table(df=df, notes=notes, sha256=sha)
+
+
+def _source_bytes(source, filename: str | None) -> tuple[bytes, str]:
+    """The bytes of a path, bytes or file-like `source`, and the name to call it by."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), "upload.csv" if filename is None else filename
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        shown = filename if filename is not None else path.name
+        if isinstance(source, str) and "\n" in source:
+            raise ValueError(
+                "This text holds line breaks, so it looks like the table itself rather than a path. Pass the "
+                "table's text as bytes (text.encode()), or the path of the file."
+            )
+        if not path.exists():
+            raise ValueError(f'There is no file "{path}". Check the path (relative paths start at {Path.cwd()}).')
+        if path.is_dir():
+            raise ValueError(f'"{path}" is a folder, not a file. Give the path of the CSV file inside it.')
+        size_mb = path.stat().st_size / 1024**2
+        if size_mb > _upload_limit_mb():
+            raise ValueError(
+                f'"{shown}" is {size_mb:,.0f} MB; the limit is {_upload_limit_mb()} MB. Read a sample of the rows, '
+                "or only the columns you need."
+            )
+        try:
+            return path.read_bytes(), shown
+        except OSError as exc:
+            raise ValueError(f'"{path}" could not be read ({exc.strerror or exc}). Check that it is readable.') from None
+    read = getattr(source, "read", None)
+    if callable(read):
+        if filename is None:
+            name = getattr(source, "name", None)
+            filename = Path(name).name if isinstance(name, str) and name else "upload.csv"
+        data = read()
+        if isinstance(data, str):  # a text-mode file: its characters, written back as UTF-8
+            data = data.encode("utf-8")
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        if not isinstance(data, bytes):
+            raise ValueError(
+                f"Reading the file gave {type(data).__name__}, not text or bytes. Pass a path, the file's bytes, "
+                "or a file opened with open(path, 'rb')."
+            )
+        return data, filename
+    raise ValueError(
+        f"Expected a path, the file's contents as bytes, or an open file, got {type(source).__name__}. "
+        "For example read_table('table.csv') or read_table(open('table.csv', 'rb'))."
+    )
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:

@@ -670,3 +670,47 @@ def test_non_finite_scores_error_survives_pickling():
 def test_score_column_given_as_a_string():
     df = pd.DataFrame({"label": [1, 0], "score": [0.9, 0.1]})
     assert list(prepare_scores(df, "label", "score").scores) == ["score"]
+
+
+# ---------------------------------------------------------------------------------------------
+# read_table sources: a path, bytes, or a file-like object
+# ---------------------------------------------------------------------------------------------
+
+
+def test_read_table_takes_a_path_bytes_or_a_file(tmp_path):
+    import io
+
+    data = b"label,score\nsignal,0.5\nbackground,0.2\n"
+    path = tmp_path / "scores.csv"
+    path.write_bytes(data)
+    expected = read_table(data)
+    for source in (path, str(path), io.BytesIO(data), io.StringIO(data.decode()), bytearray(data)):
+        table = read_table(source)
+        pd.testing.assert_frame_equal(table.df, expected.df)
+        assert table.sha256 == expected.sha256
+    with open(path, "rb") as fh:
+        assert read_table(fh).df.equals(expected.df)
+    with open(path, encoding="utf-8") as fh:
+        assert read_table(fh).df.equals(expected.df)
+
+
+def test_read_table_names_the_file_from_the_path_or_the_object(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match='"empty.csv" is empty'):
+        read_table(path)
+    with open(path, "rb") as fh, pytest.raises(ValueError, match='"empty.csv" is empty'):
+        read_table(fh)
+    with pytest.raises(ValueError, match='"mine.csv" is empty'):
+        read_table(path, "mine.csv")
+
+
+def test_read_table_bad_sources_say_what_to_pass(tmp_path):
+    with pytest.raises(ValueError, match="There is no file"):
+        read_table(tmp_path / "nope.csv")
+    with pytest.raises(ValueError, match="is a folder"):
+        read_table(tmp_path)
+    with pytest.raises(ValueError, match="looks like the table itself"):
+        read_table("label,score\n1,0.5\n")
+    with pytest.raises(ValueError, match="Expected a path"):
+        read_table(12345)
