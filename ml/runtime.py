@@ -1,0 +1,132 @@
+"""How every fit runs: thread caps and readable errors, in one place.
+
+- `compute_threads()` is the number of threads one fit may use (ML_EXPLORER_THREADS, default 1;
+  0 keeps the libraries' own choice).
+- `cpu_threads(device)` applies it to torch (process-wide, shared by concurrent fits);
+  `limited_threads()` applies it to OpenMP libraries (HistGradientBoosting, k-NN, …) in the
+  calling thread.
+- `readable_errors(estimator)` turns library failures into a `ValueError` that names the model and
+  its parameters; `fit_model(estimator, X, y)` fits under both and keeps convergence warnings.
+
+This module imports neither torch nor Streamlit at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from contextlib import contextmanager
+
+from sklearn.exceptions import ConvergenceWarning
+
+_threads_lock = threading.Lock()
+_threads_users = 0
+_threads_saved = 0
+
+
+def compute_threads() -> int:
+    """Threads per fit: ML_EXPLORER_THREADS (default 1); 0 keeps the libraries' own choice."""
+    value = os.environ.get("ML_EXPLORER_THREADS", "1").strip() or "0"
+    try:
+        return max(int(value), 0)
+    except ValueError:
+        raise ValueError(
+            f"ML_EXPLORER_THREADS must be a whole number (0 = library default), got {value!r}."
+        ) from None
+
+
+@contextmanager
+def cpu_threads(device: str):
+    """Train/predict on the CPU with `compute_threads()` torch threads (default 1).
+
+    A step of these small networks is too little work to share: a second thread gains at most
+    1.5x on an idle machine but costs up to 80x when the cores are busy (other users, other
+    fits), because each step waits for a descheduled thread. Concurrent fits share one
+    setting (torch's is process-wide), restored when the last one ends.
+    """
+    global _threads_users, _threads_saved
+    wanted = compute_threads()
+    if device != "cpu" or wanted <= 0:
+        yield
+        return
+    import torch
+
+    with _threads_lock:
+        if _threads_users == 0:
+            _threads_saved = torch.get_num_threads()
+            torch.set_num_threads(wanted)
+        _threads_users += 1
+    try:
+        yield
+    finally:
+        with _threads_lock:
+            _threads_users -= 1
+            if _threads_users == 0:
+                torch.set_num_threads(_threads_saved)
+
+
+@contextmanager
+def limited_threads():
+    """Cap OpenMP threads (HistGradientBoosting, k-NN, …) in the calling thread to `compute_threads()`.
+
+    Measured on a busy 2-core machine: HistGradientBoosting on 5,000 × 9 rows took 22 s with
+    two OpenMP threads and 1.1 s with one. The cap is per calling thread (OpenMP's own rule),
+    so concurrent Streamlit sessions do not disturb each other.
+    """
+    from threadpoolctl import threadpool_limits
+
+    n = compute_threads()
+    if n <= 0:
+        yield
+        return
+    with threadpool_limits(limits=n, user_api="openmp"):
+        yield
+
+
+class ReadableError(ValueError):
+    """A ValueError already worded for the user: `readable_errors` lets it through unchanged.
+
+    `ml.nets.TrainingDiverged` is one.
+    """
+
+
+_ReadableError = ReadableError  # the name ml.models used
+
+
+def _describe(estimator) -> str:
+    from ml.models import describe  # lazy: ml.models imports this module
+
+    return describe(estimator)
+
+
+@contextmanager
+def readable_errors(estimator, action: str = "Training"):
+    """Turn sklearn/torch failures (ValueError, FloatingPointError, RuntimeError, …) into a ValueError
+    that names the model and its parameters. Our own clear errors (divergence) pass through."""
+    try:
+        yield
+    except ReadableError:
+        raise
+    except (ValueError, FloatingPointError, RuntimeError, ArithmeticError, MemoryError) as exc:
+        raise ReadableError(
+            f"{action} {_describe(estimator)} failed: {exc} — try other parameter values or another model."
+        ) from exc
+
+
+def fit_model(estimator, X, y):
+    """Fit `estimator` on X, y; failures come back as a readable ValueError naming the model.
+
+    Convergence warnings are kept (not raised) in `estimator.fit_warnings_` for the page to show.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        with readable_errors(estimator), limited_threads():
+            estimator.fit(X, y)
+    estimator.fit_warnings_ = sorted(
+        {str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)}
+    )
+    for w in caught:  # re-emit anything that is not a convergence warning
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return estimator
