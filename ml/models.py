@@ -9,16 +9,15 @@ sees the held-out fold's statistics.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from math import comb
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.compose import TransformedTargetRegressor
+from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.ensemble import (
     AdaBoostClassifier,
     BaggingClassifier,
@@ -27,18 +26,25 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Perceptron, Ridge
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, PolynomialFeatures, StandardScaler
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MinMaxScaler,
+    OneHotEncoder,
+    PolynomialFeatures,
+    StandardScaler,
+)
 from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ml import registry
 from ml.params import ParamSpec
+from ml.runtime import _ReadableError, fit_model, limited_threads, readable_errors  # noqa: F401 (re-exported)
 
 TASKS = ("classification", "regression")
 FAMILIES = ("linear", "tree", "ensemble", "kernel", "neighbours", "bayes", "neural")
@@ -566,9 +572,76 @@ def make_scaler(scaling: str = "standard"):
     raise ValueError(f"Unknown scaling {scaling!r}; expected one of {list(SCALINGS)}.")
 
 
-def make_pipeline(name: str, task: str, params: dict | None = None, seed: int = 0, scaling: str = "standard"):
-    """Pipeline([("scale", scaler), ("model", estimator)]): scaling is learned inside each CV fold."""
-    return Pipeline([("scale", make_scaler(scaling)), ("model", make_model(name, task, params, seed))])
+def make_pipeline(
+    name: str, task: str, params: dict | None = None, seed: int = 0, scaling: str = "standard", X=None
+):
+    """Pipeline([("scale", scaler), ("model", estimator)]): scaling is learned inside each CV fold.
+
+    Given the features `X` it will be fitted on, and X has missing values or text columns, a
+    ("prep", `preprocessor(X)`) step comes first: median imputation and one-hot encoding learned,
+    like the scaling, on the training rows only. Otherwise the pipeline keeps the two-step shape
+    (pipe[0] is the scaler, pipe[-1] the model).
+    """
+    steps = [("scale", make_scaler(scaling)), ("model", make_model(name, task, params, seed))]
+    prep = preprocessor(X) if X is not None else None
+    if prep is not None:
+        steps.insert(0, ("prep", prep))
+    return Pipeline(steps)
+
+
+def text_columns(X) -> list:
+    """The columns of a DataFrame that hold text or categories rather than numbers (or booleans)."""
+    if not isinstance(X, pd.DataFrame):
+        return []
+    return [
+        c for c in X.columns
+        if not (pd.api.types.is_numeric_dtype(X[c].dtype) or pd.api.types.is_bool_dtype(X[c].dtype))
+    ]  # fmt: skip
+
+
+def preprocessor(X):
+    """The step that fills gaps and encodes text for features like `X`, or None when X needs neither.
+
+    A `ColumnTransformer`: numeric columns through `SimpleImputer(strategy="median")`, text columns
+    through `OneHotEncoder(handle_unknown="ignore")` (a missing value is a category of its own; a
+    category met only in held-out rows encodes as all zeros). Medians and categories are learned
+    in `fit`, so inside a Pipeline they come from the training rows only. For an array (no column
+    names) with missing values, a bare median `SimpleImputer`.
+    """
+    if isinstance(X, pd.DataFrame):
+        text = text_columns(X)
+        numeric = [c for c in X.columns if c not in text]
+        gaps = bool(numeric) and bool(X[numeric].isna().to_numpy().any())
+        if not text and not gaps:
+            return None
+        parts = []
+        if numeric:
+            parts.append(("impute", SimpleImputer(strategy="median", keep_empty_features=True), numeric))
+        if text:
+            encode = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)
+            parts.append(("onehot", Pipeline([("as_object", _AS_OBJECT), ("encode", encode)]), text))
+        return ColumnTransformer(parts, verbose_feature_names_out=False)
+    arr = np.asarray(X)
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        return SimpleImputer(strategy="median", keep_empty_features=True)
+    return None
+
+
+def _as_object(frame):
+    """Text columns as plain object arrays with NaN for missing (pandas' string dtypes confuse the encoder)."""
+    if isinstance(frame, pd.DataFrame):
+        return frame.astype(object).where(frame.notna(), np.nan)
+    return frame
+
+
+_AS_OBJECT = FunctionTransformer(_as_object, feature_names_out="one-to-one")
+
+
+def model_feature_names(pipeline, X) -> list[str]:
+    """The names of the columns the final model sees: X's columns, or the one-hot names after a prep step."""
+    if isinstance(pipeline, Pipeline) and "prep" in pipeline.named_steps:
+        return [str(c) for c in pipeline.named_steps["prep"].get_feature_names_out()]
+    return [str(c) for c in X.columns] if hasattr(X, "columns") else [f"x{i}" for i in range(np.shape(X)[1])]
 
 
 def final_estimator(estimator):
@@ -602,60 +675,3 @@ def describe(estimator) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 300 else text[:297] + "..."
 
-
-@contextmanager
-def limited_threads():
-    """Cap OpenMP threads (HistGradientBoosting, k-NN, …) in the calling thread to `compute_threads()`.
-
-    Measured on a busy 2-core machine: HistGradientBoosting on 5,000 × 9 rows took 22 s with
-    two OpenMP threads and 1.1 s with one. The cap is per calling thread (OpenMP's own rule),
-    so concurrent Streamlit sessions do not disturb each other.
-    """
-    from threadpoolctl import threadpool_limits
-
-    from ml.nets import compute_threads
-
-    n = compute_threads()
-    if n <= 0:
-        yield
-        return
-    with threadpool_limits(limits=n, user_api="openmp"):
-        yield
-
-
-@contextmanager
-def readable_errors(estimator, action: str = "Training"):
-    """Turn sklearn/torch failures (ValueError, FloatingPointError, RuntimeError, …) into a ValueError
-    that names the model and its parameters. Our own clear errors (divergence) pass through."""
-    from ml.nets import TrainingDiverged
-
-    try:
-        yield
-    except (TrainingDiverged, _ReadableError):
-        raise
-    except (ValueError, FloatingPointError, RuntimeError, ArithmeticError, MemoryError) as exc:
-        raise _ReadableError(
-            f"{action} {describe(estimator)} failed: {exc} — try other parameter values or another model."
-        ) from exc
-
-
-class _ReadableError(ValueError):
-    """A ValueError already worded for the user."""
-
-
-def fit_model(estimator, X, y):
-    """Fit `estimator` on X, y; failures come back as a readable ValueError naming the model.
-
-    Convergence warnings are kept (not raised) in `estimator.fit_warnings_` for the page to show.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        with readable_errors(estimator), limited_threads():
-            estimator.fit(X, y)
-    estimator.fit_warnings_ = sorted(
-        {str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)}
-    )
-    for w in caught:  # re-emit anything that is not a convergence warning
-        if not issubclass(w.category, ConvergenceWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return estimator
