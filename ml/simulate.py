@@ -391,3 +391,137 @@ def curve_1d(kind: str = "linear", n: int = 60, noise: float = 0.3, seed: int = 
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(*CURVE_X_RANGE, n))
     return pd.DataFrame({"x": x, "y": curve_true(kind, x) + rng.normal(0, std, n)})
+
+
+# ============================================================================================
+# Dimensionality reduction (ml/projection.py): the cocktail party, manifolds, many-dimensional blobs
+# ============================================================================================
+
+COCKTAIL_SOURCES = ("sine", "square", "sawtooth", "speech")
+COCKTAIL_RATE = 8000  # samples per second: telephone quality, light enough for the browser's audio player
+
+
+def cocktail_sources(n_sources: int = 3, duration: float = 2.0, sample_rate: int = COCKTAIL_RATE) -> pd.DataFrame:
+    """The independent source signals of the cocktail party, one column each, in COCKTAIL_SOURCES order:
+    a 523 Hz sine, a 187 Hz square wave, a 311 Hz sawtooth and a speech-like tone (a 140 Hz voice
+    with harmonics, wobbling pitch and syllable-like bursts at about 4 per second). Deterministic."""
+    n_sources = _check_n(n_sources, 2, "n_sources")
+    if n_sources > len(COCKTAIL_SOURCES):
+        raise ValueError(f"n_sources must be at most {len(COCKTAIL_SOURCES)}, got {n_sources}.")
+    n = _check_n(int(round(duration * sample_rate)), 100, "duration × sample_rate")
+    t = np.arange(n) / sample_rate
+    pitch = 140 * (1 + 0.08 * np.sin(2 * np.pi * 1.3 * t))  # the voice's pitch drifts
+    phase = 2 * np.pi * np.cumsum(pitch) / sample_rate
+    envelope = np.clip(np.sin(2 * np.pi * 4.1 * t), 0, None) ** 0.7  # syllables
+    speech = envelope * sum(np.sin(h * phase) / h for h in (1, 2, 3, 4))
+    signals = {
+        "sine": np.sin(2 * np.pi * 523 * t),
+        "square": np.sign(np.sin(2 * np.pi * 187 * t)),
+        "sawtooth": 2 * ((311 * t) % 1.0) - 1,
+        "speech": speech / np.abs(speech).max(),
+    }
+    return pd.DataFrame({k: signals[k] for k in COCKTAIL_SOURCES[:n_sources]})
+
+
+def mixing_matrix(n_sources: int = 3, seed: int = 0) -> np.ndarray:
+    """A seeded random mixing matrix A (microphones × sources): entries 0.2-1 with the direct path
+    (mic i hears source i) loudest, so every microphone hears every source."""
+    rng = np.random.default_rng(seed)
+    A = rng.uniform(0.2, 1.0, (n_sources, n_sources))
+    A[np.diag_indices(n_sources)] += 0.5
+    return A
+
+
+def cocktail_party(
+    n_sources: int = 3,
+    duration: float = 2.0,
+    sample_rate: int = COCKTAIL_RATE,
+    seed: int = 0,
+    mixing=None,
+    noise: float = 0.0,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """The cocktail party: sources S, mixing matrix A and microphone recordings X = S Aᵀ (+ noise).
+
+    Returns (S, A, X): S and X as frames (columns = sources / mic_1 … mic_n), A as an array.
+    `mixing` overrides the seeded A (a square matrix, one row per microphone).
+    """
+    S = cocktail_sources(n_sources, duration, sample_rate)
+    A = mixing_matrix(n_sources, seed) if mixing is None else np.asarray(mixing, dtype=float)
+    if A.shape != (n_sources, n_sources) or not np.isfinite(A).all():
+        raise ValueError(
+            f"The mixing matrix must be {n_sources} × {n_sources} finite numbers (one row per microphone); "
+            f"got shape {A.shape}."
+        )
+    if abs(np.linalg.det(A)) < 1e-9:
+        raise ValueError(
+            "The mixing matrix is singular (its rows are dependent): some microphones hear the same mix, so "
+            "no method can unmix the sources. Change a value."
+        )
+    std = _check_noise(noise)
+    X = S.to_numpy() @ A.T
+    if std:
+        X = X + np.random.default_rng(seed + 1).normal(0, std, X.shape)
+    return S, A, pd.DataFrame(X, columns=[f"mic_{i + 1}" for i in range(n_sources)])
+
+
+def manifold(kind: str = "swiss_roll", n: int = 1500, noise: float = 0.05, seed: int = 0) -> pd.DataFrame:
+    """A 2-D sheet rolled up in 3-D (scikit-learn's Swiss roll or S-curve): x, y, z and the position
+    t along the sheet (what a good 2-D map should keep in order)."""
+    from sklearn.datasets import make_s_curve, make_swiss_roll
+
+    makers = {"swiss_roll": make_swiss_roll, "s_curve": make_s_curve}
+    if kind not in makers:
+        raise ValueError(f"kind must be one of {list(makers)}, got {kind!r}.")
+    X, t = makers[kind](_check_n(n, 10), noise=_check_noise(noise), random_state=seed)
+    return pd.DataFrame({"x": X[:, 0], "y": X[:, 1], "z": X[:, 2], "t": t})
+
+
+def blobs_nd(n: int = 600, n_features: int = 500, centers: int = 5, spread: float = 3.0, seed: int = 0) -> pd.DataFrame:
+    """Gaussian blobs in many dimensions (x1 … x<n_features>, label): clusters no pair of raw features
+    shows, which a projection to 2-D reveals; and enough dimensions for random projection to pay."""
+    from sklearn.datasets import make_blobs
+
+    n = _check_n(n, centers)
+    d = _check_n(n_features, 2, "n_features")
+    X, y = make_blobs(n, n_features=d, centers=centers, cluster_std=_check_noise(spread) or 1e-6, random_state=seed)
+    frame = pd.DataFrame(X, columns=[f"x{i + 1}" for i in range(d)])
+    frame["label"] = y
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Clustering shapes (issue 11): blobs k-means gets wrong, and noise with no clusters at all
+# --------------------------------------------------------------------------------------------
+
+ANISO_TRANSFORM = ((0.6, -0.64), (-0.41, 0.85))  # the shear of scikit-learn's k-means assumptions demo
+
+
+def anisotropic_blobs(n: int = 300, centers: int = 3, noise: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """Gaussian blobs sheared into long tilted ellipses (x1, x2, label): k-means cuts them across."""
+    from sklearn.datasets import make_blobs
+
+    centers = _check_n(centers, 2, "centers")
+    X, y = make_blobs(
+        _check_n(n, centers), centers=centers, cluster_std=_check_noise(noise), center_box=(-8, 8), random_state=seed
+    )
+    return _shape_frame(X @ np.asarray(ANISO_TRANSFORM), y)
+
+
+def unequal_variance_blobs(n: int = 300, centers: int = 3, seed: int = 0) -> pd.DataFrame:
+    """Gaussian blobs of very different spreads, std 1.0, 2.5, 0.5, ... in turn (x1, x2, label)."""
+    from sklearn.datasets import make_blobs
+
+    centers = _check_n(centers, 2, "centers")
+    stds = [(1.0, 2.5, 0.5)[i % 3] for i in range(centers)]
+    X, y = make_blobs(
+        _check_n(n, centers), centers=centers, cluster_std=stds, center_box=(-10, 10), random_state=seed
+    )
+    return _shape_frame(X, y)
+
+
+def uniform_noise(n: int = 300, n_features: int = 2, seed: int = 0) -> pd.DataFrame:
+    """Points spread uniformly over the unit square (or cube): no clusters at all (x1, x2, ...)."""
+    n = _check_n(n, 1)
+    d = _check_n(n_features, 1, "n_features")
+    X = np.random.default_rng(seed).uniform(0.0, 1.0, (n, d))
+    return pd.DataFrame(X, columns=[f"x{i + 1}" for i in range(d)])
