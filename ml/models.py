@@ -619,7 +619,8 @@ def preprocessor(X):
             parts.append(("impute", SimpleImputer(strategy="median", keep_empty_features=True), numeric))
         if text:
             encode = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)
-            parts.append(("onehot", Pipeline([("as_object", _AS_OBJECT), ("encode", encode)]), text))
+            as_object = FunctionTransformer(_as_object, feature_names_out="one-to-one")
+            parts.append(("onehot", Pipeline([("as_object", as_object), ("encode", encode)]), text))
         return ColumnTransformer(parts, verbose_feature_names_out=False)
     arr = np.asarray(X)
     if arr.dtype.kind == "f" and np.isnan(arr).any():
@@ -632,9 +633,6 @@ def _as_object(frame):
     if isinstance(frame, pd.DataFrame):
         return frame.astype(object).where(frame.notna(), np.nan)
     return frame
-
-
-_AS_OBJECT = FunctionTransformer(_as_object, feature_names_out="one-to-one")
 
 
 def model_feature_names(pipeline, X) -> list[str]:

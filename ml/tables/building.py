@@ -135,11 +135,12 @@ def to_dataset(
 
     work, dropped = _handle_missing(work, features, numeric_cols, target, missing, notes)
     if text_cols and non_numeric == "onehot":
-        dummies = pd.get_dummies(work[text_cols].astype("str"), prefix_sep="=", dtype="float64")
-        work = pd.concat([work.drop(columns=text_cols), dummies], axis=1)
-        features = numeric_cols + list(dummies.columns)
+        for c in text_cols:  # plain objects with NaN gaps: the model's OneHotEncoder takes them as they are
+            work[c] = work[c].astype(object).where(work[c].notna(), np.nan)
+        k = sum(int(work[c].nunique()) for c in text_cols)
         notes.append(
-            f"One-hot encoded {', '.join(_q(c) for c in text_cols)} into {dummies.shape[1]} 0/1 columns."
+            f"Kept {', '.join(_q(c) for c in text_cols)} as categories ({k} in the table); the model one-hot "
+            "encodes them, learning the categories from its training rows only."
         )
 
     if len(work) < MIN_ROWS:
@@ -150,7 +151,7 @@ def to_dataset(
         )
 
     y, task, class_names = _encode_target(work[target], target, task, notes)
-    X = work[features].astype("float64").reset_index(drop=True)
+    X = work[features].astype({c: "float64" for c in numeric_cols}).reset_index(drop=True)
     extra = None
     if sdss:
         extra_cols = [c for c in _SDSS_EXTRA if c in df.columns and c != target and c not in features]
@@ -241,33 +242,24 @@ def _handle_missing(
     if missing == "drop":
         notes.append(f"Dropped {_rows(n_na, verb=False)} with missing values ({detail}).")
         return work.loc[~row_na], n_na
-    # impute: features only; a target is never made up
+    # impute: features only; a target is never made up. The gaps stay in X: the model's pipeline
+    # (ml.models.make_pipeline(..., X=X)) fills them with medians learned on its training rows only.
     dropped = int(target_na.sum())
     if dropped:
         work = work.loc[~target_na]
         notes.append(f"Dropped {_rows(dropped, verb=False)} without a value for the target {_q(target)}.")
-    filled = 0
-    work = work.copy()
+    gaps = work[features].isna().sum()
     for c in features:
-        gaps = work[c].isna()
-        k = int(gaps.sum())
-        if not k:
-            continue
-        if c in numeric_cols:
-            fill = work[c].median()
-        else:
-            modes = work[c].mode()
-            fill = modes.iloc[0] if len(modes) else np.nan
-        if pd.isna(fill):
+        if gaps[c] and gaps[c] == len(work):
             raise ValueError(
                 f"The feature column {_q(c)} has no values at all, so there is nothing to fill its gaps with. "
                 "Leave it out of the features."
             )
-        work[c] = work[c].fillna(fill)
-        filled += k
+    filled = int(gaps.sum())
     if filled:
         notes.append(
-            f"Filled {filled:,} missing feature values with each column's median (most common value for text)."
+            f"{filled:,} missing feature values are left as gaps; the model fills them with each column's median "
+            "over its training rows only (a missing category counts as a category of its own)."
         )
     return work, dropped
 

@@ -525,10 +525,11 @@ def test_non_numeric_features():
     dropped = to_dataset(df, "y", non_numeric="drop")
     assert dropped.feature_names == ["x"]
 
-    hot = to_dataset(df, "y", non_numeric="onehot")
-    assert hot.feature_names == ["x", "colour=blue", "colour=green", "colour=red"]
-    assert (hot.X[["colour=blue", "colour=green", "colour=red"]].sum(axis=1) == 1).all()
+    hot = to_dataset(df, "y", non_numeric="onehot")  # the categories stay; the model's pipeline encodes them
+    assert hot.feature_names == ["x", "colour"]
+    assert hot.X["x"].dtype == "float64" and list(hot.X["colour"]) == list(df["colour"])
     assert hot.task == "binary" and hot.class_names == ("0", "1")
+    assert "one-hot" in hot.description and "training rows only" in hot.description
 
 
 def test_onehot_refuses_many_categories():
@@ -550,9 +551,14 @@ def test_missing_values():
     dropped = to_dataset(df, "y", non_numeric="onehot", missing="drop")
     assert dropped.n_samples == 57 and not dropped.X.isna().any().any()
 
-    imputed = to_dataset(df, "y", non_numeric="onehot", missing="impute")
-    assert imputed.n_samples == 60 and not imputed.X.isna().any().any()
-    assert imputed.X["x"].iloc[1] == pytest.approx(df["x"].median())
+    imputed = to_dataset(df, "y", non_numeric="onehot", missing="impute")  # gaps kept for the pipeline
+    assert imputed.n_samples == 60
+    assert imputed.X["x"].isna().sum() == 2 and imputed.X["colour"].isna().sum() == 1
+    assert "training rows only" in imputed.description
+
+    df["empty"] = np.nan
+    with pytest.raises(ValueError, match="no values at all"):
+        to_dataset(df, "y", features=["x", "empty"], missing="impute")
 
 
 def test_missing_target_is_dropped_not_imputed():
@@ -714,3 +720,51 @@ def test_read_table_bad_sources_say_what_to_pass(tmp_path):
         read_table("label,score\n1,0.5\n")
     with pytest.raises(ValueError, match="Expected a path"):
         read_table(12345)
+
+
+# ---------------------------------------------------------------------------------------------
+# Preprocessing is learned on training rows only
+# ---------------------------------------------------------------------------------------------
+
+
+def test_held_out_rows_do_not_change_what_is_learned():
+    from ml.evaluation import split
+    from ml.models import fit_model, make_pipeline
+
+    df = _mixed(n=80)
+    df.loc[[1, 2, 40], "x"] = np.nan
+    df.loc[5, "colour"] = None
+    ds = to_dataset(df, "y", non_numeric="onehot", missing="impute")
+    X_train, X_test, y_train, _ = split(ds.X, ds.y, "binary", 0.25, 0)
+    runs = []
+    for extreme in (-1e6, 1e6):
+        X_test = X_test.copy()
+        X_test.iloc[0, X_test.columns.get_loc("x")] = extreme  # a held-out value far from everything
+        X_test.iloc[1, X_test.columns.get_loc("colour")] = f"only-in-test-{extreme}"
+        X_all = pd.concat([X_train, X_test])
+        # the pipeline is built from the whole table (as a page does), but fitted on the training rows
+        pipe = fit_model(make_pipeline("logistic", "classification", X=X_all), X_train, y_train)
+        runs.append(pipe)
+        assert pipe.predict(X_test).shape == (len(X_test),)  # an unseen category encodes as zeros
+    a, b = (r.named_steps["prep"] for r in runs)
+    medians_a, medians_b = (p.named_transformers_["impute"].statistics_ for p in (a, b))
+    np.testing.assert_array_equal(medians_a, medians_b)
+    cats_a = a.named_transformers_["onehot"].named_steps["encode"].categories_
+    cats_b = b.named_transformers_["onehot"].named_steps["encode"].categories_
+    assert [list(map(str, c)) for c in cats_a] == [list(map(str, c)) for c in cats_b]
+    assert not any("only-in-test" in str(v) for c in cats_a for v in c)
+    assert a.named_transformers_["impute"].statistics_[0] == pytest.approx(X_train["x"].median())
+    np.testing.assert_array_equal(runs[0][-1].coef_, runs[1][-1].coef_)
+
+
+def test_pipeline_keeps_its_two_step_shape_for_clean_numbers():
+    from ml.models import make_pipeline, model_feature_names
+
+    df = _mixed()
+    clean = to_dataset(df, "y", non_numeric="drop")
+    pipe = make_pipeline("logistic", "classification", X=clean.X)
+    assert list(pipe.named_steps) == ["scale", "model"]
+    hot = to_dataset(df, "y", non_numeric="onehot")
+    pipe = make_pipeline("logistic", "classification", X=hot.X).fit(hot.X, hot.y)
+    assert list(pipe.named_steps) == ["prep", "scale", "model"]
+    assert model_feature_names(pipe, hot.X) == ["x", "colour_blue", "colour_green", "colour_red"]
