@@ -20,13 +20,11 @@ from ml.tables.messages import (
     _sort_key,
 )
 from ml.tables.roles import (
-    _SDSS_META,
     MAX_CLASSES,
     _kind,
-    _norm,
     _to_float,
-    feature_candidates,
     label_values,
+    suggest_features,
 )
 
 MAX_ONEHOT_CATEGORIES = 30  # per column, for non_numeric="onehot"
@@ -60,15 +58,22 @@ def to_dataset(
     notes: list[str] = []
     sdss = has_ugriz(df)
 
-    if features is None:
-        features = feature_candidates(df, target)
-        if sdss:
-            features = [c for c in features if _norm(c) not in _SDSS_META]
+    if features is None:  # the features a scientist would choose: no ids, bookkeeping or leaks
+        suggestion = suggest_features(df, target, task)
+        features = suggestion.features
         if not features:
+            if suggestion.left_out:
+                raise ValueError(
+                    f"Every column other than {_q(target)} looks like an identifier, bookkeeping or a leak of "
+                    f"the target ({suggestion.line()[len('Left out: ') :].rstrip('.')}). If one of them is a "
+                    "real input, choose the features yourself."
+                )
             raise ValueError(
                 f"No column other than {_q(target)} can serve as a feature (numbers or categories). "
                 "The table needs at least one input column besides the target."
             )
+        if suggestion.left_out:
+            notes.append(suggestion.line())
     else:
         features = list(dict.fromkeys(features))
         if not features:

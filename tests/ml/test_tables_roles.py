@@ -175,3 +175,16 @@ def test_unknown_target_is_a_clear_error():
 def test_feature_candidates_unchanged(sdss):
     cands = feature_candidates(sdss, "class")
     assert "redshift" in cands and "objid" in cands and "u-g" in cands  # the wide list, for the chooser
+
+
+def test_to_dataset_defaults_to_the_suggestion(sdss):
+    from ml.tables import to_dataset
+
+    ds = to_dataset(sdss, "class")
+    assert ds.feature_names == PHOTOMETRY
+    assert "Left out: objid, specobjid (identifier)" in ds.description
+    rng = np.random.default_rng(0)
+    only_ids = pd.DataFrame({"objid": np.arange(50) * 7 + 10**6, "label": rng.integers(0, 2, 50)})
+    with pytest.raises(ValueError, match="looks like an identifier"):
+        to_dataset(only_ids, "label")
+    assert to_dataset(only_ids, "label", features=["objid"]).feature_names == ["objid"]  # forced
