@@ -1,83 +1,27 @@
 """ML Explorer, Home: what each page teaches, the dataset gallery and the device torch models use.
 
-Run with `streamlit run app.py`. The pages/ folder gives the sidebar menu (no st.navigation here).
+Routed by app.py (`st.navigation`); the page list and its texts come from `ui.navigation`.
 """
 
 from __future__ import annotations
 
-import ast
 import logging
-import re
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from ml import datasets, tables
-from ui import cache
+from ui import cache, navigation
 from ui.widgets import guard
 
-st.set_page_config(page_title="ML Explorer", layout="wide")
-
 log = logging.getLogger("ml_explorer")
-ROOT = Path(__file__).resolve().parent
-PAGES_DIR = ROOT / "pages"
-
-# What each known page teaches, keyed by its file name. Pages found on disk but not listed here
-# still get a card, with the first line of their module docstring.
-PAGE_CARDS = {
-    "1_Regression.py": (
-        ":material/show_chart:",
-        "Watch a line learn its slope by gradient descent, see a polynomial over-fit and L1/L2 "
-        "regularisation rein it in, then predict photometric redshifts with a linear model and a deep "
-        "net. Scored with MSE, MAPE and R².",
-    ),
-    "2_Classification.py": (
-        ":material/category:",
-        "Star, galaxy or quasar? Photon or jet? NAND? Train perceptrons, trees, naive Bayes, SVMs, ensembles "
-        "and neural nets; see decision regions, under- and over-fitting, cross-validation, learning and "
-        "validation curves and grid search.",
-    ),
-    "3_ROC_Explorer.py": (
-        ":material/tune:",
-        "Choose a threshold and see the confusion matrix, precision and recall, the ROC and PR curves, and "
-        "signal efficiency against background rejection. Upload your own labels and scores.",
-    ),
-}
 
 TASK_WORDS = {
     "binary": "classification (2 classes)",
     "multiclass": "classification (3+ classes)",
     "regression": "regression",
+    None: "no target (unsupervised)",
 }
-
-
-def _page_title(path: Path) -> str:
-    """The name Streamlit's sidebar shows: the file name without its number prefix, spaces for underscores."""
-    stem = re.sub(r"^\d+[_ -]*", "", path.stem)
-    return stem.replace("_", " ").strip() or path.stem
-
-
-def _page_order(path: Path) -> tuple:
-    match = re.match(r"^(\d+)", path.name)
-    return (0, int(match.group(1)), path.name) if match else (1, 0, path.name)
-
-
-def _docstring_line(path: Path) -> str:
-    """First line of the page's module docstring (cheap: parsed, never executed)."""
-    try:
-        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    except (OSError, SyntaxError, ValueError):
-        return ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
-
-
-def existing_pages() -> list[Path]:
-    """Pages on disk, in the sidebar's order (pages/*.py, numbered first)."""
-    if not PAGES_DIR.is_dir():
-        return []
-    found = [p for p in PAGES_DIR.glob("*.py") if not p.name.startswith((".", "_"))]
-    return sorted(found, key=_page_order)
 
 
 def _origin(text: str) -> str:
@@ -127,18 +71,17 @@ st.markdown(
 )
 
 st.header("What each page teaches")
-pages = existing_pages()
+pages = navigation.installed()
 if not pages:
-    st.info("No pages are installed yet: add scripts to the pages/ folder.")
+    st.info("No pages are installed yet: add scripts to the pages/ folder and list them in ui/navigation.py.")
 else:
     columns = st.columns(3, gap="medium")
-    for i, path in enumerate(pages):
-        icon, text = PAGE_CARDS.get(path.name, (":material/description:", _docstring_line(path)))
+    for i, page in enumerate(pages):
         with columns[i % len(columns)].container(border=True, height="stretch"):
-            st.subheader(_page_title(path), anchor=False)
-            if text:
-                st.markdown(text)
-            st.page_link(f"pages/{path.name}", label=f"Open {_page_title(path)}", icon=icon)
+            st.subheader(page.title, anchor=False)
+            st.caption(page.section)
+            st.markdown(page.teaches)
+            st.page_link(page.file, label=f"Open {page.title}", icon=page.icon)
 
 st.header("Datasets")
 st.markdown(

@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui import cache
 from ui import regression as reg
+from ui.data_source import data_line
 from ui.evaluation_views import evaluation_views
 from ui.widgets import guard
 
@@ -23,15 +24,9 @@ st.markdown(
 
 setup = reg.sidebar()
 if setup.ds is None:
-    if setup.error:
-        st.error(setup.error)
-        st.caption(
-            "Change the target, the features or how text and missing values are handled in the sidebar."
-        )
-    else:
-        st.info("Upload a CSV file in the sidebar, then choose the target column and the features.")
-    st.stop()
+    st.stop()  # the data component has said why (no upload yet, or what is wrong with it)
 
+data_line(setup.choice)
 reg.data_note(setup.ds)
 st.caption(
     f"**{setup.title}** · {setup.ds.n_samples:,} rows, {len(setup.ds.feature_names)} feature(s), "

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import classification as cls
+from ui.data_source import data_line
 from ui.evaluation_views import evaluation_views
 from ui.widgets import dataset_badge, guard
 
@@ -19,7 +20,7 @@ prep = cls.preparation_sidebar()
 spec, params = cls.model_sidebar()
 if data is None:
     st.stop()
-cls.data_line(data)
+data_line(data)
 
 run = None
 with guard("Training"):

@@ -36,10 +36,75 @@ def device_label() -> str:
     return device_name("auto")
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def upload_dataset(key: tuple, task: str, _df) -> datasets.Dataset:
-    """An uploaded table prepared as a Dataset once per key (from `ui.widgets.upload_columns`)."""
-    _, _, target, features, non_numeric, missing = key
+@st.cache_resource(max_entries=8, show_spinner=False)
+def prepared_upload(key: tuple, task: str | None, filename: str, _table: tables.Table) -> datasets.Dataset:
+    """A stored upload prepared as a Dataset once per key (from `ui.data_source`: the upload's SHA-256,
+    target, features, text and missing-value policies and row filter)."""
+    from ml.sources import unlabelled_dataset
+
+    _, _, _, target, features, non_numeric, missing, row_filter = key
+    df = row_filter.apply(_table.df) if row_filter is not None else _table.df
+    if target is None:
+        return unlabelled_dataset(df, list(features), missing=missing, filename=filename)
     return tables.to_dataset(
-        _df, target, list(features), task=task, non_numeric=non_numeric, missing=missing, name="upload"
+        df, target, list(features), task=task, non_numeric=non_numeric, missing=missing, name="upload"
     )
+
+
+# ---- Dimensionality reduction (ui/projection.py) -----------------------------------------------
+# Keys: the data's key tuple (from ui.data_source), the scaling, parameter tuples, the seed. The big
+# arrays ride along as underscore arguments (never hashed).
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def projection_matrix(key: tuple, scaling: str, _X):
+    """(scaled finite matrix, kept row indices, feature names, notes) of one dataset and scaling."""
+    from ml import projection
+
+    values, rows, names, notes = projection.numeric_matrix(_X)
+    return projection.scale(values, scaling), rows, names, notes
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def pca_full(key: tuple, scaling: str, _A, _names=()):
+    """PCA with every component, fitted once per (data, scaling): sliders query it, never refit it."""
+    from ml import projection
+
+    return projection.fit_pca(_A, "none", list(_names) or None)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cocktail(n_sources: int, duration: float, noise: float, seed: int, mixing: tuple | None):
+    """The cocktail party (sources, mixing matrix, recordings) for these settings."""
+    from ml import simulate
+
+    S, A, X = simulate.cocktail_party(n_sources, duration, simulate.COCKTAIL_RATE, seed, mixing=mixing, noise=noise)
+    return S.to_numpy(), A, X.to_numpy(), list(S.columns)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def unmixed(party: tuple, method: str, params: tuple, seed: int) -> dict:
+    """ICA or PCA on the cocktail party `party` (the arguments of `cocktail`), matched to the sources."""
+    from ml import projection
+
+    S, _, X, _ = cocktail(*party)
+    out = projection.unmix(X, method, seed=seed, **dict(params))
+    out["match"] = projection.match_sources(S, out["signals"])
+    return out
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def jl_ratios(key: tuple, scaling: str, kind: str, k: int, seed: int, _A):
+    """Squared-distance ratios of a k-dimensional random projection (seeded projection and pairs)."""
+    from ml import projection
+
+    proj = projection.project(kind, _A, {"n_components": k}, seed=seed)
+    return projection.distance_ratios(_A, proj.embedding, seed=seed), proj.fit_time
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def trust(key: tuple, scaling: str, fit_key: tuple, _A, _E) -> float:
+    """Trustworthiness (k = 5) of one embedding, once per fit."""
+    from ml import projection
+
+    return projection.trustworthiness(_A, _E)

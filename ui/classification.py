@@ -16,13 +16,15 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from ml import classification as mlc
-from ml import datasets, evaluation, tables
+from ml import datasets, evaluation
 from ml.models import ModelSpec, final_estimator, list_models, make_pipeline
 from ml.plots.classification import confusion_figure, decision_figure, importance_figure
 from ui import cache, handoff
+from ui.data_source import DataChoice as Data
+from ui.data_source import data_source
 from ui.state import bound
 from ui.training import cached, fit_with_progress, history_panel, lookup
-from ui.widgets import dataset_picker, guard, guarded_fragment, param_widgets, upload_box, upload_columns
+from ui.widgets import guard, guarded_fragment, param_widgets
 
 TASK = "classification"
 TASKS = ("binary", "multiclass")
@@ -32,13 +34,6 @@ MIN_ROWS_TO_SPLIT = 20
 GRID_BUDGET_S = 1.5  # decision regions are coarsened for models slower than this on 200 × 200 points
 SCALING_LABELS = {"standard": "Standardise (mean 0, std 1)", "minmax": "Min-max (0 to 1)", "none": "None"}
 NICE_PAIRS = (("u-g", "g-r"), ("g-r", "r-i"))  # colour-colour planes astronomers read at a glance
-
-
-@dataclass
-class Data:
-    ds: datasets.Dataset
-    key: tuple  # primitives naming the data: dataset + options, or upload hash + choices
-    title: str
 
 
 @dataclass
@@ -70,42 +65,9 @@ class Run:
 
 # -- sidebar ---------------------------------------------------------------------------------------
 def data_sidebar() -> Data | None:
-    """Built-in dataset (with its options) or an uploaded CSV; None (after saying why) when not ready."""
-    sb = st.sidebar
-    sb.header("Data")
-    source = sb.radio("Source", ["Built-in dataset", "Upload a CSV"], horizontal=True, key="source")
-    if source == "Built-in dataset":
-        name, options = dataset_picker(TASKS, key="dataset", default=DEFAULT_DATASET, container=sb)
-        with guard("Loading the dataset"):
-            ds = cache.dataset(name, options)
-            return Data(ds, ("builtin", name, options), datasets.REGISTRY[name].title)
-        return None
-    with sb:
-        table = upload_box(
-            "CSV file (one row per object, a class column and feature columns)",
-            key="upload",
-            help="String class labels are fine. ugriz magnitude columns get the colours u-g, g-r, r-i, i-z added.",
-        )
-    if table is None:
-        st.info(
-            "Upload a CSV in the sidebar: one column with the class of each row, and numeric feature columns."
-        )
-        return None
-    return _upload_data(table)
-
-
-def _upload_data(table: tables.Table) -> Data | None:
-    labels = tables.label_candidates(table.df)
-    key, target, *_ = upload_columns(
-        table,
-        "upload",
-        target_label="Target column (the class)",
-        default_target=str(labels[0]) if labels else str(table.df.columns[-1]),
-        default_features=[],
-    )
-    with guard("Preparing the uploaded table"):
-        return Data(cache.upload_dataset(key, "multiclass", table.df), key, f"upload ({target})")
-    return None
+    """Built-in dataset (with its options) or a stored upload, through the shared data component."""
+    names = [d.name for d in datasets.list_datasets(TASKS) if "anomaly" not in d.tags]
+    return data_source("cls", target="required", task="multiclass", datasets=names, default=DEFAULT_DATASET)
 
 
 def preparation_sidebar() -> Prep:
@@ -148,18 +110,6 @@ def model_sidebar() -> tuple[ModelSpec, dict]:
     with sb:
         params = param_widgets(spec.params_for(TASK), f"model.{name}")
     return spec, params
-
-
-def data_line(data: Data) -> None:
-    """One line under the title: real or simulated, what it imitates, its size (the full badge is lower down)."""
-    ds = data.ds
-    size = f"{ds.n_samples:,} rows × {len(ds.feature_names)} features, {len(ds.class_names) or ds.y.nunique()} classes"
-    if ds.simulated:
-        what = f" imitating {ds.imitates}" if ds.imitates else ""
-        st.markdown(f":blue-badge[:material/science: Simulated data]{what} · {size}")
-    else:
-        source = ds.source if len(ds.source) <= 90 else ds.source[:87].rsplit(" ", 1)[0] + " …"
-        st.markdown(f":green-badge[:material/verified: Real data] {source} · {size}")
 
 
 # -- training --------------------------------------------------------------------------------------

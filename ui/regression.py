@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -19,10 +18,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from ml import evaluation, tables
+from ml import datasets, evaluation
 from ml.datasets import Dataset
 from ml.models import final_estimator, get_model, list_models, make_pipeline, make_scaler
-from ml.photometry import BANDS, COLOURS, has_ugriz
 from ml.plots import PALETTE
 from ml.plots import regression as rplots
 from ml.regression import (
@@ -41,17 +39,14 @@ from ml.regression import (
     regression_metrics,
     regularisation_path,
 )
-from ui import cache
+from ui.data_source import data_source
 from ui.state import bound, pop_pending, queue
 from ui.training import cached, fit_with_progress, history_panel
 from ui.widgets import (
     dataset_badge,
-    dataset_picker,
     guard,
     guarded_fragment,
     param_widgets,
-    upload_box,
-    upload_columns,
 )
 
 TASK = "regression"
@@ -102,6 +97,7 @@ class Setup:
     eps: float = 1e-3
     photoz: bool = False
     train_pressed: bool = False
+    choice: object = None  # the ui.data_source.DataChoice (None when no data is ready)
 
     @property
     def split_key(self) -> tuple:
@@ -143,29 +139,6 @@ def split_data(key: tuple, _ds: Dataset):
     return evaluation.split(_ds.X, _ds.y, TASK, test_size, seed)
 
 
-def _upload_choices(table: tables.Table) -> tuple:
-    """The shared upload choices, defaulting to a redshift-like target and the numeric (or ugriz) columns."""
-    df = table.df
-    cols = [str(c) for c in df.columns]
-    kinds = tables.column_kinds(df)
-    numeric = [c for c in cols if kinds.get(c) == "numeric"]
-    target = next((c for c in cols if looks_like_redshift(c)), numeric[-1] if numeric else cols[-1])
-    features = [c for c in numeric if c != target][:30]  # text columns only on request
-    if has_ugriz(df):
-        features = [*BANDS, *COLOURS]
-    return upload_columns(
-        table, "reg.up", target_label="Target: the number to predict", default_target=target,
-        default_features=features,
-    )[0]  # fmt: skip
-
-
-def _load(loader: Callable[[], Dataset]) -> tuple[Dataset | None, str | None]:
-    try:
-        return loader(), None
-    except ValueError as exc:
-        return None, str(exc)
-
-
 def _gd_controls(ds: Dataset | None) -> dict:
     sb = st.sidebar
     method = sb.selectbox(
@@ -202,25 +175,12 @@ def _gd_controls(ds: Dataset | None) -> dict:
 def sidebar() -> Setup:
     """Draw the sidebar (data, split and scaling, model, metrics) and load the data it names."""
     sb = st.sidebar
-    sb.header("Data")
-    source = sb.segmented_control(
-        "Source", ("Built-in", "Upload CSV"), default="Built-in", required=True, key="reg.source"
-    )
-    if source == "Upload CSV":
-        with sb:
-            table = upload_box(
-                "CSV file (a header row, one row per object)",
-                key="reg.upload",
-                help="A SkyServer export with u, g, r, i, z and redshift is recognised: colours are derived.",
-            )
-        if table is None:
-            return Setup(("none",), None, None)
-        data_key = _upload_choices(table)
-        ds, error = _load(lambda: cache.upload_dataset(data_key, TASK, table.df))
-    else:
-        name, options = dataset_picker(TASK, key="reg.dataset", default="curve_1d", container=sb)
-        data_key = ("builtin", name, options)
-        ds, error = _load(lambda: cache.dataset(name, options))
+    names = [d.name for d in datasets.list_datasets(TASK) if "anomaly" not in d.tags]
+    choice = data_source("reg", target="required", task=TASK, datasets=names, default="curve_1d")
+    data_key, ds, error = ("none",), None, None
+    if choice is not None:
+        data_key, ds = choice.key, choice.ds
+    setup_choice = choice
 
     sb.header("Split and scaling")
     test_size = sb.slider("Test fraction", 0.1, 0.5, 0.25, 0.05, **bound("reg.test"))
@@ -232,6 +192,7 @@ def sidebar() -> Setup:
     sb.header("Model")
     model = sb.selectbox("Model", model_names(), format_func=model_title, **bound("reg.model"))
     setup = Setup(data_key, ds, error, test_size, seed, scaling, model)
+    setup.choice = setup_choice
     if model == GD:
         sb.caption(GD_DESCRIPTION)
         setup.params = _gd_controls(ds)
@@ -415,10 +376,9 @@ def metrics_table(setup: Setup, fitted: Fitted) -> None:
 def data_note(ds: Dataset) -> None:
     """Real or simulated, always visible; a long note (how to get the real data) folds into an expander."""
     if ds.simulated and ds.how_to_get_real:
-        with st.expander(f":material/science: **Simulated data**, imitating {ds.imitates or 'real data'}: "
-                         "about these data and how to get the real thing"):  # fmt: skip
+        with st.expander("About these simulated data and how to get the real thing"):
             dataset_badge(ds)
-    else:
+    elif ds.source != "uploaded file":
         dataset_badge(ds)
     if ds.source == "uploaded file":
         st.caption(ds.description)

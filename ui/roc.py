@@ -15,8 +15,9 @@ from ml import roc, tables
 from ml.plots.roc import confusion_styler, confusion_tables, live_base, live_marks, overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
+from ui.data_source import builtin_picker, upload_picker, uploader
 from ui.live_plot import live_plot
-from ui.widgets import dataset_badge, dataset_picker, guard, guarded_fragment, metric_grid, upload_box
+from ui.widgets import dataset_badge, guard, guarded_fragment, metric_grid
 
 SOURCES = {
     "builtin": "Train a model on a built-in dataset",
@@ -134,12 +135,11 @@ def source_picker() -> tuple[tuple, roc.ScoreSet] | None:
 def _builtin_source():
     from ml.datasets import list_datasets
 
-    names = [d.name for d in list_datasets(("binary", "multiclass"))]
-    name, options = dataset_picker(
-        ("binary", "multiclass"),
-        key="roc_dataset",
-        default="breast_cancer" if "breast_cancer" in names else None,
-    )
+    names = [d.name for d in list_datasets(("binary", "multiclass")) if "anomaly" not in d.tags]
+    choice = builtin_picker("roc", names, "breast_cancer", st.sidebar)
+    if choice is None:
+        return None
+    _, name, options = choice.key
     models = st.multiselect(
         "Models",
         list(roc.QUICK_MODELS),
@@ -167,12 +167,13 @@ def _builtin_source():
 
 def _upload_source():
     st.markdown("**Upload a CSV** with a label column and one or more score columns (one per model).")
-    table = upload_box(
-        "CSV file", key="roc_upload", help="Labels: 0/1, booleans or strings. Scores: any numbers."
-    )
-    if table is None:
-        st.info("Upload a file to begin, or choose another source in the sidebar.")
+    with st.sidebar:
+        uploader("roc", help="Labels: 0/1, booleans or strings. Scores: any numbers, one column per model.")
+        up = upload_picker("roc")
+    if up is None:
+        st.info("Add a file in the sidebar to begin, or choose another source there.")
         return None
+    table = up.table
     df = table.df
     st.caption(f"{len(df):,} rows × {df.shape[1]} columns read.")
     labels = tables.label_candidates(df)

@@ -24,3 +24,12 @@ def pop_pending(key: str) -> None:
 def queue(key: str, value) -> None:
     """Queue `value` for widget `key`; it is applied by `pop_pending` on the next run."""
     st.session_state[f"_pending_{key}"] = value
+
+
+def kept(**kw) -> dict:
+    """Widget kwargs that keep the value for the whole session, across closed tabs and page switches.
+
+    Streamlit otherwise forgets a widget's value when it is not drawn in a run (a view in a closed tab,
+    another page); `persist_state="session"` is its own mechanism for exactly this.
+    """
+    return {"persist_state": "session", **kw}

@@ -62,10 +62,15 @@ def _log_options(spec: ParamSpec, n: int = 25) -> list[float]:
     return [float(f"{v:.3g}") for v in values]
 
 
-def param_widget(spec: ParamSpec, key: str, container=None, disabled: bool = False):
-    """One widget for `spec`: slider, log-scale select slider, select box or toggle."""
+def param_widget(spec: ParamSpec, key: str, container=None, disabled: bool = False, persist: bool = False):
+    """One widget for `spec`: slider, log-scale select slider, select box or toggle.
+
+    persist=True keeps the value for the whole session (closed tabs, page switches).
+    """
     c = container or st
     kw = dict(key=key, help=spec.help or None, disabled=disabled)
+    if persist:
+        kw["persist_state"] = "session"
     if spec.kind == "bool":
         return c.toggle(spec.label, value=bool(spec.default), **kw)
     if spec.kind == "choice":
@@ -83,9 +88,9 @@ def param_widget(spec: ParamSpec, key: str, container=None, disabled: bool = Fal
     return c.slider(spec.label, float(spec.low), float(spec.high), float(spec.default), float(step), **kw)
 
 
-def param_widgets(specs, prefix: str, container=None) -> dict:
+def param_widgets(specs, prefix: str, container=None, persist: bool = False) -> dict:
     """Widgets for every spec; returns {name: value}. Keys are `prefix.name` so each model keeps its own."""
-    return {s.name: param_widget(s, f"{prefix}.{s.name}", container) for s in specs}
+    return {s.name: param_widget(s, f"{prefix}.{s.name}", container, persist=persist) for s in specs}
 
 
 def dataset_picker(

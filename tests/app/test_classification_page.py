@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ml.models import list_models
+from tests.app.upload_helpers import features_box, set_target, target_box, upload
 from ui.handoff import KEY as ROC_KEY
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Classification.py")
@@ -284,9 +285,7 @@ def _csv(df: pd.DataFrame) -> bytes:
 
 
 def _upload(at: AppTest, data: bytes, name: str = "x.csv") -> AppTest:
-    at.radio(key="source").set_value("Upload a CSV").run()
-    at.file_uploader[0].set_value((name, data, "text/csv")).run()
-    return at
+    return upload(at, "cls", data, name)
 
 
 def _table(n: int = 60, seed: int = 0) -> pd.DataFrame:
@@ -301,7 +300,7 @@ def test_upload_with_string_labels_trains():
     _upload(at, _csv(_table()))
     _ok(at)
     assert not at.error, [e.value for e in at.error]
-    assert at.selectbox(key="upload.target").value == "kind"
+    assert target_box(at).value == "kind"
     assert _metric(at, "Test accuracy") > 0.7
     names = {t["name"] for t in _regions(at)["data"]}
     assert "galaxy (train)" in names and "star (test)" in names
@@ -314,10 +313,13 @@ def test_upload_text_feature_offers_drop_or_onehot():
     at.run()
     _upload(at, _csv(df))
     _ok(at)
-    at.radio(key="upload.text").set_value("onehot").run()
+    assert "colour" not in features_box(at).value  # text is offered, not chosen by default
+    next(b for b in at.button if b.label.startswith("Add back")).click().run()
+    assert "colour" in features_box(at).value
+    at.radio(key="cls.text_policy").set_value("onehot").run()
     _ok(at)
     assert not at.error, [e.value for e in at.error]
-    at.radio(key="upload.text").set_value("drop").run()
+    at.radio(key="cls.text_policy").set_value("drop").run()
     _ok(at)
     assert not at.error
 
@@ -329,7 +331,7 @@ def test_upload_missing_values_say_how_many_and_offer_fixes():
     at.run()
     _upload(at, _csv(df))
     _ok(at)
-    radio = at.radio(key="upload.missing")
+    radio = at.radio(key="cls.missing_policy")
     assert "3 of 60 rows" in radio.label
     radio.set_value("impute").run()
     _ok(at)
@@ -346,7 +348,7 @@ def test_upload_bad_targets_are_messages(labels, words):
     at = _page(model="logistic")
     at.run()
     _upload(at, _csv(df))
-    at.selectbox(key="upload.target").set_value("kind").run()
+    set_target(at, "kind")
     _ok(at)
     assert any(words in e.value for e in at.error), [e.value for e in at.error]
 
@@ -375,7 +377,7 @@ def test_ugriz_upload_gets_colours():
     _upload(at, _csv(df))
     _ok(at)
     assert not at.error, [e.value for e in at.error]
-    assert {"u-g", "g-r"} <= set(at.multiselect(key="upload.features.class").value)
+    assert {"u-g", "g-r"} <= set(features_box(at).value)
     fig = _regions(at)
     assert (fig["layout"]["xaxis"]["title"]["text"], fig["layout"]["yaxis"]["title"]["text"]) == (
         "u-g",

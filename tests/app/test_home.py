@@ -1,8 +1,7 @@
-"""The Home page (app.py): runs cleanly, lists every dataset, links only pages that exist, names the device."""
+"""The Home page (routed by app.py): runs cleanly, lists every dataset, links the installed pages, names the device."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from ml import datasets
 from ml.datasets import SKYSERVER_QUERY
+from ui import navigation
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -44,33 +44,27 @@ def test_gallery_lists_every_registered_dataset(home):
     assert by_title.loc[datasets.REGISTRY["sdss"].title, "Origin"].startswith("Imitates SDSS")
 
 
-def test_links_exactly_the_pages_on_disk(home):
-    on_disk = sorted((ROOT / "pages").glob("*.py")) if (ROOT / "pages").is_dir() else []
-    on_disk = [p for p in on_disk if not p.name.startswith((".", "_"))]
-    assert len(home.page_link) == len(on_disk)
+def test_links_exactly_the_installed_pages(home):
+    assert [link.proto.page for link in home.page_link] == [p.url_path for p in navigation.installed()]
+    assert len(home.page_link) >= 3
 
 
-def test_only_existing_pages_are_linked(tmp_path):
-    """A copy of app.py next to a pages/ folder with two pages: exactly those two get cards."""
-    shutil.copy(APP, tmp_path / "app.py")
-    pages = tmp_path / "pages"
-    pages.mkdir()
-    (pages / "1_Regression.py").write_text('"""Regression."""\nimport streamlit as st\n\nst.title("R")\n')
-    (pages / "7_Clustering.py").write_text('"""Find groups in unlabelled data.\n\nMore."""\n')
-    at = _run(tmp_path / "app.py")
-    links = [(link.proto.page, link.proto.label) for link in at.page_link]
-    assert [page for page, _ in links] == ["Regression", "Clustering"]
-    assert "Regression" in links[0][1] and "Clustering" in links[1][1]
-    text = " ".join(m.value for m in at.markdown)
-    assert "gradient descent" in text  # the known page's card
-    assert "Find groups in unlabelled data." in text  # an unknown page: its docstring's first line
+def test_only_pages_on_disk_are_installed(tmp_path):
+    """A root with two of the listed page files: exactly those two are routed and get cards."""
+    (tmp_path / "pages").mkdir()
+    for name in ("1_Regression.py", "4_Clustering.py"):
+        (tmp_path / "pages" / name).write_text("import streamlit as st\n")
+    assert [p.title for p in navigation.installed(tmp_path)] == ["Regression", "Clustering"]
+    groups = navigation.by_section(tmp_path)
+    assert list(groups) == ["", "Supervised", "Unsupervised"]
+    assert groups[""] == [navigation.HOME]
+    assert all(p.teaches for p in navigation.PAGES)
 
 
-def test_no_pages_folder_means_no_links(tmp_path):
-    shutil.copy(APP, tmp_path / "app.py")
-    at = _run(tmp_path / "app.py")
-    assert len(at.page_link) == 0
-    assert any("No pages" in i.value for i in at.info)
+def test_every_listed_page_has_a_unique_url_and_a_section():
+    paths = [p.url_path for p in (navigation.HOME, *navigation.PAGES)]
+    assert len(set(paths)) == len(paths)
+    assert {p.section for p in navigation.PAGES} <= set(navigation.SECTIONS)
 
 
 def test_device_line_is_shown(home):

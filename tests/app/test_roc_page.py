@@ -71,7 +71,7 @@ def npoints(v) -> int:
 
 def upload(at, data: bytes, name: str = "scores.csv") -> AppTest:
     at.radio(key="roc_source").set_value("upload").run()
-    at.file_uploader(key="roc_upload").set_value((name, data, "text/csv"))
+    at.file_uploader(key="roc.uploader").set_value((name, data, "text/csv"))
     return at.run()
 
 
