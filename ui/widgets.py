@@ -1,5 +1,5 @@
-"""Shared widgets: parameter widgets generated from `ParamSpec`s, the dataset picker and badge,
-the upload box, and `guard`, which turns any failure into a message in the page."""
+"""Shared widgets: parameter widgets generated from `ParamSpec`s, the dataset badge, the metric grid,
+and `guard`, which turns any failure into a message in the page. Data choice is `ui.data_source`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import logging
 import numpy as np
 import streamlit as st
 
-from ml import datasets, tables
+from ml import datasets
 from ml.params import ParamSpec
-from ui import cache
 
 log = logging.getLogger("ml_explorer")
 
@@ -93,24 +92,6 @@ def param_widgets(specs, prefix: str, container=None, persist: bool = False) -> 
     return {s.name: param_widget(s, f"{prefix}.{s.name}", container, persist=persist) for s in specs}
 
 
-def dataset_picker(
-    task=None, key: str = "dataset", default: str | None = None, container=None, label: str = "Dataset"
-) -> tuple[str, tuple]:
-    """Choose a registered dataset and its options (size, noise, seed); returns (name, options tuple)."""
-    c = container or st
-    specs = datasets.list_datasets(task)
-    names = [s.name for s in specs]
-    titles = {s.name: s.title + ("  (simulated)" if s.simulated else "") for s in specs}
-    index = names.index(default) if default in names else 0
-    name = c.selectbox(label, names, index=index, format_func=titles.get, key=key)
-    spec = datasets.REGISTRY[name]
-    values = {}
-    if spec.params:
-        with c.expander("Dataset options", expanded=False):
-            values = param_widgets(spec.params, f"{key}.{name}")
-    return name, tuple(sorted(values.items()))
-
-
 def dataset_badge(ds: datasets.Dataset) -> None:
     """Say whether the data is real or simulated, what it imitates and how to load the real thing."""
     if ds.simulated:
@@ -124,67 +105,6 @@ def dataset_badge(ds: datasets.Dataset) -> None:
         st.caption(
             f"**Real data** — {ds.source.rstrip('.')}. {ds.n_samples:,} rows × {len(ds.feature_names)} features."
         )
-
-
-def upload_box(label: str, key: str, help: str | None = None):
-    """A CSV upload box; returns the validated `ml.tables.Table`, or None (after showing why) ."""
-    file = st.file_uploader(label, type=None, key=key, help=help)
-    if file is None:
-        return None
-    data = file.getvalue()
-    # hash each upload once (0.3 s at 200 MB), not on every rerun of the page
-    digests = st.session_state.setdefault("_upload_digests", {})
-    if digests.get(key, (None,))[0] != file.file_id:
-        digests[key] = (file.file_id, cache.sha256(data))
-    with guard("Reading the file"):
-        table = cache.upload_table(digests[key][1], file.name, data)
-        for note in table.notes:
-            st.info(note)
-        return table
-    return None
-
-
-def upload_columns(
-    table, prefix: str, *, target_label: str, default_target: str, default_features: list[str]
-) -> tuple[tuple, str, list[str], str, str]:
-    """Sidebar choices that turn an uploaded table into a dataset: the target, the features and, only
-    when the chosen columns need one, what to do with text features and with rows that have gaps.
-
-    Returns (data key, target, features, non_numeric, missing); the key names the upload's content
-    and every choice, so `cache.upload_dataset` builds each prepared table once.
-    """
-    sb, df = st.sidebar, table.df
-    columns = [str(c) for c in df.columns]
-    target = sb.selectbox(target_label, columns, index=columns.index(default_target), key=f"{prefix}.target")
-    candidates = [str(c) for c in tables.feature_candidates(df, target)]
-    default = [c for c in default_features if c in candidates] or candidates
-    features = sb.multiselect(
-        "Feature columns", candidates, default=default, key=f"{prefix}.features.{target}"
-    )
-    kinds = tables.column_kinds(df)
-    text = [c for c in features if kinds.get(c) in ("categorical", "text")]
-    non_numeric, missing = "error", "error"
-    if text:
-        non_numeric = sb.radio(
-            f"{len(text)} feature column(s) hold text, not numbers ({', '.join(text[:3])})",
-            ["drop", "onehot"],
-            format_func={
-                "drop": "Leave them out",
-                "onehot": "One-hot encode (a 0/1 column per category)",
-            }.get,
-            key=f"{prefix}.text",
-        )
-    present = [c for c in [*features, target] if c in df.columns]
-    n_missing = int(df[present].isna().any(axis=1).sum()) if present else 0
-    if n_missing:
-        missing = sb.radio(
-            f"{n_missing:,} of {len(df):,} rows have missing values",
-            ["drop", "impute"],
-            format_func={"drop": "Drop those rows", "impute": "Fill gaps with the column median"}.get,
-            key=f"{prefix}.missing",
-        )
-    key = ("upload", table.sha256, target, tuple(features), non_numeric, missing)
-    return key, target, features, non_numeric, missing
 
 
 def metric_grid(items: list[tuple[str, float, str]], columns: int = 6) -> None:
