@@ -117,7 +117,8 @@ def make_folds(X, y, task: str, k: int = 5, seed: int = 0) -> list[tuple[np.ndar
         raise ValueError(f"Cross-validation needs k ≥ 2 folds, got {k!r}.")
     if n < k:
         raise ValueError(
-            f"Cross-validation needs at least one row per fold: fewer rows ({n}) than folds ({k})."
+            f"Cross-validation needs at least one row per fold: fewer rows ({n}) than folds ({k}). "
+            f"Use at most {n} folds."
         )
     if task == "classification":
         counts = _class_counts(y)
@@ -125,8 +126,9 @@ def make_folds(X, y, task: str, k: int = 5, seed: int = 0) -> list[tuple[np.ndar
             rare = [str(c) for c in counts[counts < k].index]
             raise ValueError(
                 f"Stratified {k}-fold cross-validation needs at least {k} rows of every class; class(es) "
-                f"{rare} have fewer members ({int(counts.min())}) than folds ({k}). Use fewer folds or "
-                "drop the rare classes."
+                f"{rare} have fewer members ({int(counts.min())}) than folds ({k}). "
+                + (f"Use at most {int(counts.min())} folds, or drop the rare classes." if counts.min() >= 2 else
+                   "Drop or merge the classes with a single row.")
             )
         splitter = StratifiedKFold(n_splits=int(k), shuffle=True, random_state=seed)
     else:

@@ -114,15 +114,40 @@ def readable_errors(estimator, action: str = "Training"):
         ) from exc
 
 
+# Estimator parameters that cannot exceed the number of training rows (k-NN's k): the last line of
+# defence for fits the pages do not size themselves (cross-validation folds, sweeps, comparisons).
+# The registry's `Entry.size_limits` / `fit_to_data` size the page's own fit first, with a note.
+ROW_BOUND_PARAMS = ("n_neighbors",)
+
+
+def clip_to_rows(estimator, n_rows: int) -> list[str]:
+    """Clip row-bound parameters of `estimator` (or its pipeline's last step) to `n_rows`; one note per clip."""
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    try:
+        params = final.get_params(deep=False)
+    except AttributeError:
+        return []
+    notes = []
+    for name in ROW_BOUND_PARAMS:
+        value = params.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value > n_rows >= 1:
+            final.set_params(**{name: int(n_rows)})
+            notes.append(f"{name} = {value} is more than the {n_rows:,} training rows allow; used {n_rows:,}.")
+    return notes
+
+
 def fit_model(estimator, X, y):
     """Fit `estimator` on X, y; failures come back as a readable ValueError naming the model.
 
-    Convergence warnings are kept (not raised) in `estimator.fit_warnings_` for the page to show.
+    Convergence warnings are kept (not raised) in `estimator.fit_warnings_` for the page to show;
+    row-bound parameters clipped to the data (`clip_to_rows`) are said in `estimator.fit_notes_`.
     """
+    notes = clip_to_rows(estimator, len(X)) if hasattr(X, "__len__") else []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         with readable_errors(estimator), limited_threads():
             estimator.fit(X, y)
+    estimator.fit_notes_ = notes
     estimator.fit_warnings_ = sorted(
         {str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)}
     )

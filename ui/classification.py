@@ -18,11 +18,12 @@ from streamlit.errors import StreamlitPageNotFoundError
 from ml import classification as mlc
 from ml import datasets, evaluation
 from ml.models import ModelSpec, final_estimator, list_models, make_pipeline
+from ml.models import entry as model_entry
 from ml.plots.classification import confusion_figure, decision_figure, importance_figure
 from ui import cache, handoff
 from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
-from ui.state import bound
+from ui.state import accept_key_in_url, bound
 from ui.training import cached, fit_with_progress, history_panel, lookup
 from ui.widgets import guard, guarded_fragment, param_widgets
 
@@ -61,6 +62,7 @@ class Run:
     held_out: bool  # False when the data were too few to split (test = train)
     classes: np.ndarray = field(default=None)
     class_names: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # parameters clipped to the data (registry size limits)
 
 
 # -- sidebar ---------------------------------------------------------------------------------------
@@ -98,6 +100,7 @@ def model_sidebar() -> tuple[ModelSpec, dict]:
     sb.header("Model")
     specs = {s.name: s for s in list_models(TASK)}
     names = list(specs)
+    accept_key_in_url("model", names)
     name = sb.selectbox(
         "Classifier",
         names,
@@ -129,7 +132,10 @@ def _split(data: Data, prep: Prep):
 def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
     """Split and fit (once per data, preparation, model, parameters and seed)."""
     X_tr, X_te, y_tr, y_te, held_out = _split(data, prep)
+    params, notes = model_entry(spec.name, TASK).fit_to_data(params, len(X_tr), X_tr.shape[1])
     key = (data.key, prep.test_size, prep.seed, prep.scaling, spec.name, tuple(sorted(params.items())))
+    if not is_fitted(key, TASK) and not _train_now(data, spec):
+        return _stale_or_none(data, spec)
     est, seconds = fit_with_progress(
         key,
         lambda: make_pipeline(spec.name, TASK, params, prep.seed, prep.scaling),
@@ -141,7 +147,51 @@ def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
     )
     classes = np.asarray(final_estimator(est).classes_)
     names = [_class_name(data.ds, c) for c in classes]
-    return Run(data, prep, spec, params, key, est, seconds, X_tr, X_te, y_tr, y_te, held_out, classes, names)
+    run = Run(data, prep, spec, params, key, est, seconds, X_tr, X_te, y_tr, y_te, held_out, classes, names, notes)
+    st.session_state[LAST_RUN] = run
+    return run
+
+
+def _slow_reason(data: Data, spec: ModelSpec) -> str | None:
+    """Why this model waits for a Train press (a network; or its last fit on this data was slow), or None."""
+    if spec.is_torch:
+        return "A network trains only when asked"
+    took = fit_seconds((data.key, spec.name), TASK)
+    if took is not None and took > SLOW_FIT_S:
+        return f"{spec.title} took {took:.1f} s to fit on this data last time, so it refits only when asked"
+    return None
+
+
+def _train_now(data: Data, spec: ModelSpec) -> bool:
+    """True to fit now: a quick model, or a slow one whose Train button was just pressed."""
+    why = _slow_reason(data, spec)
+    if why is None:
+        return True
+    box = st.container(border=True)
+    if box.button(f"Train {spec.title}", type="primary", key="cls.train", icon=":material/model_training:"):
+        return True
+    last: Run | None = st.session_state.get(LAST_RUN)
+    if last is not None and last.data.key == data.key:
+        box.warning(
+            f"**Stale:** the results below are from **{last.spec.title}** ({_params_text(last.params)}). "
+            f"{why}: press **Train** to fit with the current settings.",
+            icon=":material/history:",
+        )
+    else:
+        box.info(f"{why}: press **Train** to fit it with the settings in the sidebar.")
+    return False
+
+
+def _stale_or_none(data: Data, spec: ModelSpec) -> Run | None:
+    last: Run | None = st.session_state.get(LAST_RUN)
+    if last is None or last.data.key != data.key:
+        return None
+    return replace(last, stale=True)
+
+
+def _params_text(params: dict) -> str:
+    text = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in params.items())
+    return text or "default settings"
 
 
 def _class_name(ds: datasets.Dataset, c) -> str:
@@ -181,6 +231,8 @@ def summary(run: Run) -> None:
             f"Only {run.data.ds.n_samples} rows (or a class with a single row): nothing can be held out, so the "
             "model is trained and scored on all of them. Test scores here say nothing about new data."
         )
+    for note in run.notes:
+        st.info(note, icon=":material/straighten:")
     for w in getattr(run.est, "fit_warnings_", []):
         st.warning(f"The model did not fully converge: {w}")
     if run.spec.is_torch and getattr(net, "early_stopping", False):

@@ -20,6 +20,7 @@ from streamlit.errors import StreamlitAPIException
 
 from ml import datasets, evaluation
 from ml.datasets import Dataset
+from ml.models import entry as model_entry
 from ml.models import final_estimator, get_model, list_models, make_pipeline, make_scaler
 from ml.plots import PALETTE
 from ml.plots import regression as rplots
@@ -40,7 +41,7 @@ from ml.regression import (
     regularisation_path,
 )
 from ui.data_source import data_source
-from ui.state import bound, pop_pending, queue
+from ui.state import accept_key_in_url, bound, pop_pending, queue
 from ui.training import cached, fit_with_progress, history_panel
 from ui.widgets import (
     dataset_badge,
@@ -190,6 +191,7 @@ def sidebar() -> Setup:
     )  # fmt: skip
 
     sb.header("Model")
+    accept_key_in_url("reg.model", model_names())
     model = sb.selectbox("Model", model_names(), format_func=model_title, **bound("reg.model"))
     setup = Setup(data_key, ds, error, test_size, seed, scaling, model)
     setup.choice = setup_choice
@@ -240,6 +242,7 @@ class Fitted:
     path: GDPath | None = None
     gd_x: tuple | None = None  # (x_train, x_test) of the chosen feature, scaled as the sidebar says
     gd_label: str = "x"
+    notes: tuple = ()  # parameters clipped to the data (registry size limits)
 
 
 def _scale_1d(train: np.ndarray, test: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
@@ -281,12 +284,13 @@ def fit(setup: Setup) -> Fitted:
             X_tr, X_te, y_tr, y_te, line_at(path, x_tr), line_at(path, x_te), time.perf_counter() - start,
             path=path, gd_x=(x_tr, x_te), gd_label=label,
         )  # fmt: skip
-    build = lambda: make_pipeline(setup.model, TASK, setup.params, setup.seed, setup.scaling)  # noqa: E731
+    params, notes = model_entry(setup.model, TASK).fit_to_data(setup.params, len(X_tr), X_tr.shape[1])
+    build = lambda: make_pipeline(setup.model, TASK, params, setup.seed, setup.scaling)  # noqa: E731
     est, seconds = fit_with_progress(setup.fit_key, build, X_tr, y_tr, task=TASK, is_torch=setup.is_torch)
     pred_tr, pred_te = cached(
         "reg.pred", ("pred", setup.fit_key), lambda: (est.predict(X_tr), est.predict(X_te)), STORE_ENTRIES
     )
-    return Fitted(X_tr, X_te, y_tr, y_te, pred_tr, pred_te, seconds, estimator=est)
+    return Fitted(X_tr, X_te, y_tr, y_te, pred_tr, pred_te, seconds, estimator=est, notes=tuple(notes))
 
 
 def fit_shown(setup: Setup) -> Fitted:
@@ -322,6 +326,8 @@ def warnings_for(setup: Setup, fitted: Fitted | None) -> None:
         return
     if fitted.path is not None and fitted.path.message:
         st.error(fitted.path.message, icon=":material/trending_up:")
+    for note in fitted.notes:
+        st.info(note, icon=":material/straighten:")
     for text in getattr(fitted.estimator, "fit_warnings_", []) or []:
         st.warning(f"The solver did not fully converge: {text}", icon=":material/warning:")
 

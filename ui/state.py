@@ -10,8 +10,22 @@ import streamlit as st
 
 
 def bound(key: str) -> dict:
-    """Widget kwargs that give the widget `key` and sync its value with the URL query parameter `key`."""
-    return {"key": key, "bind": "query-params"}
+    """Widget kwargs that give the widget `key` and sync its value with the URL query parameter `key`.
+
+    The value is also kept for the session (`persist_state`), so leaving the page with `switch_page`
+    below (which empties the URL) and coming back restores it.
+    """
+    return {"key": key, "bind": "query-params", "persist_state": "session"}
+
+
+def switch_page(page: str) -> None:
+    """Go to `page` from a page whose widgets may be bound to the URL.
+
+    `st.switch_page(page)` clears the query parameters on the way and refuses ("Cannot clear query
+    parameters - bound to widgets") when a bound widget holds a non-default value; handing it an
+    explicit empty set replaces them instead, and the target page starts with a clean URL.
+    """
+    st.switch_page(page, query_params={})
 
 
 def pop_pending(key: str) -> None:
@@ -33,3 +47,15 @@ def kept(**kw) -> dict:
     another page); `persist_state="session"` is its own mechanism for exactly this.
     """
     return {"persist_state": "session", **kw}
+
+
+def accept_key_in_url(key: str, options) -> None:
+    """Let a link name a select box's option by its registry key (`?model=knn`), not only by its title.
+
+    A widget bound to the URL stores the *shown* text there (the title, with `format_func`), and
+    Streamlit drops a URL value that is not one of those texts. Called before the widget is drawn: a
+    URL value that is one of `options` (registry keys) becomes the widget's value on the page's first run.
+    """
+    raw = st.query_params.get(key)
+    if raw is not None and raw in list(options) and key not in st.session_state:
+        st.session_state[key] = raw
