@@ -232,9 +232,11 @@ def _column_form(page: str, up: Upload, mode: str, task: str | None, c) -> dict:
             ]
         st.session_state[key] = new
         st.rerun()
-    back = [col for col in choices.get("left_out", {}) if col not in choices["features"] and col in candidates]
+    out = {k: v for k, v in choices.get("left_out", {}).items() if k not in choices["features"]}
+    back = [col for col in out if col in candidates]
+    if out:
+        c.caption(f"Left out by default — {left_out_text(out)}.")
     if back:
-        c.caption(f"Left out by default — {left_out_text({k: choices['left_out'][k] for k in back})}.")
         if c.button(f"Add back {len(back)} column(s)", key=f"{page}.addback.{up.sha256[:12]}"):
             st.session_state[key] = {**choices, "features": choices["features"] + back}
             st.rerun()
