@@ -244,3 +244,84 @@ def test_trains_on_one_cpu_thread_and_restores_the_setting(blobs, monkeypatch):
             TorchMLPClassifier(**FAST).fit(X, y)
     finally:
         torch.set_num_threads(before)
+
+
+def test_fitted_network_with_dropout_pickles_and_goes_through_joblib(blobs, tmp_path):
+    import joblib
+
+    X, y = blobs
+    model = TorchMLPClassifier(**{**FAST, "dropout": 0.3}).fit(X, y)
+    assert any(type(m).__name__ == "SeededDropout" for m in model.module_.modules())
+    restored = pickle.loads(pickle.dumps(model))
+    joblib.dump(model, tmp_path / "net.joblib")
+    loaded = joblib.load(tmp_path / "net.joblib")
+    for twin in (restored, loaded):
+        assert np.array_equal(twin.predict_proba(X), model.predict_proba(X))
+    reg = TorchMLPRegressor(**{**FAST, "dropout": 0.5}).fit(X, X[:, 0])
+    assert np.array_equal(pickle.loads(pickle.dumps(reg)).predict(X), reg.predict(X))
+
+
+def test_callback_can_stop_training_keeping_what_is_done(blobs):
+    from ml.nets import StopTraining
+
+    X, y = blobs
+    model = TorchMLPClassifier(**{**FAST, "epochs": 50, "callback": lambda r, n: r["epoch"] < 4}).fit(X, y)
+    assert model.n_epochs_ == 4 and model.stop_reason_ == "callback"
+    assert model.predict(X).shape == (len(X),)
+
+    def stop(record, n_epochs):
+        if record["epoch"] == 2:
+            raise StopTraining
+
+    assert TorchMLPRegressor(**{**FAST, "callback": stop}).fit(X, X[:, 0]).n_epochs_ == 2
+    full = TorchMLPClassifier(**{**FAST, "callback": lambda r, n: None}).fit(X, y)  # None continues
+    assert full.n_epochs_ == 5 and full.stop_reason_ == "epochs" and full.callback_time_ >= 0
+
+
+def test_divergence_keeps_the_history_so_far():
+    X_train, _ = make_moons(450, noise=0.2, random_state=0)
+    seen = []
+    model = TorchMLPRegressor(
+        optimizer="sgd", learning_rate=0.1, epochs=30, device="cpu", random_state=0,
+        callback=lambda r, n: seen.append(r),
+    )  # fmt: skip
+    with pytest.raises(TrainingDiverged) as info:
+        model.fit(10 * X_train, X_train[:, 0])  # unscaled features: plain sgd blows up at epoch 2
+    assert len(seen) >= 1 and info.value.history == seen  # the epochs before the NaN, as drawn live
+    assert "Lower the learning rate (now 0.1), standardise the features or use the adam optimizer" in str(
+        info.value
+    )
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_flat_optimizer_follows_torch_optim(optimizer):
+    from ml.nets.training import FlatOptimizer
+
+    gen = torch.Generator().manual_seed(0)
+    theta = torch.randn(50, generator=gen)
+    ours = theta.clone()
+    grad = torch.zeros(50)
+    ref = torch.nn.Parameter(theta.clone())
+    kwargs = {"lr": 0.05, "weight_decay": 0.01}
+    if optimizer == "adam":
+        opt = torch.optim.Adam([ref], **kwargs)
+    else:
+        opt = torch.optim.SGD([ref], momentum=0.9 if optimizer == "momentum" else 0.0, **kwargs)
+    flat = FlatOptimizer(ours, grad, optimizer, 0.05, momentum=0.9, weight_decay=0.01)
+    for _ in range(5):
+        g = torch.randn(50, generator=gen)
+        ref.grad = g.clone()
+        opt.step()
+        grad.copy_(g)
+        flat.step()
+    assert torch.allclose(ours, ref.detach(), rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(ours, theta)
+
+
+def test_old_import_paths_still_work():
+    from ml import models, nets, runtime
+
+    assert nets.compute_threads is runtime.compute_threads and nets.cpu_threads is runtime.cpu_threads
+    assert models.fit_model is runtime.fit_model and models.limited_threads is runtime.limited_threads
+    assert models.readable_errors is runtime.readable_errors
+    assert issubclass(nets.TrainingDiverged, models._ReadableError)
