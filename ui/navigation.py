@@ -26,36 +26,36 @@ HOME = PageInfo("pages/0_Home.py", "Home", ":material/home:", "", "home")
 
 PAGES = (
     PageInfo(
-        "pages/1_Regression.py", "Regression", ":material/show_chart:", "Supervised", "regression",
+        "pages/1_Regression.py", "Regression", ":material/show_chart:", "Supervised", "Regression",
         "Watch a line learn its slope by gradient descent, see a polynomial over-fit and L1/L2 "
         "regularisation rein it in, then predict photometric redshifts with a linear model and a deep "
         "net. Scored with MSE, MAPE and R².",
     ),
     PageInfo(
-        "pages/2_Classification.py", "Classification", ":material/category:", "Supervised", "classification",
+        "pages/2_Classification.py", "Classification", ":material/category:", "Supervised", "Classification",
         "Star, galaxy or quasar? Photon or jet? NAND? Train perceptrons, trees, naive Bayes, SVMs, ensembles "
         "and neural nets; see decision regions, under- and over-fitting, cross-validation, learning and "
         "validation curves and grid search.",
     ),
     PageInfo(
-        "pages/3_ROC_Explorer.py", "ROC Explorer", ":material/tune:", "Evaluation", "roc_explorer",
+        "pages/3_ROC_Explorer.py", "ROC Explorer", ":material/tune:", "Evaluation", "ROC_Explorer",
         "Choose a threshold and see the confusion matrix, precision and recall, the ROC and PR curves, and "
         "signal efficiency against background rejection. Upload your own labels and scores.",
     ),
     PageInfo(
-        "pages/4_Clustering.py", "Clustering", ":material/bubble_chart:", "Unsupervised", "clustering",
+        "pages/4_Clustering.py", "Clustering", ":material/bubble_chart:", "Unsupervised", "Clustering",
         "Find groups without labels: step through k-means and EM, cut a dendrogram, tune DBSCAN's eps, "
         "choose k with the elbow and the silhouette, and score clusters against known classes.",
     ),
     PageInfo(
         "pages/5_Dimensionality_reduction.py", "Dimensionality reduction", ":material/scatter_plot:",
-        "Unsupervised", "dimensionality_reduction",
+        "Unsupervised", "Dimensionality_reduction",
         "PCA's components and how many are enough, ICA unmixing a cocktail party, random projections, "
         "NMF, autoencoders, UMAP and t-SNE side by side.",
     ),
     PageInfo(
         "pages/6_Anomaly_detection.py", "Anomaly detection", ":material/crisis_alert:", "Unsupervised",
-        "anomaly_detection",
+        "Anomaly_detection",
         "Local Outlier Factor, Isolation Forest and DRAMA-style reconstruction-plus-distance detectors: "
         "why each calls a point anomalous, and how they compare on AUC, MCC and the rank-weighted score.",
     ),
