@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["Counts", "ThresholdEngine", "thin", "METRICS", "PICKABLE"]
+__all__ = ["BROWSER_BUDGET", "BrowserCounts", "Counts", "ThresholdEngine", "thin", "METRICS", "PICKABLE"]
 
 METRICS = (
     "threshold",
@@ -346,6 +346,51 @@ def thin(x, y, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------------------------
 
 
+BROWSER_BUDGET = 40_000
+"""Most thresholds sent to the browser for in-browser dragging: 16 bytes each, 0.85 MB as base64."""
+
+
+class BrowserCounts(NamedTuple):
+    """Cumulative TP and FP at chosen thresholds (strictest first), for answering thresholds in a browser.
+
+    A threshold t gets the counts of the last listed threshold at least as strict as t (none: 0, 0).
+    ``step == 0``: every distinct threshold is listed, the counts are exact; else they are within
+    ``step`` rows of the truth.
+    """
+
+    thresholds: np.ndarray
+    tp: np.ndarray
+    fp: np.ndarray
+    n_pos: int
+    n_neg: int
+    higher_is_positive: bool
+    step: int
+
+    def counts(self, t: float) -> tuple[int, int]:
+        """(TP, FP) at threshold t, by the same binary search the browser runs."""
+        sign = 1.0 if self.higher_is_positive else -1.0
+        k = int(np.searchsorted(-sign * self.thresholds, -sign * t, side="right"))
+        return (int(self.tp[k - 1]), int(self.fp[k - 1])) if k else (0, 0)
+
+    def payload(self) -> dict:
+        """JSON-ready: arrays as base64 of little-endian float64 / uint32, the rest as numbers."""
+        import base64
+
+        def b64(a: np.ndarray, dtype: str) -> str:
+            return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
+
+        return {
+            "thr": b64(self.thresholds, "<f8"),
+            "tp": b64(self.tp, "<u4"),
+            "fp": b64(self.fp, "<u4"),
+            "n": int(self.thresholds.size),
+            "n_pos": self.n_pos,
+            "n_neg": self.n_neg,
+            "higher": self.higher_is_positive,
+            "step": self.step,
+        }
+
+
 class ThresholdEngine:
     """Confusion counts and metrics at any threshold on a binary classifier's scores.
 
@@ -454,6 +499,36 @@ class ThresholdEngine:
         else:  # positive iff score <= u
             tp, fp = le_pos, le_neg
         return tuple(_readonly(np.ascontiguousarray(a)) for a in (thr, tp, fp))
+
+    def browser_counts(self, budget: int = BROWSER_BUDGET) -> BrowserCounts:
+        """The cumulative counts a browser needs to answer any threshold itself while a slider is dragged.
+
+        At most `budget` distinct thresholds: all of them (``step == 0``, exact). Past the budget, a grid
+        that keeps the first threshold of every block of `step` = ceil(n / budget) rows (by predicted-
+        positive count) and so every threshold whose own tie block moves a count by `step` or more;
+        between grid points TP and FP are each off by less than `step` rows (shown as "≈").
+        """
+        thr, tp, fp = self._curve
+        budget = int(budget)
+        if budget < 2:
+            raise ValueError(f"budget must be at least 2 thresholds, got {budget}.")
+        if thr.size <= budget:
+            keep, step = np.arange(thr.size), 0
+        else:
+            step = -(-self.n // (budget - 1))  # ceil: at most `budget` blocks plus the last point
+            total = tp.astype(np.int64) + fp
+            bucket = total // step
+            first = np.flatnonzero(np.diff(bucket, prepend=-1))
+            keep = np.union1d(first, [thr.size - 1])
+        return BrowserCounts(
+            thresholds=np.ascontiguousarray(thr[keep], dtype=np.float64),
+            tp=np.ascontiguousarray(tp[keep], dtype=np.uint32),
+            fp=np.ascontiguousarray(fp[keep], dtype=np.uint32),
+            n_pos=self.n_pos,
+            n_neg=self.n_neg,
+            higher_is_positive=self.higher_is_positive,
+            step=int(step),
+        )
 
     @property
     def thresholds(self) -> np.ndarray:
