@@ -85,6 +85,20 @@ def scale(X, scaling: str = "standard") -> np.ndarray:
     raise ValueError(f"Unknown scaling {scaling!r}; expected one of {list(SCALINGS)}.")
 
 
+def unscale(A, raw, scaling: str) -> np.ndarray:
+    """Scaled values A back in the units of `raw` (the unscaled matrix `scale` was given): for
+    showing reconstructions as images in their own units."""
+    R = as_matrix(raw)
+    A = np.asarray(A, dtype=float)
+    if scaling == "standard":
+        sd = R.std(axis=0)
+        return A * np.where(sd > 0, sd, 1.0) + R.mean(axis=0)
+    if scaling == "minmax":
+        lo, hi = R.min(axis=0), R.max(axis=0)
+        return A * np.where(hi > lo, hi - lo, 1.0) + lo
+    return A
+
+
 def data_notes(X, feature_names=None) -> list[str]:
     """What a user should know before reducing X: one feature, constant or duplicate columns."""
     A = as_matrix(X)
@@ -908,3 +922,30 @@ def reconstruction_curve(name: str, X, ks, seed: int = 0, params: dict | None = 
         if callback is not None:
             callback(i + 1, len(ks), int(k), err)
     return out
+
+
+def numeric_matrix(X) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """The numeric, finite part of a feature table: (matrix, kept row indices, column names, notes).
+
+    Text columns are left out and rows with a gap dropped (uploads may keep both), each said in a note."""
+    import pandas as pd
+
+    df = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+    notes = []
+    numeric = df.select_dtypes(include=["number", "bool"])
+    text = [str(c) for c in df.columns if c not in numeric.columns]
+    if text:
+        notes.append(
+            f"{len(text)} text column(s) left out ({', '.join(text[:4])}{' …' if len(text) > 4 else ''}): "
+            "projections need numbers."
+        )
+    if numeric.shape[1] == 0:
+        raise ValueError("No numeric feature column: choose numeric columns for the projection.")
+    values = numeric.to_numpy(dtype=float)
+    ok = np.isfinite(values).all(axis=1)
+    if not ok.all():
+        notes.append(f"{int((~ok).sum()):,} of {len(ok):,} rows with missing or infinite values dropped.")
+    rows = np.flatnonzero(ok)
+    if len(rows) < 2:
+        raise ValueError("Fewer than 2 complete rows remain: fill or drop the gaps in the data and retry.")
+    return values[rows], rows, [str(c) for c in numeric.columns], notes

@@ -1,0 +1,384 @@
+"""Figures for the Dimensionality reduction page: pure builders, arrays in, go.Figure out.
+
+Scree plot with the cumulative curve and the target line, loadings heatmap, biplot, embeddings
+(2-D / 3-D, coloured by class or by a feature, WebGL past a few thousand points), image mosaics
+(originals, reconstructions, eigen-images, NMF parts), reconstruction error and downstream
+accuracy against the number of components, signal traces for the cocktail party, and the
+Johnson-Lindenstrauss distance-ratio histogram.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ml.plots import FONT_SIZE, MARKER_COLOUR, MAX_POINTS, PALETTE, base_layout, class_colour
+from ml.plots.curves import WEBGL_ABOVE, even_indices, thin_indices
+
+TARGET_COLOUR = PALETTE[5]
+HOVER_FEATURES = 6  # feature values shown when hovering a point
+
+
+def scree_figure(ratio, target: float | None = None, k_target: int | None = None, k: int | None = None) -> go.Figure:
+    """Explained variance ratio per component (bars) with the cumulative curve, the target line
+    and the number of components it takes; `k` (the chosen number) is shaded."""
+    ratio = np.asarray(ratio, float)
+    comps = np.arange(1, len(ratio) + 1)
+    cum = np.cumsum(ratio)
+    colours = [PALETTE[0] if k is None or c <= k else "#B8C7D9" for c in comps]
+    fig = go.Figure()
+    fig.add_bar(
+        x=comps,
+        y=ratio,
+        name="per component",
+        marker_color=colours,
+        hovertemplate="component %{x}<br>%{y:.1%} of the variance<extra></extra>",
+    )
+    fig.add_scatter(
+        x=comps,
+        y=cum,
+        name="cumulative",
+        mode="lines+markers" if len(comps) <= 60 else "lines",
+        line=dict(color=PALETTE[1], width=3),
+        hovertemplate="first %{x} components<br>%{y:.1%} of the variance<extra></extra>",
+    )
+    if target is not None:
+        fig.add_hline(
+            y=target, line=dict(color=TARGET_COLOUR, dash="dash", width=2), name="target", showlegend=False
+        )
+        if k_target is not None:
+            fig.add_vline(x=k_target, line=dict(color=TARGET_COLOUR, dash="dot", width=2))
+            fig.add_annotation(
+                x=k_target,
+                y=target,
+                text=f"{target:.0%} reached with {k_target}",
+                showarrow=True,
+                arrowhead=2,
+                ax=40,
+                ay=40,
+                font=dict(size=FONT_SIZE - 1, color=TARGET_COLOUR),
+                bgcolor="rgba(255,255,255,0.8)",
+            )
+    base_layout(fig, x="number of components", y="explained variance ratio", height=380)
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    return fig
+
+
+def loadings_figure(loadings, feature_names, max_features: int = 64) -> go.Figure:
+    """The eigenvectors as a heatmap: components (rows) × features (columns), diverging colours."""
+    L = np.asarray(loadings, float)[:, :max_features]
+    names = [str(n) for n in feature_names][:max_features]
+    m = float(np.abs(L).max()) or 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            z=L,
+            x=names,
+            y=[f"PC{i + 1}" for i in range(L.shape[0])],
+            zmin=-m,
+            zmax=m,
+            colorscale="RdBu",
+            reversescale=True,
+            colorbar=dict(title="weight"),
+            hovertemplate="%{y} · %{x}<br>weight %{z:.3f}<extra></extra>",
+        )
+    )
+    base_layout(fig, x="feature", y="component", height=max(260, 60 + 34 * L.shape[0]))
+    fig.update_yaxes(autorange="reversed")
+    if len(names) > 20:
+        fig.update_xaxes(showticklabels=False)
+    return fig
+
+
+def _colour_traces(
+    coords: list[np.ndarray],
+    colour,
+    colour_kind: str | None,
+    class_names=(),
+    colour_label: str = "",
+    hover=None,
+    size: int = 7,
+) -> list:
+    """Marker traces for 2-D or 3-D coords: one per class, or one with a colour bar."""
+    three = len(coords) == 3
+    n = len(coords[0])
+    hover_text = None
+    if hover:
+        names = list(hover)[:HOVER_FEATURES]
+        hover_text = np.array(
+            ["<br>".join(f"{nm} = {hover[nm][i]:.4g}" for nm in names) for i in range(n)], dtype=object
+        )
+
+    def trace(idx, name, marker, showlegend=True):
+        big = len(idx) > WEBGL_ABOVE
+        if three:
+            cls = go.Scatter3d
+        else:
+            cls = go.Scattergl if big else go.Scatter
+        kw = dict(mode="markers", name=name, marker=marker, showlegend=showlegend)
+        axes = ("x", "y", "z")
+        for a, c in zip(axes, coords, strict=False):
+            kw[a] = c[idx]
+        tpl = "<br>".join(f"{a} %{{{a}:.3g}}" for a in axes[: len(coords)])
+        if hover_text is not None:
+            kw["text"] = hover_text[idx]
+            tpl += "<br>%{text}"
+        kw["hovertemplate"] = f"{name}<br>{tpl}<extra></extra>"
+        return cls(**kw)
+
+    msize = size if n <= 500 else size - 2 if n <= WEBGL_ABOVE else max(size - 3, 3)
+    if three:
+        msize = max(msize - 3, 2)
+    if colour is None or colour_kind is None:
+        return [trace(np.arange(n), "rows", dict(color=PALETTE[0], size=msize), False)]
+    colour = np.asarray(colour)
+    if colour_kind == "class":
+        out = []
+        for code in np.unique(colour):
+            idx = np.flatnonzero(colour == code)
+            ci = int(code) if np.issubdtype(type(code), np.integer) else len(out)
+            name = class_names[ci] if 0 <= ci < len(class_names) else str(code)
+            symbol = ("circle", "diamond", "square", "x")[(ci // len(PALETTE)) % 4]  # > 8 classes: new shapes
+            out.append(trace(idx, str(name), dict(color=class_colour(ci), size=msize, symbol=symbol)))
+        return out
+    marker = dict(
+        color=colour.astype(float),
+        colorscale="Viridis",
+        size=msize,
+        colorbar=dict(title=dict(text=colour_label), thickness=14),
+    )
+    return [trace(np.arange(n), colour_label or "value", marker, False)]
+
+
+def embedding_figure(
+    embedding,
+    colour=None,
+    colour_kind: str | None = None,
+    *,
+    class_names=(),
+    colour_label: str = "",
+    hover: dict | None = None,
+    title: str = "",
+    axis_prefix: str = "component",
+    dims: int = 2,
+    max_points: int = MAX_POINTS,
+    seed: int = 0,
+    height: int = 460,
+) -> go.Figure:
+    """The rows in the first 2 (or 3) embedding dimensions, coloured by class (`colour_kind="class"`)
+    or by a continuous value; hover shows the coordinates and up to six feature values.
+
+    More rows than `max_points`: a seeded subsample is drawn (said in the title). WebGL
+    (Scattergl) past WEBGL_ABOVE points."""
+    E = np.asarray(embedding, float)
+    dims = min(dims, E.shape[1])
+    idx = thin_indices(len(E), max_points, seed)
+    coords = [E[idx, j] for j in range(dims)] if dims >= 2 else [E[idx, 0], np.zeros(len(idx))]
+    col = None if colour is None else np.asarray(colour)[idx]
+    hov = {k: np.asarray(v)[idx] for k, v in hover.items()} if hover else None
+    fig = go.Figure(_colour_traces(coords, col, colour_kind, class_names, colour_label, hov))
+    shown = f" ({len(idx):,} of {len(E):,} rows shown)" if len(idx) < len(E) else ""
+    base_layout(fig, title=title + shown if title else "", height=height)
+    if dims == 3:
+        fig.update_layout(
+            scene=dict(
+                xaxis_title=f"{axis_prefix} 1", yaxis_title=f"{axis_prefix} 2", zaxis_title=f"{axis_prefix} 3"
+            ),
+            margin=dict(l=0, r=0, t=60 if title else 30, b=0),
+        )
+    else:
+        fig.update_xaxes(title_text=f"{axis_prefix} 1")
+        fig.update_yaxes(title_text=f"{axis_prefix} 2" if E.shape[1] > 1 else "")
+    return fig
+
+
+def biplot_figure(
+    scores,
+    arrows,
+    feature_names,
+    colour=None,
+    colour_kind: str | None = None,
+    *,
+    class_names=(),
+    colour_label: str = "",
+    explained=(None, None),
+    max_arrows: int = 8,
+    max_points: int = MAX_POINTS,
+) -> go.Figure:
+    """Points on PC1-PC2 plus one arrow per feature (its loadings × √eigenvalue), the longest
+    `max_arrows` of them, scaled to the cloud."""
+    S = np.asarray(scores, float)[:, :2]
+    fig = embedding_figure(
+        S, colour, colour_kind, class_names=class_names, colour_label=colour_label, axis_prefix="PC",
+        max_points=max_points,
+    )  # fmt: skip
+    for tr in fig.data:
+        tr.marker.opacity = 0.55
+    Ar = np.asarray(arrows, float)
+    if Ar.shape[1] < 2:
+        return fig
+    length = np.hypot(Ar[:, 0], Ar[:, 1])
+    order = np.argsort(length)[::-1][:max_arrows]
+    scale = 0.9 * np.abs(S).max() / (length.max() or 1)
+    for i in order:
+        x, y = Ar[i] * scale
+        fig.add_annotation(
+            x=x, y=y, ax=0, ay=0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+            arrowhead=2, arrowwidth=2, arrowcolor=MARKER_COLOUR, text="",
+        )  # fmt: skip
+        fig.add_annotation(
+            x=x * 1.08, y=y * 1.08, text=str(feature_names[i]), showarrow=False,
+            font=dict(size=FONT_SIZE - 2, color=MARKER_COLOUR), bgcolor="rgba(255,255,255,0.7)",
+        )  # fmt: skip
+    ex1, ex2 = explained
+    fig.update_xaxes(title_text="PC1" + (f" ({ex1:.0%} of the variance)" if ex1 is not None else ""))
+    fig.update_yaxes(title_text="PC2" + (f" ({ex2:.0%})" if ex2 is not None else ""))
+    return fig
+
+
+def image_mosaic(
+    images,
+    labels=(),
+    *,
+    rows: int = 1,
+    diverging: bool = False,
+    row_titles=(),
+    title: str = "",
+    height: int | None = None,
+    name: str = "images",
+) -> go.Figure:
+    """Images (n, h, w) tiled into ONE heatmap, `rows` rows, one-pixel gaps; labels under each.
+
+    One trace however many images, so a reconstruction-slider move sends one small array.
+    `diverging` (eigen-images): a red-blue scale centred on 0; otherwise grey, ink dark."""
+    imgs = np.asarray(images, float)
+    n, h, w = imgs.shape
+    cols = int(np.ceil(n / rows))
+    gap = 1
+    H, W = rows * (h + gap) - gap, cols * (w + gap) - gap
+    mosaic = np.full((H, W), np.nan)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        mosaic[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = imgs[i]
+    if diverging:
+        m = float(np.nanmax(np.abs(mosaic))) or 1.0
+        scale = dict(colorscale="RdBu", reversescale=True, zmin=-m, zmax=m)
+    else:
+        scale = dict(colorscale="Greys", zmin=float(np.nanmin(mosaic)), zmax=float(np.nanmax(mosaic)))
+    fig = go.Figure(
+        go.Heatmap(z=mosaic, showscale=False, name=name, hovertemplate="%{z:.2f}<extra></extra>", **scale)
+    )
+    for i, lab in enumerate(list(labels)[:n]):
+        r, c = divmod(i, cols)
+        fig.add_annotation(
+            x=c * (w + gap) + (w - 1) / 2, y=r * (h + gap) + h - 0.3, text=str(lab), showarrow=False,
+            yanchor="top", font=dict(size=FONT_SIZE - 3),
+        )  # fmt: skip
+    for r, t in enumerate(list(row_titles)[:rows]):
+        fig.add_annotation(
+            x=-0.6, y=r * (h + gap) + (h - 1) / 2, text=str(t), showarrow=False, xanchor="right",
+            font=dict(size=FONT_SIZE - 1),
+        )  # fmt: skip
+    base_layout(fig, title=title, height=height or int(70 + rows * 95 + (25 if labels else 0)))
+    fig.update_xaxes(visible=False, scaleanchor="y", constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_layout(margin=dict(l=110 if row_titles else 10, r=10, t=50 if title else 10, b=30))
+    return fig
+
+
+def error_curves_figure(curves: dict, k: int | None = None, *, y_title: str = "mean squared reconstruction error") -> go.Figure:
+    """Reconstruction error against the number of components, one line per method ({label: (k, error)})."""
+    fig = go.Figure()
+    for i, (label, (ks, err)) in enumerate(curves.items()):
+        ks, err = np.asarray(ks), np.asarray(err, float)
+        idx = even_indices(len(ks), 2000)
+        fig.add_scatter(
+            x=ks[idx], y=err[idx], name=label, showlegend=True, mode="lines+markers" if len(idx) <= 70 else "lines",
+            line=dict(color=PALETTE[i % len(PALETTE)], width=3),
+            hovertemplate=f"{label}<br>k = %{{x}}<br>error %{{y:.4g}}<extra></extra>",
+        )  # fmt: skip
+    if k is not None:
+        fig.add_vline(x=k, line=dict(color=MARKER_COLOUR, dash="dot", width=1.5))
+    base_layout(fig, x="number of components k", y=y_title, height=360)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def accuracy_figure(curve: list[dict], classifier: str = "random forest") -> go.Figure:
+    """Downstream test accuracy (and the variance kept) against the number of components."""
+    ks = [c["k"] for c in curve]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=ks, y=[c["accuracy"] for c in curve], name=f"test accuracy ({classifier})", mode="lines+markers",
+        line=dict(color=PALETTE[0], width=3), hovertemplate="k = %{x}<br>accuracy %{y:.3f}<extra></extra>",
+    )  # fmt: skip
+    fig.add_scatter(
+        x=ks, y=[c["variance"] for c in curve], name="variance kept", mode="lines",
+        line=dict(color=PALETTE[1], width=2, dash="dash"),
+        hovertemplate="k = %{x}<br>%{y:.1%} of the variance<extra></extra>",
+    )  # fmt: skip
+    base_layout(fig, x="number of components k", y="accuracy / variance kept", height=360)
+    fig.update_yaxes(range=[0, 1.02])
+    return fig
+
+
+def signals_figure(signals, names, sample_rate: int, *, window_s: float = 0.04, title: str = "", colours=None) -> go.Figure:
+    """Signals (samples × k) stacked one per row, the first `window_s` seconds (a few periods)."""
+    S = np.asarray(signals, float)
+    n = min(len(S), max(int(window_s * sample_rate), 10))
+    t = np.arange(n) / sample_rate * 1000
+    k = S.shape[1]
+    fig = make_subplots(rows=k, cols=1, shared_xaxes=True, vertical_spacing=0.04)
+    for j in range(k):
+        colour = (colours or PALETTE)[j % len(colours or PALETTE)]
+        fig.add_scatter(
+            x=t, y=S[:n, j], name=str(names[j]), mode="lines", line=dict(color=colour, width=2),
+            row=j + 1, col=1, hovertemplate=f"{names[j]}<br>%{{x:.1f}} ms: %{{y:.3f}}<extra></extra>",
+        )  # fmt: skip
+    base_layout(fig, title=title, height=90 + 85 * k)
+    fig.update_xaxes(title_text="time (ms)", row=k, col=1)
+    fig.update_yaxes(showticklabels=False)
+    fig.update_layout(legend=dict(orientation="v", y=1, x=1.01, yanchor="top", xanchor="left"), margin=dict(r=130))
+    return fig
+
+
+def jl_figure(ratios, eps: float, *, k: int, k_min: int) -> go.Figure:
+    """Histogram of squared-distance ratios (projected / original) with the 1 ± ε band."""
+    r = np.asarray(ratios, float)
+    inside = float(np.mean((r > 1 - eps) & (r < 1 + eps))) if len(r) else float("nan")
+    fig = go.Figure(
+        go.Histogram(
+            x=r, nbinsx=60, name="pairs", marker_color=PALETTE[0],
+            hovertemplate="ratio %{x}<br>%{y} pairs<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.add_vrect(x0=1 - eps, x1=1 + eps, fillcolor=PALETTE[2], opacity=0.15, line_width=0)
+    for x in (1 - eps, 1 + eps):
+        fig.add_vline(x=x, line=dict(color=PALETTE[2], dash="dash", width=2))
+    fig.add_vline(x=1, line=dict(color=MARKER_COLOUR, width=1))
+    base_layout(
+        fig,
+        title=f"{inside:.1%} of pairs within 1 ± ε (k = {k}, JL minimum {k_min:,})",
+        x="squared distance ratio  ‖p(u) − p(v)‖² / ‖u − v‖²",
+        y="pairs",
+        height=380,
+    )
+    return fig
+
+
+def jl_bound_figure(n_rows: int, eps_values, k_min, eps: float, n_features: int) -> go.Figure:
+    """The JL minimum dimension against ε for the current number of rows, with the data's dimension."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=list(eps_values), y=list(k_min), mode="lines", name=f"JL minimum for {n_rows:,} rows",
+        line=dict(color=PALETTE[0], width=3), hovertemplate="ε = %{x:.2f}<br>k ≥ %{y:,}<extra></extra>",
+    )  # fmt: skip
+    fig.add_hline(y=n_features, line=dict(color=PALETTE[5], dash="dash", width=2))
+    fig.add_annotation(
+        x=max(eps_values), y=np.log10(n_features), yref="y", text=f"data has {n_features:,} features",
+        showarrow=False, xanchor="right", yanchor="bottom", font=dict(color=PALETTE[5]),
+    )  # fmt: skip
+    fig.add_vline(x=eps, line=dict(color=MARKER_COLOUR, dash="dot", width=1.5))
+    base_layout(fig, x="ε (allowed distortion)", y="minimum dimension k", height=340)
+    fig.update_yaxes(type="log", dtick=1)
+    return fig

@@ -1,0 +1,566 @@
+"""Streamlit glue for the Dimensionality reduction page: sidebar, cached fits, and one function per view.
+
+PCA is fitted once per (data, scaling) with all components (`ui.cache.pca_full`); its sliders
+are queries. Other projectors are fitted once per (data, scaling, method, parameters, seed) and
+kept in a bounded shared store (`ui.training.cached`), so going back to a setting is instant.
+Slow fits (UMAP, t-SNE past a few thousand rows, the autoencoders) keep the previous embedding on
+screen marked stale and run on a button.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from ml import projection as P
+from ml import registry
+from ml.plots import projection as plots
+from ui import cache, training
+from ui.data_source import data_source
+from ui.state import bound, kept
+from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets
+
+PAGE = "proj"
+DATASETS = [
+    "digits", "iris", "wine", "breast_cancer", "sdss", "blobs_nd", "swiss_roll", "s_curve", "cocktail_party",
+]  # fmt: skip
+DEFAULT_DATASET = "digits"
+STORE, STORE_SIZE = "projection", 24
+AUTO_ROWS = {"umap": 2500, "tsne": 1000}  # above this many rows UMAP / t-SNE wait for the Run button
+COMPARE_DEFAULT = ["pca", "umap"]
+IMAGE_SAMPLES = 10
+
+
+@dataclass
+class Setup:
+    """Everything that defines a result on this page."""
+
+    choice: object
+    scaling: str
+    entry: registry.Entry
+    params: dict
+    seed: int
+    A: np.ndarray  # scaled, finite numeric matrix
+    rows: np.ndarray  # rows of the dataset kept in A
+    names: list[str]
+    notes: list[str]
+
+    @property
+    def data_key(self) -> tuple:
+        return (self.choice.key, self.scaling)
+
+    @property
+    def ds(self):
+        return self.choice.ds
+
+    def images(self, idx, values=None, shape=None) -> np.ndarray:
+        """Rows `idx` (or scaled `values` for them) as images in the data's own units."""
+        raw = self.ds.X[self.names].to_numpy(dtype=float)[self.rows]
+        out = raw[idx] if values is None else P.unscale(values, raw, self.scaling)
+        return out.reshape(-1, *(shape or P.image_shape(self.names)))
+
+    def fit_key(self, name: str | None = None, params: dict | None = None) -> tuple:
+        name = name or self.entry.name
+        p = self.params if params is None else params
+        return (*self.data_key, name, tuple(sorted(p.items())), self.seed)
+
+
+def _md(text) -> str:
+    """User text (column names, labels) safe for markdown."""
+    out = html.escape(str(text))
+    for ch in "\\`*_{}[]()#+!|~<>$":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+# -- sidebar ---------------------------------------------------------------------------------------
+def sidebar() -> Setup | None:
+    choice = data_source(PAGE, target="optional", datasets=DATASETS, default=DEFAULT_DATASET)
+    sb = st.sidebar
+    sb.header("Method")
+    entries = {e.name: e for e in registry.entries("projector")}
+    name = sb.selectbox("Method", list(entries), format_func=lambda n: entries[n].title, **bound("method"))
+    entry = entries[name]
+    sb.caption(entry.description)
+    params = param_widgets(entry.params, f"{PAGE}.{name}", sb, persist=True)
+    scaling = sb.radio(
+        "Scaling", P.SCALINGS, format_func=P.SCALING_LABELS.get, help="Applied to every feature before any method.",
+        **bound("scaling"),
+    )  # fmt: skip
+    seed = int(sb.number_input("Seed", 0, 9999, 0, **kept(key=f"{PAGE}.seed")))
+    if choice is None:
+        return None
+    with guard("Preparing the data"):
+        A, rows, names, notes = cache.projection_matrix(choice.key, scaling, _X=choice.ds.X)
+        return Setup(choice, scaling, entry, params, seed, A, rows, names, list(notes))
+    return None
+
+
+# -- shared pieces ---------------------------------------------------------------------------------
+def colouring(setup: Setup, key: str = "colour"):
+    """The colouring chosen in the view (label or a feature): (values over A's rows, kind, label, class names)."""
+    ds = setup.ds
+    options = (["label"] if ds.y is not None else []) + ["none"] + setup.names
+    pick = st.selectbox(
+        "Colour by",
+        options,
+        format_func=lambda o: f"label ({ds.target_name})" if o == "label" else ("no colour" if o == "none" else o),
+        **kept(key=f"{PAGE}.{key}"),
+    )  # fmt: skip
+    if pick == "none":
+        return None, None, "", ()
+    if pick == "label":
+        y = np.asarray(ds.y)[setup.rows]
+        kind = "class" if ds.task in ("binary", "multiclass") else "value"
+        return y, kind, str(ds.target_name), tuple(ds.class_names)
+    return ds.X[pick].to_numpy(dtype=float)[setup.rows], "value", pick, ()
+
+
+def hover_values(setup: Setup, idx) -> dict | None:
+    """Up to six raw feature values per point for the hover (none for images: pixels say little)."""
+    if P.image_shape(setup.names) is not None:
+        return None
+    raw = setup.ds.X[setup.names[: plots.HOVER_FEATURES]]
+    return {c: raw[c].to_numpy(dtype=float)[setup.rows][idx] for c in raw.columns}
+
+
+def _fit(setup: Setup, name: str, params: dict) -> P.Projection:
+    """A registry projector fitted on the page's data, once per key (bounded shared store)."""
+    entry = registry.get("projector", name)
+    key = setup.fit_key(name, params)
+    if entry.is_torch:
+        return _fit_torch(setup, entry, params, key)
+    return training.cached(STORE, key, lambda: P.project(name, setup.A, params, setup.seed), STORE_SIZE)
+
+
+def _fit_torch(setup: Setup, entry, params: dict, key: tuple) -> P.Projection:
+    hit = training.lookup(STORE, key, STORE_SIZE)
+    if hit is not None:
+        return hit
+    rows = P.subsample(len(setup.A), entry.extra.get("row_budget") or P.ROW_BUDGET.get(entry.name), setup.seed)
+    p, notes = entry.fit_to_data(entry.validate(params), len(rows), setup.A.shape[1])
+    est, secs = training.fit_with_progress(
+        ("projection", *key), lambda: entry.make(p, setup.seed), setup.A[rows], None,
+        task="projection", is_torch=True, title=entry.title,
+    )  # fmt: skip
+    proj = P.Projection(entry.name, est, np.asarray(est.embedding_), rows, secs, p, notes)
+    training.store(STORE, STORE_SIZE).put(key, proj)
+    return proj
+
+
+def _pca_projection(setup: Setup, params: dict) -> P.Projection:
+    """PCA from the one full fit: the first k columns (whitened on request). No refit."""
+    full = cache.pca_full(setup.choice.key, setup.scaling, _A=setup.A, _names=tuple(setup.names))
+    p, notes = registry.get("projector", "pca").fit_to_data(params, *setup.A.shape)
+    E = full.embedding(p["n_components"])
+    if p.get("whiten"):
+        E = E / np.sqrt(np.maximum(full.explained_variance_[: E.shape[1]], 1e-12))
+    return P.Projection("pca", full, E, np.arange(len(E)), full.fit_time, p, notes + full.notes)
+
+
+def _is_slow(setup: Setup, name: str) -> bool:
+    entry = registry.get("projector", name)
+    if entry.is_torch:
+        return True
+    limit = AUTO_ROWS.get(name)
+    return limit is not None and min(len(setup.A), entry.extra.get("row_budget") or len(setup.A)) > limit
+
+
+def _slow_note(setup: Setup, name: str) -> str:
+    entry = registry.get("projector", name)
+    n = min(len(setup.A), entry.extra.get("row_budget") or len(setup.A))
+    if name == "umap":
+        extra = "" if P.umap_is_warm() else " The first UMAP fit on this server also compiles its code (10-15 s)."
+        return f"UMAP on {n:,} rows takes several seconds on this machine.{extra}"
+    if name == "tsne":
+        return f"t-SNE on {n:,} rows takes about {max(2, n // 150)} s on this machine."
+    return f"{entry.title} trains for {setup.params.get('epochs', '?')} epochs on {n:,} rows; progress is shown."
+
+
+def draw_embedding(setup: Setup, proj: P.Projection, colour, kind, label, classes, *, title="", dims=2, key=""):
+    col = None if colour is None else colour[proj.rows]
+    fig = plots.embedding_figure(
+        proj.embedding, col, kind, class_names=classes, colour_label=label, title=title, dims=dims,
+        hover=hover_values(setup, proj.rows), axis_prefix="PC" if proj.name == "pca" else "component",
+        seed=setup.seed,
+    )  # fmt: skip
+    st.plotly_chart(fig, key=key or None)
+
+
+# -- views -----------------------------------------------------------------------------------------
+def embedding_view(setup: Setup) -> None:
+    """The current method's embedding, coloured by label or a feature; slow fits on a button."""
+    name = setup.entry.name
+    c1, c2 = st.columns([3, 1])
+    with c1:
+        colour, kind, label, classes = colouring(setup)
+    dims_max = int(setup.params.get("n_components", setup.params.get("latent_dim", 2)))
+    with c2:
+        dims = 3 if dims_max >= 3 and st.toggle("3-D", **kept(key=f"{PAGE}.3d")) else 2
+    key = setup.fit_key()
+    slot = st.empty()
+    if name == "pca":
+        proj = _pca_projection(setup, setup.params)
+    elif training.lookup(STORE, key, STORE_SIZE) is None and _is_slow(setup, name):
+        last = st.session_state.get(f"{PAGE}.last")
+        st.info(_slow_note(setup, name) + " Press **Run** to fit with these settings.")
+        if not st.button(f"Run {setup.entry.title}", type="primary", key=f"{PAGE}.run"):
+            if last is not None and last[0] == setup.data_key:
+                with slot.container():
+                    st.warning(f"Stale: this is the previous result ({last[1].name}); the settings have changed.")
+                    draw_embedding(setup, last[1], colour, kind, label, classes, dims=dims, key="stale")
+            return
+        proj = _fit_with_stale(setup, name, slot, colour, kind, label, classes, dims)
+    else:
+        proj = _fit_with_stale(setup, name, slot, colour, kind, label, classes, dims)
+    st.session_state[f"{PAGE}.last"] = (setup.data_key, proj)
+    with slot.container():
+        draw_embedding(setup, proj, colour, kind, label, classes, dims=dims, key="embedding")
+        for note in proj.notes + setup.notes:
+            st.caption(_md(note))
+    tw = cache.trust(*setup.data_key, key, _A=setup.A[proj.rows], _E=proj.embedding)
+    metric_grid(
+        [
+            ("Trustworthiness (k = 5)", tw, f"{tw:.3f}"),
+            ("Fit time", proj.fit_time, f"{proj.fit_time:.2f} s"),
+            ("Rows embedded", len(proj.rows), f"{len(proj.rows):,}"),
+            ("Dimensions", proj.embedding.shape[1], f"{setup.A.shape[1]} → {proj.embedding.shape[1]}"),
+        ],
+        columns=4,
+    )
+    if name in ("autoencoder", "vae"):
+        _autoencoder_extras(setup, proj)
+
+
+def _fit_with_stale(setup, name, slot, colour, kind, label, classes, dims) -> P.Projection:
+    """Fit, keeping the previous embedding on screen marked stale while the new one computes."""
+    last = st.session_state.get(f"{PAGE}.last")
+    if training.lookup(STORE, setup.fit_key(), STORE_SIZE) is None and last is not None and last[0] == setup.data_key:
+        with slot.container():
+            st.warning("Stale: the previous result, shown while the new one is computed …")
+            draw_embedding(setup, last[1], colour, kind, label, classes, dims=dims, key="stale")
+    with st.spinner(f"Fitting {setup.entry.title} …", show_time=True):
+        return _fit(setup, name, setup.params)
+
+
+def _autoencoder_extras(setup: Setup, proj: P.Projection) -> None:  # noqa: D103
+    net = proj.estimator
+    err = net.reconstruction_error(setup.A[proj.rows])
+    st.caption(
+        f"Trained on {net.device_} for {net.n_epochs_} epochs ({net.stop_reason_ or 'all epochs'}). Mean "
+        f"reconstruction error per row {np.mean(err):.4g} (median {np.median(err):.4g}); the anomaly page "
+        "reads the same per-row error as an anomaly score."
+    )
+    shape = P.image_shape(setup.names)
+    if shape is not None:
+        idx = _sample_images(setup)
+        recon = net.inverse_transform(net.transform(setup.A[idx]))
+        st.plotly_chart(
+            plots.image_mosaic(
+                np.concatenate([setup.images(idx), setup.images(idx, recon)]), rows=2,
+                row_titles=("original", "rebuilt"), title="Autoencoder reconstructions",
+            ),
+            key="ae_images",
+        )  # fmt: skip
+
+
+def _sample_images(setup: Setup) -> np.ndarray:
+    """IMAGE_SAMPLES rows to show as images: one per class when labelled (first of each), else the first rows."""
+    y = None if setup.ds.y is None else np.asarray(setup.ds.y)[setup.rows]
+    if y is not None and setup.ds.task in ("binary", "multiclass"):
+        firsts = [int(np.flatnonzero(y == c)[0]) for c in np.unique(y)][:IMAGE_SAMPLES]
+        if len(firsts) >= 2:
+            return np.array(firsts)
+    return np.arange(min(IMAGE_SAMPLES, len(setup.A)))
+
+
+def pca_view(setup: Setup) -> None:
+    full = cache.pca_full(setup.choice.key, setup.scaling, _A=setup.A, _names=tuple(setup.names))
+    for note in full.notes + setup.notes:
+        st.caption(_md(note))
+    _pca_queries(setup, full)
+    if P.image_shape(setup.names) is not None:
+        st.subheader("Eigen-images and reconstruction")
+        _eigen_images(setup, full)
+    st.subheader("Downstream accuracy against the number of components")
+    _accuracy(setup)
+
+
+@guarded_fragment("The PCA view")
+def _pca_queries(setup: Setup, full: P.PCAFit) -> None:
+    n = full.n_components
+    c1, c2 = st.columns(2)
+    k = c1.slider("Components k", 1, n, min(2, n), **kept(key=f"{PAGE}.pca_k"))
+    target = c2.slider("Variance target (%)", 50, 99, int(P.DEFAULT_TARGET * 100), **kept(key=f"{PAGE}.target")) / 100
+    k_t = full.n_for_target(target)
+    err = full.reconstruction_errors()
+    metric_grid(
+        [
+            (f"Components for {target:.0%}", k_t, f"{k_t} of {n}"),
+            (f"Variance kept by {k}", full.cumulative[k - 1], f"{full.cumulative[k - 1]:.1%}"),
+            (f"Reconstruction error, k = {k}", err[k - 1], f"{err[k - 1]:.3g}"),
+            ("Fit time (all components)", full.fit_time, f"{full.fit_time * 1000:.0f} ms"),
+        ],
+        columns=4,
+    )
+    st.plotly_chart(plots.scree_figure(full.explained_variance_ratio_, target, k_t, k), key="scree")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Loadings** (eigenvectors): each feature's weight in each component")
+        st.plotly_chart(plots.loadings_figure(full.loadings(min(k, 12)), setup.names), key="loadings")
+    with right:
+        if n >= 2:
+            st.markdown("**Biplot**: the rows on PC1-PC2 and each feature's direction")
+            y = None if setup.ds.y is None else np.asarray(setup.ds.y)[setup.rows]
+            kind = None if y is None else ("class" if setup.ds.task in ("binary", "multiclass") else "value")
+            st.plotly_chart(
+                plots.biplot_figure(
+                    full.scores_[:, :2], full.biplot_arrows(), setup.names, y, kind,
+                    class_names=tuple(setup.ds.class_names), colour_label=str(setup.ds.target_name),
+                    explained=tuple(full.explained_variance_ratio_[:2]),
+                ),
+                key="biplot",
+            )  # fmt: skip
+
+
+def _eigen_images(setup: Setup, full: P.PCAFit) -> None:
+    shape = P.image_shape(setup.names)
+    n_eig = min(10, full.n_components)
+    st.plotly_chart(
+        plots.image_mosaic(
+            full.components_[:n_eig].reshape(-1, *shape), [f"PC{i + 1}" for i in range(n_eig)], diverging=True,
+            title="Eigen-images: the first principal components as pictures",
+        ),
+        key="eigen",
+    )  # fmt: skip
+    _reconstruction_slider(setup, full)
+
+
+@guarded_fragment("The reconstruction slider")
+def _reconstruction_slider(setup: Setup, full: P.PCAFit) -> None:
+    k = st.slider("Reconstruct with k components", 1, full.n_components, min(10, full.n_components), **kept(key=f"{PAGE}.recon_k"))
+    idx = _sample_images(setup)
+    recon = full.reconstruct_rows(idx, k)
+    err = P.reconstruction_error(setup.A[idx], recon)
+    labels = (
+        [str(setup.ds.class_names[int(v)]) if setup.ds.class_names else str(v) for v in np.asarray(setup.ds.y)[setup.rows][idx]]
+        if setup.ds.y is not None else []
+    )  # fmt: skip
+    st.plotly_chart(
+        plots.image_mosaic(
+            np.concatenate([setup.images(idx), setup.images(idx, recon)]), labels, rows=2,
+            row_titles=("original", f"k = {k}"), name="reconstruction",
+        ),
+        key="recon_images",
+    )  # fmt: skip
+    st.caption(
+        f"k = {k} of {full.n_components} components keep {full.cumulative[k - 1]:.1%} of the variance; mean squared "
+        f"error of these {len(idx)} images {err:.3g} (all rows: {full.reconstruction_errors()[k - 1]:.3g}, in scaled units)."
+    )
+
+
+def _accuracy(setup: Setup) -> None:
+    ds = setup.ds
+    if ds.y is None or ds.task not in ("binary", "multiclass"):
+        st.caption("Needs a class label: choose a labelled dataset (or a label column for an upload).")
+        return
+    clf = st.radio(
+        "Classifier", ["random_forest", "logistic"], horizontal=True,
+        format_func={"random_forest": "random forest (the notes' choice)", "logistic": "logistic regression (faster)"}.get,
+        **kept(key=f"{PAGE}.acc_clf"),
+    )  # fmt: skip
+    key = ("accuracy", *setup.data_key, clf)
+    curve = training.lookup(STORE, key, STORE_SIZE)
+    if curve is None:
+        st.caption(
+            "The notes' `pca_optimize`: train on 67 % of the rows, test on 33 %, with k = 1 … all components "
+            f"(at most 24 values of k). {len(setup.A):,} rows: a few seconds to a minute."
+        )
+        if not st.button("Compute accuracy against k", key=f"{PAGE}.acc_run"):
+            return
+        bar = st.progress(0.0, text="Starting")
+
+        def report(i, total, k, acc):
+            bar.progress(i / total, text=f"k = {k}: accuracy {acc:.3f} ({i} of {total})")
+
+        y = np.asarray(ds.y)[setup.rows]
+        curve = P.pca_accuracy_curve(setup.A, y, classifier=clf, callback=report)
+        bar.empty()
+        training.store(STORE, STORE_SIZE).put(key, curve)
+    best = max(curve, key=lambda c: c["accuracy"])
+    st.plotly_chart(plots.accuracy_figure(curve, clf.replace("_", " ")), key="accuracy")
+    st.caption(f"Best test accuracy {best['accuracy']:.3f} with k = {best['k']} ({best['variance']:.0%} of the variance).")
+
+
+def compare_view(setup: Setup) -> None:
+    """Two to four methods on the same data and colouring, with trustworthiness and fit time."""
+    entries = {e.name: e for e in registry.entries("projector")}
+    picked = st.multiselect(
+        "Methods (2 to 4)", list(entries), default=COMPARE_DEFAULT, max_selections=4,
+        format_func=lambda n: entries[n].title, **kept(key=f"{PAGE}.compare"),
+    )  # fmt: skip
+    if len(picked) < 2:
+        st.info("Pick at least two methods to compare.")
+        return
+    colour, kind, label, classes = colouring(setup, "compare_colour")
+    todo = [n for n in picked if n != "pca" and training.lookup(STORE, _default_key(setup, n), STORE_SIZE) is None]
+    if todo and not st.button(f"Fit {', '.join(entries[n].title for n in todo)} (defaults)", type="primary", key=f"{PAGE}.cmp_run"):
+        st.caption("Each method runs at its default parameters; results are kept, so the comparison reopens instantly.")
+        return
+    cols = st.columns(len(picked))
+    for name, col in zip(picked, cols, strict=True):
+        with col, guard(entries[name].title):
+            params = entries[name].validate()
+            proj = _pca_projection(setup, params) if name == "pca" else _fit(setup, name, params)
+            tw = cache.trust(*setup.data_key, _default_key(setup, name), _A=setup.A[proj.rows], _E=proj.embedding)
+            st.markdown(f"**{entries[name].title}**")
+            st.caption(f"trustworthiness {tw:.3f} · fit {proj.fit_time:.2f} s · {len(proj.rows):,} rows")
+            draw_embedding(setup, proj, colour, kind, label, classes, key=f"cmp_{name}")
+
+
+def _default_key(setup: Setup, name: str) -> tuple:
+    return setup.fit_key(name, registry.get("projector", name).validate())
+
+
+def reconstruction_view(setup: Setup) -> None:
+    """Reconstruction error against k for PCA (exact, every k), NMF and the autoencoder (on request)."""
+    st.caption(
+        "All three on min-max scaled data (0 to 1, which NMF needs), so their errors compare. PCA's curve is "
+        "exact for every k from its one fit; NMF and the autoencoder refit per k."
+    )
+    A = P.scale(setup.A, "minmax") if setup.scaling != "minmax" else setup.A
+    full = cache.pca_full(setup.choice.key, "minmax", _A=A, _names=tuple(setup.names))
+    n = full.n_components
+    ks = sorted({k for k in (1, 2, 3, 5, 8, 12, 16, 24, 32, n) if k <= n})
+    curves = {"PCA": (np.arange(1, n + 1), full.reconstruction_errors())}
+    key = ("recon", setup.choice.key, tuple(ks), setup.seed)
+    more = training.lookup(STORE, key, STORE_SIZE)
+    if more is None:
+        if st.button(f"Add NMF and the autoencoder at k = {', '.join(map(str, ks))}", key=f"{PAGE}.recon_run"):
+            bar = st.progress(0.0)
+            more = {}
+            for i, name in enumerate(("nmf", "autoencoder")):
+                with guard(registry.get("projector", name).title):
+                    def report(j, total, k, err, i=i, name=name):
+                        bar.progress((i + j / total) / 2, text=f"{name}: k = {k} ({j} of {total})")
+
+                    params = {"epochs": 40} if name == "autoencoder" else None
+                    rows = P.subsample(len(A), 3000, setup.seed)
+                    curve = P.reconstruction_curve(name, A[rows], ks, setup.seed, params, callback=report)
+                    more[registry.get("projector", name).title] = ([c["k"] for c in curve], [c["error"] for c in curve])
+            bar.empty()
+            training.store(STORE, STORE_SIZE).put(key, more)
+    curves.update(more or {})
+    st.plotly_chart(plots.error_curves_figure(curves), key="recon_curves")
+
+
+def cocktail_view(setup: Setup | None) -> None:
+    """The cocktail party: sources, microphone mixes, ICA and PCA unmixing, each with audio players."""
+    from ml import simulate
+
+    st.markdown(
+        "Microphones each record a mix **X = A S** of independent sources. **FastICA** looks for the unmixing "
+        "matrix W = A⁻¹ that makes the outputs as non-Gaussian (independent) as possible; **PCA** only "
+        "decorrelates them, which is not the same as unmixing."
+    )
+    c = st.columns(4)
+    n = c[0].slider("Sources", 2, 4, 3, help="sine, square, sawtooth, then a speech-like tone", **kept(key=f"{PAGE}.cp_n"))
+    seed = int(c[1].number_input("Mixing seed", 0, 9999, 0, **kept(key=f"{PAGE}.cp_seed")))
+    noise = c[2].slider("Microphone noise", 0.0, 0.3, 0.0, 0.01, **kept(key=f"{PAGE}.cp_noise"))
+    fun = c[3].selectbox("ICA contrast", ["logcosh", "exp", "cube"], **kept(key=f"{PAGE}.cp_fun"))
+    A0 = simulate.mixing_matrix(n, seed)
+    with st.expander("Mixing matrix A (editable: one row per microphone)"):
+        edited = st.data_editor(
+            np.round(A0, 3), key=f"{PAGE}.cp_A.{n}.{seed}", column_config=None, use_container_width=True,
+        )  # fmt: skip
+        mixing = tuple(map(tuple, np.asarray(edited, float)))
+    party = (n, 2.0, float(noise), seed, mixing)
+    S, A, X, names = cache.cocktail(*party)
+    ica = cache.unmixed(party, "ica", (("fun", fun), ("max_iter", 400)), 0)
+    pca = cache.unmixed(party, "pca", (), 0)
+    for note in ica["notes"]:
+        st.warning(note)
+    rate = simulate.COCKTAIL_RATE
+    metric_grid(
+        [(f"ICA |corr| {nm}", float(v), f"{v:.3f}") for nm, v in zip(names, ica["match"]["corr"], strict=True)]
+        + [(f"PCA |corr| {nm}", float(v), f"{v:.3f}") for nm, v in zip(names, pca["match"]["corr"], strict=True)],
+        columns=2 * n if n <= 3 else n,
+    )
+    panels = [
+        ("Sources S", S, names),
+        ("Microphones X = A S", X, [f"mic {i + 1}" for i in range(n)]),
+        ("ICA: recovered (matched to the sources)", ica["match"]["aligned"], [f"ICA → {nm}" for nm in names]),
+        ("PCA: decorrelated (matched to the sources)", pca["match"]["aligned"], [f"PCA → {nm}" for nm in names]),
+    ]
+    cols = st.columns(2)
+    for i, (title, signals, labels) in enumerate(panels):
+        with cols[i % 2]:
+            st.plotly_chart(plots.signals_figure(signals, labels, rate, title=title), key=f"cp_{i}")
+            for j, lab in enumerate(labels):
+                st.caption(lab)
+                st.audio(P.to_audio(signals[:, j]), sample_rate=rate)
+    st.caption(
+        "Recovered signals come back in any order, sign and loudness; they are matched to the sources by the "
+        "largest |correlation| (Hungarian assignment), flipped and rescaled for the plots and players."
+    )
+
+
+def jl_view(setup: Setup) -> None:
+    """Random projection: the Johnson-Lindenstrauss minimum dimension and the distance ratios it keeps."""
+    n, p = setup.A.shape
+    c = st.columns(3)
+    eps = c[0].slider("ε (allowed distortion)", 0.05, 0.95, 0.5, 0.05, **kept(key=f"{PAGE}.jl_eps"))
+    kind = c[1].radio(
+        "Projection", ["rp_gaussian", "rp_sparse"], format_func=lambda n: registry.get("projector", n).title,
+        **kept(key=f"{PAGE}.jl_kind"),
+    )  # fmt: skip
+    k_min = P.jl_min_dim(n, eps)
+    k = c[2].slider("Dimension k", 1, p, min(p, max(2, k_min)), **kept(key=f"{PAGE}.jl_k"))
+    if k_min <= p:
+        st.success(f"JL minimum for {n:,} rows at ε = {eps:.2f}: **{k_min:,}** dimensions, fewer than the data's {p:,}.")
+    else:
+        st.info(
+            f"JL minimum for {n:,} rows at ε = {eps:.2f}: **{k_min:,}** dimensions, more than the data's {p:,}: "
+            "the guarantee needs high-dimensional data (try the many-dimensional blobs, or a larger ε)."
+        )
+    eps_grid = np.linspace(0.05, 0.95, 50)
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(
+            plots.jl_bound_figure(n, eps_grid, [P.jl_min_dim(n, e) for e in eps_grid], eps, p), key="jl_bound"
+        )
+    with right:
+        ratios, secs = cache.jl_ratios(*setup.data_key, kind, k, setup.seed, _A=setup.A)
+        st.plotly_chart(plots.jl_figure(ratios, eps, k=k, k_min=k_min), key="jl_hist")
+    st.caption(
+        f"{len(ratios):,} random pairs of rows (seed {setup.seed}); projection fitted in {secs * 1000:.0f} ms. "
+        "The lemma bounds squared distances: (1 − ε)‖u − v‖² < ‖p(u) − p(v)‖² < (1 + ε)‖u − v‖²."
+    )
+
+
+VIEWS = {
+    "Embedding": embedding_view,
+    "PCA": pca_view,
+    "Side by side": compare_view,
+    "Reconstruction error": reconstruction_view,
+    "Cocktail party (ICA)": cocktail_view,
+    "Random projection": jl_view,
+}
+
+
+def views(setup: Setup) -> None:
+    """The views as tabs; only the open one runs."""
+    names = list(VIEWS)
+    if setup.choice.key[:2] == ("builtin", "cocktail_party"):
+        names.insert(0, names.pop(names.index("Cocktail party (ICA)")))
+    tabs = st.tabs(names, key=f"{PAGE}.view", on_change="rerun")
+    for label, tab in zip(names, tabs, strict=True):
+        if tab.open:
+            with tab, guard(label):
+                start = time.perf_counter()
+                VIEWS[label](setup)
+                st.session_state[f"{PAGE}.view_time"] = time.perf_counter() - start
