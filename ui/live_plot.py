@@ -5,40 +5,20 @@
 This component keeps one Plotly div per key: a new `revision` redraws the figure with
 Plotly.react; the same revision with new marks (layout shapes, annotations) is one
 Plotly.relayout of those alone (~15 ms).
-plotly.js comes from the installed plotly package (no download, no vendored copy).
+plotly.js comes from the installed plotly package (no download, no vendored copy), served from a
+private folder this process made (ui.component_files).
 """
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import tempfile
 from pathlib import Path
 
-import plotly
 import streamlit.components.v1 as components
 
+from ui.component_files import private_dir
+
 _HTML = Path(__file__).with_name("live_plot_frontend") / "index.html"
-_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-def _frontend_dir() -> Path:
-    """A directory holding the component's page and the installed plotly.js, made once per version."""
-    html = _HTML.read_bytes()
-    tag = hashlib.sha1(html + plotly.__version__.encode()).hexdigest()[:12]
-    target = Path(tempfile.gettempdir()) / f"ml-explorer-live-plot-{tag}"
-    if not (target / "index.html").exists():
-        staging = Path(tempfile.mkdtemp(prefix="ml-explorer-live-plot-"))
-        shutil.copyfile(_PLOTLY_JS, staging / "plotly.min.js")
-        (staging / "index.html").write_bytes(html)  # written last: its presence means complete
-        try:
-            staging.rename(target)
-        except OSError:  # another server process made it first
-            shutil.rmtree(staging, ignore_errors=True)
-    return target
-
-
-_component = components.declare_component("live_plot", path=str(_frontend_dir()))
+_component = components.declare_component("live_plot", path=str(private_dir("live-plot", _HTML)))
 
 
 def live_plot(figure_json: str, revision: str, marks: dict, *, key: str, config: dict | None = None) -> None:
