@@ -301,3 +301,25 @@ def test_projection_datasets_load():
     party = load_dataset("cocktail_party", n_sources=4, duration=0.5)
     assert party.y is None and party.X.shape == (4000, 4)
     assert list(party.extra.columns) == ["source_sine", "source_square", "source_sawtooth", "source_speech"]
+
+
+# ---- autoencoders (ml.nets, registered here) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["autoencoder", "vae"])
+def test_autoencoders_reduce_their_loss_pickle_and_clone(name, wine):
+    X = P.scale(wine.X, "standard")
+    proj = P.project(name, X, {"epochs": 30, "learning_rate": 0.003}, seed=0)
+    net = proj.estimator
+    registry.check_contract("projector", net)
+    assert proj.embedding.shape == (178, 2)
+    losses = [r["train_loss"] for r in net.history_]
+    assert losses[-1] < 0.8 * losses[0]
+    again = pickle.loads(pickle.dumps(net))
+    np.testing.assert_allclose(again.transform(X), net.transform(X), atol=1e-5)
+    assert again.inverse_transform(again.embedding_).shape == X.shape
+    assert net.reconstruction_error(X).shape == (178,)
+    fresh = clone(net)
+    assert fresh.get_params()["latent_dim"] == 2 and not hasattr(fresh, "embedding_")
+    if name == "vae":
+        assert net.get_params()["beta"] == 1.0 and net.variational
