@@ -135,11 +135,27 @@ def model_scores(dataset: Dataset, model: str, *, seed: int = 0, test_size: floa
 
     if dataset.task == "regression":
         raise ValueError(f"{dataset.name} is a regression dataset; the ROC needs class labels. Pick another.")
-    X_train, X_test, y_train, y_test = split(dataset.X, dataset.y, "classification", test_size, seed)
+    if can_split(dataset, test_size):
+        X_train, X_test, y_train, y_test = split(dataset.X, dataset.y, "classification", test_size, seed)
+    else:  # too few rows (NAND's four): scored on the rows it was trained on, as `can_split` lets the page say
+        X_train = X_test = dataset.X
+        y_train = y_test = dataset.y
     fitted = fit_model(make_pipeline(model, "classification", None, seed, scaling), X_train, y_train)
     s = scores_for_roc(fitted, X_test)
     names = np.asarray(dataset.class_names, dtype=object)
     return names[np.asarray(y_test, dtype=int)], tuple(dataset.class_names), s
+
+
+def can_split(dataset: Dataset, test_size: float = 0.3) -> bool:
+    """Whether a stratified train/test split of `dataset` is possible (every class has 2+ rows, and each
+    side of the split gets a row of every class). Built-in sets that cannot (NAND's four rows) are scored
+    on their training rows by `model_scores`, and the page says so."""
+    import math
+
+    counts = pd.Series(np.asarray(dataset.y)).value_counts()
+    n = int(counts.sum())
+    n_test = math.ceil(test_size * n)
+    return bool(len(counts) >= 2 and counts.min() >= 2 and n_test >= len(counts) and n - n_test >= len(counts))
 
 
 def from_models(name: str, labels, classes, scores: dict[str, np.ndarray], description="", simulated=False):

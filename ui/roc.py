@@ -232,8 +232,17 @@ def _upload_source():
 def describe_source(scores: roc.ScoreSet, key: tuple) -> None:
     """Real vs simulated, and what the scores are."""
     if key[0] == "builtin":
-        dataset_badge(cache.dataset(key[1], key[2]))
-        st.caption("Scores are each model's held-out (test-split, 30%) predictions, default settings.")
+        ds = cache.dataset(key[1], key[2])
+        dataset_badge(ds)
+        if roc.can_split(ds):
+            st.caption("Scores are each model's held-out (test-split, 30%) predictions, default settings.")
+        else:
+            st.info(
+                f"{ds.n_samples} rows are too few to hold any out (a class has a single row), so each model is "
+                "scored on the rows it was trained on: the curves show how well it fits them, not how it would "
+                "do on new data.",
+                icon=":material/info:",
+            )
     elif scores.simulated:
         st.info(
             f"**Simulated data.** {scores.description} Imitates CMS-style ECAL photon identification. "

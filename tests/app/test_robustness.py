@@ -91,3 +91,12 @@ def test_model_registry_key_in_the_url_is_honoured():
     at.run()
     _ok(at)
     assert at.selectbox(key="reg.model").value == "knn"
+
+
+# -- the ROC Explorer's built-in NAND ----------------------------------------------------------------
+def test_roc_nand_is_scored_without_a_split_and_says_so():
+    at = _page(ROC, **{"roc.dataset": "nand"})
+    at.run()
+    _ok(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any("too few to hold any out" in i.value for i in at.info)
