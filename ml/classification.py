@@ -52,6 +52,9 @@ class DecisionGrid:
 
 
 class _Projection:
+    numeric: list | None = None  # the numeric columns the plane is built from (None: every column)
+    fixed: dict | None = None  # text columns held at their most common value {column: value}
+
     def transform(self, X) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -66,7 +69,7 @@ class _FeatureSlice(_Projection):
         self.columns, self.i, self.j, self.fill = columns, i, j, fill
 
     def transform(self, X) -> np.ndarray:
-        arr = _values(X)
+        arr = _values(X, self.numeric)
         return arr[:, [self.i, self.j]]
 
     def inverse(self, plane: np.ndarray) -> np.ndarray:
@@ -79,18 +82,36 @@ class _PCAPlane(_Projection):
     """The plane of the first two principal components of the standardised data."""
 
     def __init__(self, X: np.ndarray, seed: int = 0):
+        self.fill = np.nan_to_num(np.nanmedian(X, axis=0))  # gaps sit at the median in the plane
+        X = self._filled(X)
         self.scaler = StandardScaler().fit(X)
         self.pca = PCA(n_components=2, random_state=seed).fit(self.scaler.transform(X))
 
+    def _filled(self, arr: np.ndarray) -> np.ndarray:
+        return np.where(np.isnan(arr), self.fill, arr)
+
     def transform(self, X) -> np.ndarray:
-        return self.pca.transform(self.scaler.transform(_values(X)))
+        return self.pca.transform(self.scaler.transform(self._filled(_values(X, self.numeric))))
 
     def inverse(self, plane: np.ndarray) -> np.ndarray:
         return self.scaler.inverse_transform(self.pca.inverse_transform(plane))
 
 
-def _values(X) -> np.ndarray:
+def _values(X, columns: list | None = None) -> np.ndarray:
+    if columns is not None and hasattr(X, "columns"):
+        X = X[columns]
     return np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X, dtype=float)
+
+
+def _split_text(X) -> tuple[list | None, dict]:
+    """(numeric columns, {text column: its most common value}) of a frame; (None, {}) when all are numbers."""
+    if not hasattr(X, "columns"):
+        return None, {}
+    text = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+    if not text:
+        return None, {}
+    fixed = {c: (X[c].mode(dropna=True).iloc[0] if X[c].notna().any() else np.nan) for c in text}
+    return [c for c in X.columns if c not in fixed], fixed
 
 
 def _column_names(X) -> list[str]:
@@ -131,8 +152,9 @@ def decision_grid(
     resolution = int(resolution)
     if not 10 <= resolution <= MAX_RESOLUTION:
         raise ValueError(f"resolution must be from 10 to {MAX_RESOLUTION} points per axis, got {resolution}.")
-    names = _column_names(X)
-    arr = _values(X)
+    numeric, fixed = _split_text(X)  # text columns (one-hot inside the model) stay at their commonest value
+    names = _column_names(X[numeric] if numeric is not None else X)
+    arr = _values(X, numeric)
     if arr.ndim != 2 or arr.shape[0] < 2:
         raise ValueError(f"Need a table of at least 2 rows to draw decision regions, got shape {arr.shape}.")
     if mode == "pca":
@@ -151,6 +173,7 @@ def decision_grid(
         i, j = names.index(chosen[0]), names.index(chosen[1])
         projection = _FeatureSlice(names, i, j, np.nanmedian(arr, axis=0))
         x_label, y_label = chosen
+    projection.numeric, projection.fixed = numeric, fixed
     plane_points = projection.transform(arr)
     classes = np.asarray(final_estimator(fitted).classes_)
     if budget_s is not None and resolution > MIN_BUDGET_RESOLUTION:
@@ -180,7 +203,13 @@ def _predict_plane(fitted, projection: _Projection, X, classes, gx, gy):
     """(class index, certainty or None) on the grid gx × gy, each of shape (len(gy), len(gx))."""
     xx, yy = np.meshgrid(gx, gy)
     rows = projection.inverse(np.column_stack([xx.ravel(), yy.ravel()]))
-    grid_X = pd.DataFrame(rows, columns=X.columns) if hasattr(X, "columns") else rows
+    if hasattr(X, "columns"):
+        grid_X = pd.DataFrame(rows, columns=projection.numeric if projection.numeric is not None else X.columns)
+        for c, v in (projection.fixed or {}).items():
+            grid_X[c] = v
+        grid_X = grid_X[list(X.columns)]
+    else:
+        grid_X = rows
     confidence = None
     if hasattr(fitted, "predict_proba"):
         proba = np.asarray(fitted.predict_proba(grid_X), dtype=float)

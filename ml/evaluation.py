@@ -276,7 +276,7 @@ def validation_curve_data(
     rows, errors = [], []
     for i, value in enumerate(values):
         _report(progress, i / len(values), f"{param_name} = {value}")
-        pipe = make_pipeline(model_name, task, {**(params or {}), param_name: value}, seed, scaling)
+        pipe = make_pipeline(model_name, task, {**(params or {}), param_name: value}, seed, scaling, X=X)
         try:
             rows.append(_summary(value, *_cv_scores(pipe, X, y, folds, scorer)))
         except ValueError as exc:
@@ -365,7 +365,7 @@ def grid_search_data(
     for i, a in enumerate(values_a):
         for j, b in enumerate(values_b):
             _report(progress, (i * shape[1] + j) / total, f"{param_a} = {a}, {param_b} = {b}")
-            pipe = make_pipeline(model_name, task, {**(params or {}), param_a: a, param_b: b}, seed, scaling)
+            pipe = make_pipeline(model_name, task, {**(params or {}), param_a: a, param_b: b}, seed, scaling, X=X)
             try:
                 tr, te = _cv_scores(pipe, X, y, folds, scorer)
             except ValueError as exc:
@@ -430,7 +430,7 @@ def compare_models(
         row = {"model": spec.name, "title": spec.title, **dict.fromkeys(metrics, np.nan), "fit_time": np.nan}
         row["error"] = ""
         try:
-            pipe = make_pipeline(spec.name, task, None, seed, scaling)
+            pipe = make_pipeline(spec.name, task, None, seed, scaling, X=X_train)
             start = time.perf_counter()
             fit_model(pipe, X_train, _as_array(y_train))
             row["fit_time"] = time.perf_counter() - start

@@ -8,7 +8,7 @@ never refits the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from ui import cache, handoff
 from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
 from ui.state import accept_key_in_url, bound
-from ui.training import cached, fit_with_progress, history_panel, lookup
+from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted, lookup
 from ui.widgets import guard, guarded_fragment, param_widgets
 
 TASK = "classification"
@@ -32,6 +32,8 @@ TASKS = ("binary", "multiclass")
 DEFAULT_DATASET = "moons"
 DEFAULT_MODEL = "tree"
 MIN_ROWS_TO_SPLIT = 20
+SLOW_FIT_S = 2.0  # a model whose last fit on this data took longer waits for a Train press
+LAST_RUN = "cls.last_run"  # the last fitted Run, shown (marked stale) while a slow model waits
 GRID_BUDGET_S = 1.5  # decision regions are coarsened for models slower than this on 200 × 200 points
 SCALING_LABELS = {"standard": "Standardise (mean 0, std 1)", "minmax": "Min-max (0 to 1)", "none": "None"}
 NICE_PAIRS = (("u-g", "g-r"), ("g-r", "r-i"))  # colour-colour planes astronomers read at a glance
@@ -63,6 +65,7 @@ class Run:
     classes: np.ndarray = field(default=None)
     class_names: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # parameters clipped to the data (registry size limits)
+    stale: bool = False  # shown after the settings changed: a slow model not refitted yet
 
 
 # -- sidebar ---------------------------------------------------------------------------------------
@@ -138,7 +141,7 @@ def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
         return _stale_or_none(data, spec)
     est, seconds = fit_with_progress(
         key,
-        lambda: make_pipeline(spec.name, TASK, params, prep.seed, prep.scaling),
+        lambda: make_pipeline(spec.name, TASK, params, prep.seed, prep.scaling, X=X_tr),
         X_tr,
         y_tr,
         task=TASK,

@@ -117,7 +117,7 @@ def _cv_view(ctx: dict) -> None:
     key = ("cv", *ctx["base"], k)
 
     def compute(progress):
-        pipe = make_pipeline(ctx["model"], task, ctx["params"], ctx["seed"], ctx["scaling"])
+        pipe = make_pipeline(ctx["model"], task, ctx["params"], ctx["seed"], ctx["scaling"], X=ctx["X"])
         return evaluation.cross_validate(
             pipe, ctx["X"], ctx["y"], task, k=k, seed=ctx["seed"], progress=progress
         )
@@ -144,7 +144,7 @@ def _learning_view(ctx: dict) -> None:
     key = ("learning", *ctx["base"], k, LEARNING_SIZES)
 
     def compute(progress):
-        pipe = make_pipeline(ctx["model"], task, ctx["params"], ctx["seed"], ctx["scaling"])
+        pipe = make_pipeline(ctx["model"], task, ctx["params"], ctx["seed"], ctx["scaling"], X=ctx["X"])
         return evaluation.learning_curve_data(
             pipe, ctx["X"], ctx["y"], task, LEARNING_SIZES, k=k, seed=ctx["seed"], progress=progress
         )

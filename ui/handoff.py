@@ -7,6 +7,8 @@ import uuid
 import numpy as np
 import streamlit as st
 
+from ui.state import switch_page
+
 KEY = "roc_handoff"
 ROC_PAGE = "pages/3_ROC_Explorer.py"
 
@@ -25,7 +27,7 @@ def send_to_roc(name: str, labels, classes, scores: dict[str, np.ndarray], descr
         "description": description,
         "token": uuid.uuid4().hex,
     }
-    st.switch_page(ROC_PAGE)
+    switch_page(ROC_PAGE)
 
 
 def received() -> dict | None:

@@ -285,7 +285,7 @@ def fit(setup: Setup) -> Fitted:
             path=path, gd_x=(x_tr, x_te), gd_label=label,
         )  # fmt: skip
     params, notes = model_entry(setup.model, TASK).fit_to_data(setup.params, len(X_tr), X_tr.shape[1])
-    build = lambda: make_pipeline(setup.model, TASK, params, setup.seed, setup.scaling)  # noqa: E731
+    build = lambda: make_pipeline(setup.model, TASK, params, setup.seed, setup.scaling, X=X_tr)  # noqa: E731
     est, seconds = fit_with_progress(setup.fit_key, build, X_tr, y_tr, task=TASK, is_torch=setup.is_torch)
     pred_tr, pred_te = cached(
         "reg.pred", ("pred", setup.fit_key), lambda: (est.predict(X_tr), est.predict(X_te)), STORE_ENTRIES
@@ -601,7 +601,7 @@ def _coefs_by_scaling(setup: Setup, fitted: Fitted) -> dict:
     out = {}
     for scaling in ("none", "standard", "minmax"):
         pipe = fit_model(
-            make_pipeline(setup.model, TASK, setup.params, setup.seed, scaling),
+            make_pipeline(setup.model, TASK, setup.params, setup.seed, scaling, X=fitted.X_train),
             fitted.X_train,
             fitted.y_train,
         )

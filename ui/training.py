@@ -158,4 +158,19 @@ def fit_with_progress(
             fit_model(estimator, X, y)
     result = (estimator, time.perf_counter() - start)
     box.put(full_key, result)
+    store("fit_seconds", 256).put((task, key[0], key[-2]), result[1])
     return result
+
+
+def is_fitted(key: tuple, task: str) -> bool:
+    """Whether `fit_with_progress(key, …, task=task)` would answer from the store (no fit)."""
+    return store("fitted", 16).get(("fit", task, *key), _MISSING) is not _MISSING
+
+
+def fit_seconds(data_and_model: tuple, task: str) -> float | None:
+    """Seconds the last fit of this model on this data took (any parameters), or None.
+
+    `data_and_model` is (data key, model name): the first and the last-but-one entries of a fit key
+    laid out (data key, …, model name, parameter tuple), as the Classification page builds it.
+    """
+    return store("fit_seconds", 256).get((task, *data_and_model))

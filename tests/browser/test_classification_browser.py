@@ -33,3 +33,29 @@ def test_max_depth_slider_redraws_the_decision_regions(tmp_path):
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.get_by_text("Train accuracy").count() == 1
         page.screenshot(path=str(tmp_path / "classification.png"))
+
+
+@pytest.mark.slow
+def test_every_classifier_opens_in_the_roc_explorer(tmp_path):
+    """The hand-off from a URL-bound model picker (?model=…) works for every registry classifier."""
+    from urllib.parse import quote_plus
+
+    from ml.models import list_models
+    from ui.navigation import PAGES
+
+    path = {p.file: p.url_path for p in PAGES}
+    with streamlit_server(ROOT / "app.py") as url, browser_page(1366, 768) as page:
+        for spec in list_models("classification"):
+            page.goto(f"{url}/{path['pages/2_Classification.py']}?model={quote_plus(spec.title)}")
+            wait_settled(page)
+            if spec.is_torch:  # the network trains only on request
+                page.get_by_role("button", name=f"Train {spec.title}").click()
+                wait_settled(page)
+            page.get_by_role("button", name="Open in ROC Explorer").click()
+            page.get_by_role("heading", name="ROC Explorer").first.wait_for(timeout=60_000)
+            wait_settled(page)
+            assert page.locator("[data-testid='stException']").count() == 0, spec.name
+            assert page.get_by_text("Cannot clear query parameters").count() == 0, spec.name
+            assert page.get_by_text("Scores sent from the Classification page").count() >= 1, spec.name
+            assert path["pages/3_ROC_Explorer.py"] in page.url, (spec.name, page.url)
+        page.screenshot(path=str(tmp_path / "roc_after_handoff.png"))
