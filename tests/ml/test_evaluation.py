@@ -72,6 +72,7 @@ def test_split_refuses_singleton_class(iris):
 
 
 # -- cross-validation ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cross_validate_matches_sklearn(iris):
     X, y = iris
     pipe = make_pipeline("logistic", "classification")
@@ -145,6 +146,7 @@ def test_validation_curve_leaves_refused_values_blank():
 
 
 # -- grid search ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_grid_search_matches_gridsearchcv(iris):
     X, y = iris
     C, gamma = [0.1, 1.0, 10.0], [0.01, 0.1, 1.0]

@@ -88,6 +88,7 @@ def test_sdss_fractions_option():
         simulate.sdss_photometry(100, fractions=(1, -1, 1))
 
 
+@pytest.mark.slow
 def test_sdss_random_forest_accuracy_is_high_but_not_perfect(sdss):
     features = list(BANDS) + list(COLOURS)
     X_tr, X_te, y_tr, y_te = train_test_split(
@@ -97,6 +98,7 @@ def test_sdss_random_forest_accuracy_is_high_but_not_perfect(sdss):
     assert 0.85 <= (model.predict(X_te) == y_te).mean() <= 0.99
 
 
+@pytest.mark.slow
 def test_galaxy_photoz_linear_is_meaningful_nonlinear_better():
     galaxies = derive_colours(simulate.sdss_photometry(2500, seed=3, fractions=(0, 1, 0)))
     X, y = galaxies[list(BANDS) + list(COLOURS)], galaxies["redshift"]
@@ -133,6 +135,7 @@ def test_photon_jet_signal_fraction():
             simulate.photon_jet(100, signal_fraction=bad)
 
 
+@pytest.mark.slow
 def test_photon_jet_forest_beats_every_single_variable(photons):
     features = list(simulate.PHOTON_JET_FEATURES)
     X_tr, X_te, y_tr, y_te = train_test_split(

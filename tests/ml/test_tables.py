@@ -432,6 +432,7 @@ def test_many_valued_label():
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_million_rows():
     rng = np.random.default_rng(42)
     block = 10_000
@@ -657,6 +658,7 @@ def test_old_mac_line_endings():
     assert table.df.shape == (2, 2)
 
 
+@pytest.mark.slow
 def test_very_wide_header():
     names = [f"feature_{i:05d}" for i in range(8000)]  # a header line longer than the sniffed sample
     data = (",".join(names) + "\n" + ",".join("1" for _ in names) + "\n").encode()
