@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn import cluster as _sk_cluster  # noqa: F401 - imported here so no fit time includes the import
+from sklearn import mixture as _sk_mixture  # noqa: F401
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from ml import registry
@@ -149,14 +151,26 @@ def limited():
     """
     from threadpoolctl import threadpool_limits
 
-    from ml.nets import compute_threads
-
-    n = compute_threads()
+    n = _threads()
     if n <= 0:
         yield
         return
     with threadpool_limits(limits=n):
         yield
+
+
+def _threads() -> int:
+    """ML_EXPLORER_THREADS (default 1; 0 = the libraries' own choice), as `ml.nets.compute_threads`
+    reads it; read here so clustering never imports torch."""
+    import os
+
+    value = os.environ.get("ML_EXPLORER_THREADS", "1").strip() or "0"
+    try:
+        return max(int(value), 0)
+    except ValueError:
+        raise ValueError(
+            f"ML_EXPLORER_THREADS must be a whole number (0 = library default), got {value!r}."
+        ) from None
 
 
 def capped(fn):
@@ -1446,3 +1460,54 @@ def view_2d(
             "centroids and ellipses are not drawn. For display only; clustering uses all features.",
         )  # fmt: skip
     raise ValueError(f"View must be 'features', 'pca' or 'umap', got {how!r}.")
+
+
+# ==================================================================================================
+# Dendrogram layout (drawn by ml.plots.clustering.dendrogram_figure)
+# ==================================================================================================
+
+
+@dataclass
+class DendrogramLayout:
+    """Where each merge of a linkage matrix is drawn: one ∩ per merge, from child a up to the merge
+    height and down to child b. Leaves sit at x = 0, 1, 2, ... in the dendrogram's order.
+
+    Past `DENDROGRAM_FULL_MAX` rows only the last `p` merges are drawn; each leaf then stands for a
+    whole subtree (`leaf_size` points).
+    """
+
+    nodes: np.ndarray  # node id (n + merge index) of each drawn merge
+    xs: np.ndarray  # (m, 4) x of the ∩'s four corners
+    ys: np.ndarray  # (m, 4) heights of the four corners
+    leaf_nodes: np.ndarray  # node id of each drawn leaf, left to right
+    leaf_size: np.ndarray  # points under each drawn leaf
+    truncated: bool
+    n_rows: int
+
+
+def dendrogram_layout(est: Hierarchical, p: int | None = None) -> DendrogramLayout:
+    n = est.n_leaves_
+    Z = est.linkage_matrix_
+    if p is None:
+        p = n - 1 if n <= DENDROGRAM_FULL_MAX else DENDROGRAM_LAST_P
+    p = int(np.clip(p, 1, n - 1))
+    lowest = n - 1 - p  # merges with index >= lowest are drawn
+    a, b = Z[:, 0].astype(np.int64), Z[:, 1].astype(np.int64)
+    shown = np.arange(lowest, n - 1)
+    children = np.concatenate([a[shown], b[shown]])
+    leaves = children[children < n + lowest]
+    leaves = leaves[np.argsort(est.first_leaf_[leaves], kind="stable")]
+    x = np.zeros(2 * n - 1)
+    h = np.zeros(2 * n - 1)
+    x[leaves] = np.arange(len(leaves))
+    xs = np.zeros((len(shown), 4))
+    ys = np.zeros((len(shown), 4))
+    heights = est.heights_
+    for row, i in enumerate(shown):
+        xa, xb = x[a[i]], x[b[i]]
+        node = n + i
+        x[node] = (xa + xb) / 2
+        h[node] = heights[i]
+        xs[row] = (xa, xa, xb, xb)
+        ys[row] = (h[a[i]], heights[i], heights[i], h[b[i]])
+    return DendrogramLayout(n + shown, xs, ys, leaves, est.node_size_[leaves], p < n - 1, n)

@@ -108,3 +108,87 @@ def trust(key: tuple, scaling: str, fit_key: tuple, _A, _E) -> float:
     from ml import projection
 
     return projection.trustworthiness(_A, _E)
+
+
+# ---- Clustering (ui/clustering.py) --------------------------------------------------------------
+# Keys: the data's key tuple (ui.data_source), the scaling, the algorithm's name and parameter tuple,
+# the seed. The prepared matrix rides along as an underscore argument (never hashed). A k, eps, cut
+# or step move reads these; only what the move really changes is computed again.
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def clustering_prepared(key: tuple, scaling: str, _X):
+    """The checked, constant-free, scaled matrix (ml.clustering.Prepared) of one dataset and scaling."""
+    from ml import clustering
+
+    return clustering.prepare(_X, scaling)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def clustering_fit(key: tuple, scaling: str, name: str, params: tuple, seed: int, _X):
+    """A fitted clusterer (ml.clustering.Fit), read-only. The hierarchical tree is fitted once per
+    (linkage, metric) and cut by the caller."""
+    from ml import clustering
+
+    return clustering.fit(name, dict(params), _X, seed)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def clustering_internal(key: tuple, scaling: str, fit_key: tuple, seed: int, _X, _labels):
+    """Silhouette, Davies–Bouldin, Calinski–Harabasz of one clustering (fit_key names its labels)."""
+    from ml import clustering
+
+    return clustering.internal_scores(_X, _labels, seed=seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def clustering_lloyd(key: tuple, scaling: str, k: int, init: str, n_init: int, seed: int, _X, _keep):
+    from ml import clustering
+
+    return clustering.lloyd_history(_X, k, init, seed, n_init=n_init, keep=_keep)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def clustering_em(key: tuple, scaling: str, k: int, covariance_type: str, reg_covar: float, seed: int, _X, _keep):
+    from ml import clustering
+
+    return clustering.em_history(_X, k, covariance_type, reg_covar, seed, keep=_keep)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def clustering_kdistance(key: tuple, scaling: str, min_samples: int, _X):
+    from ml import clustering
+
+    return clustering.k_distance(_X, min_samples)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def clustering_ksweep(key: tuple, scaling: str, init: str, seed: int, _X):
+    from ml import clustering
+
+    return clustering.k_sweep(_X, init=init, seed=seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def clustering_information(key: tuple, scaling: str, covariance_type: str, reg_covar: float, seed: int, _X):
+    from ml import clustering
+
+    return clustering.information_sweep(_X, covariance_type=covariance_type, reg_covar=reg_covar, seed=seed)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def clustering_view(key: tuple, scaling: str, how: str, pair: tuple, seed: int, _X, _rows, _features):
+    """Display coordinates (ml.clustering.View2D) of the shown rows; UMAP is imported only here."""
+    from ml import clustering
+
+    return clustering.view_2d(_X, how, list(_features), pair, rows=_rows, seed=seed, scaled=_SCALED.get(scaling, ""))
+
+
+_SCALED = {"standard": "standardised", "minmax": "min-max scaled", "normalize": "row-normalised"}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def clustering_compare(key: tuple, scaling: str, settings: tuple, seed: int, _X, _y):
+    from ml import clustering
+
+    return clustering.compare(_X, [(name, dict(params)) for name, params in settings], _y, seed)

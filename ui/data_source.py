@@ -105,6 +105,7 @@ def uploader(page: str, container=None, help: str | None = None) -> None:
     with guard("Reading the file"):
         table = cache.upload_table(digest, file.name, data)
         _store(Upload(digest, file.name, len(data), table))
+        st.session_state[f"{page}.upload_pick"] = digest  # a new upload is the one shown, not the previous
         seen[file.file_id] = digest
         return
     seen[file.file_id] = None  # a file that could not be read is not retried on every rerun

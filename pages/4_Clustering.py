@@ -1,0 +1,67 @@
+"""Clustering: k-means, hierarchical, DBSCAN and Gaussian mixtures, step by step."""
+
+import streamlit as st
+
+from ui import clustering as clu
+from ui.data_source import data_line
+from ui.navigation import ensure_router
+from ui.widgets import dataset_badge, guard
+
+ensure_router()
+
+st.set_page_config(page_title="Clustering · ML Explorer", layout="wide")
+st.title("Clustering")
+st.markdown(
+    "Group points without labels and see why **k-means** fails on moons, what a **dendrogram** cut means, "
+    "how **eps** makes or breaks **DBSCAN**, and what **EM** does to a **Gaussian mixture**: move one control "
+    "at a time."
+)
+
+setup = clu.sidebar()
+if setup is None:
+    st.stop()
+data_line(setup.choice)
+
+res = None
+with guard("Clustering"):
+    res = clu.run(setup)
+if res is None:
+    st.stop()
+with guard("The summary"):
+    clu.summary(res)
+
+views = {"Clusters": clu.clusters_view}
+if setup.entry.extra.get("steps"):
+    views["Step through"] = clu.steps_view
+views |= {
+    "Choosing k": clu.choosing_k_view,
+    "Validation": clu.validation_view,
+    "Profiles": clu.profiles_view,
+    "Compare algorithms": clu.compare_view,
+}
+# Only the open tab runs (on_change="rerun"): moving k redraws what is on screen, nothing else.
+tabs = st.tabs(list(views), key="clu.tab", on_change="rerun")
+for (label, view), tab in zip(views.items(), tabs, strict=True):
+    if tab.open:
+        with tab, guard(label):
+            view(res)
+
+with st.expander("What am I looking at?"):
+    st.markdown(
+        "- **k-means** places k centroids, assigns every point to the closest and moves each centroid to the "
+        "mean of its points, until nothing changes. It minimises the *inertia* (sum of squared distances), so "
+        "it likes round clusters of similar size.\n"
+        "- **Hierarchical (agglomerative)** clustering merges the two closest clusters again and again; the "
+        "*dendrogram* records every merge at its height, and a horizontal cut gives the clusters. *Single* "
+        "link uses the closest points, *complete* the farthest, *average* the mean distance, *Ward* the rise "
+        "in variance.\n"
+        "- **DBSCAN** needs *eps* (search radius) and *MinPts*: a *core point* has MinPts neighbours within "
+        "eps, a *border point* lies within eps of a core point, the rest is *noise*. The *k-distance plot* "
+        "suggests eps at its knee. **HDBSCAN** tries every eps at once.\n"
+        "- A **Gaussian mixture** fits one Gaussian per cluster by *expectation maximisation*: initialise from "
+        "k-means, E-step (membership probabilities), M-step (new means and covariances), check the "
+        "log-likelihood. *BIC* and *AIC* help choose the number of components.\n"
+        "- **Validation**: *internal* indices use the data alone (silhouette, Davies–Bouldin, "
+        "Calinski–Harabasz); *external* ones compare with known labels (adjusted Rand index, NMI, V-measure)."
+    )
+dataset_badge(setup.choice.ds)

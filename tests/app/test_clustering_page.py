@@ -1,0 +1,258 @@
+"""AppTest runs of the Clustering page: every algorithm on each kind of dataset, the step-throughs,
+the dendrogram cut, DBSCAN's eps advice, uploads with and without labels, and bad input.
+
+Small data throughout (a few hundred rows) so the file stays fast on two cores.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.upload_helpers import apply, target_box, upload
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_Clustering.py")
+TIMEOUT = 180
+
+
+def _page(dataset: str = "blobs", algorithm: str = "kmeans", **state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["clu.dataset"] = dataset
+    at.session_state["clu.algorithm"] = algorithm
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _clean(at: AppTest) -> None:
+    _ok(at)
+    assert not at.error, [e.value for e in at.error]
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _figure(at: AppTest, title_start: str) -> dict:
+    for f in _figures(at):
+        text = (f["layout"].get("title") or {}).get("text") or ""
+        if text.startswith(title_start):
+            return f
+    raise AssertionError(
+        f"no figure titled {title_start!r}: {[(f['layout'].get('title') or {}).get('text') for f in _figures(at)]}"
+    )
+
+
+def _metrics(at: AppTest) -> dict[str, float]:
+    out = {}
+    for el in at.get("html"):
+        for lab, value in re.findall(r"data-label='([^']*)' data-value='([^']*)'", el.proto.body):
+            value = value.replace("np.float64(", "").replace("np.int64(", "").rstrip(")")
+            out[html.unescape(lab)] = float("nan") if value == "None" else float(value)
+    return out
+
+
+def _array(v) -> np.ndarray:
+    if isinstance(v, dict):
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray([np.nan if x is None else x for x in v], dtype=float)
+
+
+def _tab(at: AppTest, label: str) -> AppTest:
+    at.session_state["clu.tab"] = label
+    return at.run()
+
+
+def _csv(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False).encode()
+
+
+def test_default_page_clusters_blobs_with_k_means():
+    at = _page()
+    at.run()
+    _clean(at)
+    m = _metrics(at)
+    assert m["Clusters"] == 3 and m["Noise"] == 0 and 0.3 < m["Silhouette"] < 1
+    assert 0 < m["Adjusted Rand index"] <= 1
+    fig = _figure(at, "k-means: 3 clusters")
+    points = [t for t in fig["data"] if t.get("name", "").startswith("cluster")]
+    assert len(points) == 3 and sum(len(_array(t["x"])) for t in points) == 300
+    assert fig["layout"]["xaxis"]["title"]["text"] == "x1 (standardised)"
+    assert any(t.get("name") == "centroids" for t in fig["data"])
+    _figure(at, "Elbow")
+    assert any("Simulated data" in i.value for i in at.info)
+
+
+# Every algorithm on one dataset of each kind: 2-D shapes, real tables, simulated astronomy.
+CASES = [
+    ("kmeans", "iris", {}),
+    ("agglomerative", "wine", {}),
+    ("dbscan", "moons", {"clu.algo.dbscan.eps": 0.3}),
+    ("hdbscan", "sdss", {"clu.dataset.sdss.n_samples": 400}),
+    ("gmm", "blobs_aniso", {}),
+    ("spectral", "circles", {"clu.algo.spectral.n_clusters": 2, "clu.dataset.circles.noise": 0.04}),
+]
+
+
+@pytest.mark.parametrize("algorithm,dataset,state", CASES)
+def test_every_algorithm_runs(algorithm, dataset, state):
+    at = _page(dataset, algorithm, **state)
+    at.run()
+    _clean(at)
+    m = _metrics(at)
+    assert m["Clusters"] >= 1 and 0 <= m["Noise"] <= 1
+    assert any(f["layout"].get("title", {}).get("text", "").endswith("clusters") or "clusters ·" in
+               f["layout"].get("title", {}).get("text", "") for f in _figures(at))  # fmt: skip
+    if algorithm == "spectral":
+        assert m["Adjusted Rand index"] > 0.9  # spectral follows the rings k-means cannot
+
+
+def test_k_move_refits_but_the_dendrogram_cut_does_not():
+    at = _page("iris", "agglomerative")
+    at.run()
+    _clean(at)
+    first = _metrics(at)
+    dendro = _figure(at, "Dendrogram")
+    assert any(t.get("name") == "above the cut" for t in dendro["data"])
+    at.slider(key="clu.algo.agglomerative.n_clusters").set_value(5).run()
+    _clean(at)
+    moved = _metrics(at)
+    assert moved["Clusters"] == 5
+    assert moved["Fit time"] == first["Fit time"]  # the same cached tree, cut again
+    at.radio(key="clu.cut_mode").set_value("height").run()
+    _clean(at)
+    height = next(s for s in at.sidebar.slider if s.label == "Cut height")
+    height.set_value(float(height.max)).run()  # above every merge: one cluster
+    assert _metrics(at)["Clusters"] == 1
+
+
+def test_k_means_step_through_frames_and_inertia_never_rises():
+    at = _page("blobs", "kmeans")
+    at.run()
+    at = _tab(at, "Step through")
+    _clean(at)
+    fig = _figure(at, "Step ")
+    assert len(fig["frames"]) >= 3
+    assert len(fig["layout"]["sliders"][0]["steps"]) == len(fig["frames"])
+    inertia = next(t for t in fig["data"] if t.get("name") == "inertia")
+    y = _array(inertia["y"])[1:]
+    assert np.all(np.diff(y) <= 1e-9 * y[0])
+    assert any(b["label"].endswith("Play") for b in fig["layout"]["updatemenus"][0]["buttons"])
+
+
+def test_em_step_through_log_likelihood_never_falls():
+    at = _page("blobs_aniso", "gmm")
+    at.run()
+    at = _tab(at, "Step through")
+    _clean(at)
+    fig = _figure(at, "Step ")
+    ll = _array(next(t for t in fig["data"] if t.get("name") == "log-likelihood")["y"])
+    assert len(ll) >= 3 and np.all(np.diff(ll) >= -1e-9)
+
+
+def test_dbscan_eps_too_small_says_so_and_suggests_the_knee():
+    at = _page("moons", "dbscan", **{"clu.algo.dbscan.eps": 0.01})
+    at.run()
+    _clean(at)
+    warning = next(w.value for w in at.warning if "every point is noise" in w.value)
+    assert "k-distance" in warning and "Try eps" in warning
+    assert _metrics(at)["Noise"] == 1.0
+    kd = _figure(at, "k-distance plot")
+    assert any("eps = 0.01" in a.get("text", "") for a in kd["layout"]["annotations"])
+
+
+def test_choosing_k_validation_profiles_and_compare_tabs():
+    at = _page("iris", "kmeans")
+    at.run()
+    at = _tab(at, "Choosing k")
+    _clean(at)
+    _figure(at, "Elbow")
+    _figure(at, "Mean silhouette")
+    _figure(at, "Silhouette of each point")
+    at = _tab(at, "Validation")
+    _clean(at)
+    frames = [d.value for d in at.dataframe]
+    assert any("Adjusted Rand index" in set(f["score"]) for f in frames if "score" in f)
+    contingency = frames[-1]
+    assert contingency.to_numpy().sum() == 150
+    at = _tab(at, "Profiles")
+    _clean(at)
+    _figure(at, "Cluster profiles")
+    at = _tab(at, "Compare algorithms")
+    _clean(at)
+    table = at.dataframe[0].value
+    assert len(table) == 6 and table["algorithm"].tolist()[0] == "k-means"
+
+
+def test_uniform_noise_warns_and_digits_show_mean_images():
+    at = _page("uniform_noise", "kmeans")
+    at.run()
+    _clean(at)
+    assert any("no clusters at all" in w.value for w in at.warning)
+    assert "Adjusted Rand index" not in _metrics(at)
+    at = _page("digits", "kmeans", **{"clu.algo.kmeans.n_clusters": 10, "clu.algo.kmeans.n_init": 1})
+    at.run()
+    _clean(at)
+    assert "PC1" in _figure(at, "k-means")["layout"]["xaxis"]["title"]["text"]
+    at = _tab(at, "Profiles")
+    _clean(at)
+    images = _figure(at, "Mean image of each cluster")
+    assert sum(t["type"] == "heatmap" for t in images["data"]) == 10
+
+
+def test_upload_with_and_without_a_label_column():
+    rng = np.random.default_rng(0)
+    # two blobs that overlap a little (so neither column alone counts as a leak of the label)
+    df = pd.DataFrame(
+        np.vstack([rng.normal(0, 0.8, (40, 2)), rng.normal(2.5, 0.8, (40, 2))]), columns=["a", "b"]
+    )
+    df["class"] = ["left"] * 40 + ["right"] * 40
+    at = _page()
+    at.run()
+    upload(at, "clu", _csv(df), "two.csv")
+    _clean(at)
+    assert _metrics(at)["Clusters"] == 3  # k = 3 on two blobs
+    at.slider(key="clu.algo.kmeans.n_clusters").set_value(2).run()
+    _clean(at)
+    assert _metrics(at)["Adjusted Rand index"] > 0.8  # the label scores, never fits
+    target_box(at).set_value("(no label column)")
+    apply(at)
+    _clean(at)
+    assert "Adjusted Rand index" not in _metrics(at)
+    at = _tab(at, "Validation")
+    assert any("no class labels" in i.value for i in at.info)
+
+
+def test_bad_inputs_are_clear_messages():
+    one = pd.DataFrame({"x": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 5.0, 5.1, 5.2, 5.3, 5.4, 5.5], "const": 1.0})
+    at = _page()
+    at.run()
+    upload(at, "clu", _csv(one), "one.csv")
+    _clean(at)
+    notes = [i.value for i in at.info] + [c.value for c in at.caption]
+    assert any("constant" in n for n in notes)  # the constant column is left out, and said so
+    assert any("strip plot" in c.value for c in at.caption)  # a single feature: a strip plot
+    at.slider(key="clu.algo.kmeans.n_clusters").set_value(15).run()  # more clusters than rows
+    _clean(at)
+    assert any("more than this data allows" in n.value for n in at.info)
+    assert _metrics(at)["Clusters"] == 12
+
+
+@pytest.mark.slow
+def test_hierarchical_refuses_more_than_20000_rows():
+    at = _page("sdss", "agglomerative", **{"clu.dataset.sdss.n_samples": 25000})
+    at.run()
+    _ok(at)
+    assert any("limited to 20,000 rows" in e.value for e in at.error)

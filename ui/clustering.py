@@ -1,0 +1,546 @@
+"""The Clustering page's Streamlit glue: sidebar controls, the cached fit, and one function per view.
+
+Everything heavy goes through `ui.cache` keyed by primitives (data key, scaling, algorithm, parameter
+tuple, seed): moving k refits only the clusterer; moving the dendrogram cut or eps re-reads a cached
+tree or k-distance curve; the Lloyd and EM step sliders are Plotly frames that run in the browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ml import clustering as mlc
+from ml import registry
+from ml.plots import clustering as plots
+from ml.plots.curves import thin_indices
+from ui import cache
+from ui.data_source import DataChoice, data_source
+from ui.state import kept
+from ui.widgets import metric_grid, param_widgets
+
+PAGE = "clu"
+DATASETS = [
+    "blobs",
+    "blobs_aniso",
+    "blobs_varied",
+    "moons",
+    "circles",
+    "uniform_noise",
+    "iris",
+    "wine",
+    "digits",
+    "sdss",
+]
+DISPLAY_POINTS = 2000  # points drawn in the cluster views (a fixed seeded subset beyond this)
+STEP_POINTS = 1000  # points animated in the step-throughs
+VIEWS = {"features": "Two features", "pca": "First two principal components", "umap": "UMAP (display only)"}
+
+
+@dataclass
+class Setup:
+    choice: DataChoice
+    scaling: str
+    entry: registry.Entry
+    params: dict
+    seed: int
+    cut_mode: str = "clusters"
+    view: str = "features"
+    pair: tuple = (0, 1)
+    colour_by: str = "cluster"
+
+
+@dataclass
+class Result:
+    setup: Setup
+    prep: mlc.Prepared
+    fit: mlc.Fit
+    labels: np.ndarray  # colour-matched labels (the numbers every view uses)
+    mapping: dict  # raw cluster number -> shown number
+    fit_key: tuple
+    cut_height: float | None = None
+    node_labels: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def y(self):
+        ds = self.setup.choice.ds
+        return None if ds.y is None else ds.y.to_numpy()
+
+
+def _md(text: str) -> str:
+    text = html.escape(str(text))
+    for ch in "\\`*_{}[]()#+!|~<>$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+# -- sidebar -----------------------------------------------------------------------------------------
+def sidebar() -> Setup | None:
+    choice = data_source(PAGE, target="optional", datasets=DATASETS, default="blobs")
+    sb = st.sidebar
+    sb.header("Algorithm")
+    scaling = sb.selectbox(
+        "Scaling", list(mlc.SCALINGS), format_func=mlc.SCALINGS.get, **kept(key=f"{PAGE}.scaling"),
+        help="Applied to every feature before clustering; distances, and so the clusters, depend on it.",
+    )  # fmt: skip
+    entries = {e.name: e for e in registry.entries("clusterer")}
+    name = sb.selectbox(
+        "Algorithm", list(entries), format_func=lambda n: entries[n].title, **kept(key=f"{PAGE}.algorithm")
+    )
+    entry = entries[name]
+    sb.caption(entry.description)
+    params = param_widgets(entry.params, f"{PAGE}.algo.{name}", sb, persist=True)
+    cut_mode = "clusters"
+    if name == "agglomerative":
+        cut_mode = sb.radio(
+            "Cut the dendrogram by", ["clusters", "height"], horizontal=True,
+            format_func={"clusters": "number of clusters", "height": "height"}.get, **kept(key=f"{PAGE}.cut_mode"),
+        )  # fmt: skip
+    seed = int(
+        sb.number_input("Seed", 0, 9999, 0, 1, help="Fixes every random start.", **kept(key=f"{PAGE}.seed"))
+    )
+    if choice is None:
+        return None
+    sb.header("View")
+    n_feat = len(choice.ds.feature_names)
+    views = ["features", "pca", "umap"] if n_feat > 2 else ["features"]
+    view = sb.radio(
+        "2-D view", views, index=1 if n_feat > 2 else 0, format_func=VIEWS.get,
+        **kept(key=f"{PAGE}.view.{min(n_feat, 3)}"),
+        help="For display only: the clustering always uses every chosen feature.",
+    )  # fmt: skip
+    pair = (0, 1)
+    if view == "features" and n_feat >= 2:
+        feats = choice.ds.feature_names
+        c1, c2 = sb.columns(2)
+        i = c1.selectbox("x axis", range(n_feat), 0, format_func=feats.__getitem__, key=f"{PAGE}.x.{n_feat}")
+        j = c2.selectbox("y axis", range(n_feat), 1, format_func=feats.__getitem__, key=f"{PAGE}.y.{n_feat}")
+        pair = (int(i), int(j))
+    colour_by = "cluster"
+    if choice.ds.y is not None and choice.ds.task in ("binary", "multiclass"):
+        colour_by = sb.radio(
+            "Colour points by", ["cluster", "label"], horizontal=True,
+            format_func={"cluster": "cluster", "label": "true label"}.get, **kept(key=f"{PAGE}.colour_by"),
+        )  # fmt: skip
+    return Setup(choice, scaling, entry, params, seed, cut_mode, view, pair, colour_by)
+
+
+# -- fitting -------------------------------------------------------------------------------------------
+def _digest(*parts) -> str:
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
+
+
+def run(setup: Setup) -> Result:
+    ds = setup.choice.ds
+    key = setup.choice.key
+    prep = cache.clustering_prepared(key, setup.scaling, ds.X)
+    name, params = setup.entry.name, dict(setup.params)
+    cut_height = node_raw = None
+    if name == "agglomerative":
+        tree_params = {**params, "n_clusters": 1}
+        fit = cache.clustering_fit(
+            key, setup.scaling, name, tuple(sorted(tree_params.items())), setup.seed, prep.X
+        )
+        est = fit.estimator
+        if setup.cut_mode == "height":
+            top = float(est.heights_[-1]) if len(est.heights_) else 1.0
+            default = est.height_for_k(min(params["n_clusters"], prep.n_rows))
+            cut_height = st.sidebar.slider(
+                "Cut height", 0.0, round(top * 1.05, 4), round(default, 4), round(top / 400, 5) or 0.0001,
+                key=f"{PAGE}.cut.{_digest(key, setup.scaling, params['linkage'], params['metric'])}",
+                help="Merges above this height are undone; each branch below it is a cluster.",
+            )  # fmt: skip
+            raw, node_raw = est.cut(height=cut_height)
+        else:
+            k = int(min(params["n_clusters"], prep.n_rows))
+            raw, node_raw = est.cut(n_clusters=k)
+            cut_height = est.height_for_k(k)
+        n_clusters = len(np.unique(raw))
+        fit = mlc.Fit(name, {**params, "n_clusters": n_clusters}, est, raw, fit.seconds, list(fit.notes))
+        fit_key = (name, tuple(sorted(tree_params.items())), "cut", n_clusters)
+    else:
+        fit = cache.clustering_fit(
+            key, setup.scaling, name, tuple(sorted(params.items())), setup.seed, prep.X
+        )
+        raw = fit.labels
+        fit_key = (name, tuple(sorted(params.items())), setup.seed)
+    labels, mapping = _stable_colours(setup, raw)
+    node = (
+        None if node_raw is None else np.array([mapping.get(int(v), v) if v >= 0 else -1 for v in node_raw])
+    )
+    return Result(
+        setup, prep, fit, labels, mapping, fit_key, cut_height, node, list(prep.notes) + list(fit.notes)
+    )
+
+
+def _stable_colours(setup: Setup, raw: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Match this clustering's numbers to the last one shown on the same data, so colours stay put."""
+    slot = f"_{PAGE}.last_labels"
+    data_id = (setup.choice.key, setup.scaling)
+    prev = st.session_state.get(slot)
+    old = prev[1] if prev is not None and prev[0] == data_id and len(prev[1]) == len(raw) else None
+    labels = mlc.match_labels(raw, old) if old is not None else raw.copy()
+    mapping = {}
+    for c in np.unique(raw):
+        mapping[int(c)] = int(labels[np.argmax(raw == c)])
+    st.session_state[slot] = (data_id, labels)
+    return labels, mapping
+
+
+# -- summary -------------------------------------------------------------------------------------------
+def display_rows(res: Result, limit: int = DISPLAY_POINTS) -> np.ndarray:
+    return thin_indices(res.prep.n_rows, limit, seed=0)
+
+
+def internal(res: Result):
+    return cache.clustering_internal(
+        res.setup.choice.key, res.setup.scaling, res.fit_key, res.setup.seed, res.prep.X, res.labels
+    )
+
+
+def summary(res: Result) -> None:
+    f, y = res.fit, res.y
+    scores, _ = internal(res)
+    items = [
+        ("Clusters", f.n_clusters, f"{f.n_clusters}"),
+        ("Noise", f.noise_fraction, f"{f.noise_fraction:.0%}"),
+        (
+            "Silhouette",
+            scores["silhouette"],
+            "—" if scores["silhouette"] is None else f"{scores['silhouette']:.3f}",
+        ),
+    ]
+    if y is not None and res.setup.choice.ds.task in ("binary", "multiclass"):
+        ari = mlc.external_scores(y, res.labels)["ari"]
+        items.append(("Adjusted Rand index", ari, f"{ari:.3f}"))
+    items.append(
+        ("Fit time", f.seconds, f"{f.seconds * 1000:.0f} ms" if f.seconds < 1 else f"{f.seconds:.1f} s")
+    )
+    metric_grid(items, columns=len(items))
+    used = getattr(f.estimator, "algorithm_used_", "")
+    if used:
+        st.caption(f"Algorithm used: {used}.")
+    for note in res.notes:
+        st.info(note)
+    key = res.setup.choice.key
+    if key[0] == "builtin" and key[1] in ("moons", "circles") and dict(key[2]).get("noise", 0) > 0.06:
+        st.caption(
+            f"With noise {dict(key[2])['noise']:g} the two shapes touch: lower the noise to 0.05 in Dataset "
+            "options to see spectral clustering, DBSCAN and single linkage follow them while k-means cannot."
+        )
+    if res.setup.choice.ds.name == "uniform_noise":
+        st.warning(
+            "This data has no clusters at all: points are spread uniformly. Every algorithm asked for k "
+            "clusters still returns k of them; compare the silhouette here with the one on blobs."
+        )
+    if f.name == "dbscan":
+        kd = kdistance(res)
+        advice = mlc.dbscan_advice(f.labels, f.params["eps"], kd.knee_eps)
+        if advice:
+            st.warning(advice)
+    if f.n_clusters > mlc.MAX_CLUSTERS:
+        st.warning(
+            f"{f.n_clusters} clusters: more than {mlc.MAX_CLUSTERS} is rarely meaningful; the legend and tables "
+            f"show the {mlc.MAX_CLUSTERS} largest."
+        )
+
+
+# -- views --------------------------------------------------------------------------------------------
+def _view(res: Result, rows: np.ndarray):
+    s = res.setup
+    pair = s.pair
+    if s.view == "features" and res.prep.n_features > 1:
+        names = [s.choice.ds.feature_names[i] for i in s.pair]
+        dropped = [n for n in names if n not in res.prep.features]
+        if dropped:
+            raise ValueError(
+                f"{_md(', '.join(dropped))} is constant and was left out of the clustering: choose other axes."
+            )
+        pair = tuple(res.prep.features.index(n) for n in names)
+    return cache.clustering_view(
+        s.choice.key, s.scaling, s.view, pair, s.seed, res.prep.X, rows, tuple(res.prep.features)
+    )
+
+
+def kdistance(res: Result):
+    return cache.clustering_kdistance(
+        res.setup.choice.key, res.setup.scaling, int(res.fit.params["min_samples"]), res.prep.X
+    )
+
+
+def clusters_view(res: Result) -> None:
+    """The clusters in 2-D, next to the algorithm's own picture (dendrogram, k-distance, BIC, elbow)."""
+    rows = display_rows(res)
+    view = _view(res, rows)
+    if view.note:
+        st.caption(view.note)
+    f = res.fit
+    labels = res.labels[rows]
+    names = None
+    if res.setup.colour_by == "label" and res.y is not None:
+        labels = res.y[rows].astype(int)
+        names = {i: str(n) for i, n in enumerate(res.setup.choice.ds.class_names)}
+    kinds = f.estimator.point_kind_[rows] if f.name == "dbscan" else None
+    opacity = f.estimator.proba_.max(1)[rows] if f.name == "gmm" else None
+    centroids = ellipses = None
+    if f.name == "kmeans" and view.W is not None:
+        c2 = view.project(f.estimator.cluster_centers_)
+        centroids = [(res.mapping[c], *c2[c]) for c in range(len(c2))]
+    if f.name == "gmm" and view.W is not None:
+        m2 = view.project(f.estimator.means_)
+        s2 = view.project_cov(f.estimator.covariances_full_)
+        ellipses = [(res.mapping.get(c, c), m2[c], s2[c]) for c in range(len(m2))]
+    shown = f" · {len(rows):,} of {res.prep.n_rows:,} points shown" if len(rows) < res.prep.n_rows else ""
+    fig = plots.clusters_figure(
+        view.coords, labels, x_title=view.x_title, y_title=view.y_title, names=names, kinds=kinds,
+        opacity=opacity, centroids=centroids, ellipses=ellipses,
+        title=f"{res.setup.entry.title}: {f.n_clusters} clusters{shown}",
+    )  # fmt: skip
+    side = _side_figure(res)
+    if side is None:
+        st.plotly_chart(fig, key="clu.scatter")
+        return
+    left, right = st.columns([11, 9], gap="small")
+    with left:
+        st.plotly_chart(fig, key="clu.scatter")
+    with right:
+        st.plotly_chart(side, key="clu.side")
+    if f.name == "dbscan":
+        st.caption(
+            "Core points (filled) have MinPts neighbours within eps; border points (rings) sit within eps of "
+            "a core point; noise (grey ×) neither. Points under the eps line of the k-distance plot are core points."
+        )
+    if f.name == "gmm":
+        st.caption(
+            "Ellipses: 1σ (solid) and 2σ (dotted) of each Gaussian; faint points are shared between components."
+        )
+
+
+def _side_figure(res: Result):
+    f, s = res.fit, res.setup
+    if f.name == "agglomerative":
+        layout = mlc.dendrogram_layout(f.estimator)
+        return plots.dendrogram_figure(layout, res.node_labels, res.cut_height, f.n_clusters)
+    if f.name == "dbscan":
+        kd = kdistance(res)
+        eps = float(f.params["eps"])
+        return plots.kdistance_figure(kd.distances, kd.k, eps, kd.knee_eps, kd.core_fraction(eps))
+    if f.name == "gmm":
+        sweep = cache.clustering_information(
+            s.choice.key, s.scaling, f.params["covariance_type"], f.params["reg_covar"], s.seed, res.prep.X
+        )
+        return plots.information_figure(
+            sweep.ks, sweep.bic, sweep.aic, sweep.best_bic, sweep.best_aic, f.params["n_components"]
+        )
+    if f.name == "kmeans":
+        sweep = ksweep(res)
+        return plots.elbow_figure(sweep.ks, sweep.inertia, sweep.knee_k, f.params["n_clusters"])
+    return None
+
+
+def ksweep(res: Result):
+    s = res.setup
+    init = s.params.get("init", "k-means++") if s.entry.name == "kmeans" else "k-means++"
+    return cache.clustering_ksweep(s.choice.key, s.scaling, init, s.seed, res.prep.X)
+
+
+def steps_view(res: Result) -> None:
+    """Lloyd's iterations or EM, one step at a time (slider and Play run in the browser)."""
+    f, s = res.fit, res.setup
+    if f.name not in ("kmeans", "gmm"):
+        st.info(
+            "The step-through is for k-means (Lloyd's algorithm) and Gaussian mixtures (EM): choose one of them."
+        )
+        return
+    rows = display_rows(res, STEP_POINTS)
+    view = _view(res, rows)
+    k = int(f.params["n_clusters"] if f.name == "kmeans" else f.params["n_components"])
+    if f.name == "kmeans":
+        h = cache.clustering_lloyd(
+            s.choice.key, s.scaling, k, f.params["init"], f.params["n_init"], s.seed, res.prep.X, rows
+        )
+        centre_labels, labels = _history_colours(h.labels, res.labels[rows], k)
+        cents = None if view.W is None else np.stack([view.project(c) for c in h.centroids])
+        fig = plots.lloyd_figure(
+            view.coords, cents, labels, h.inertia, h.kinds, x_title=view.x_title, y_title=view.y_title,
+            centre_labels=centre_labels,
+        )  # fmt: skip
+        st.caption(
+            f"One run of Lloyd's algorithm: the best of {f.params['n_init']} seeded starts "
+            f"({'converged' if h.converged else 'stopped'} after {(h.n_steps - 1) // 2} iterations). Inertia never "
+            "rises: each assign step and each move step can only lower it. Press Play, or drag the step slider."
+        )  # fmt: skip
+    else:
+        h = cache.clustering_em(
+            s.choice.key,
+            s.scaling,
+            k,
+            f.params["covariance_type"],
+            f.params["reg_covar"],
+            s.seed,
+            res.prep.X,
+            rows,
+        )
+        centre_labels, labels = _history_colours(h.labels, res.labels[rows], k)
+        means = covs = None
+        if view.W is not None:
+            means = np.stack([view.project(m) for m in h.means])
+            covs = np.stack([view.project_cov(c) for c in h.covariances])
+        fig = plots.em_figure(
+            view.coords, means, covs, labels, h.max_resp, h.log_likelihood, h.kinds,
+            x_title=view.x_title, y_title=view.y_title, centre_labels=centre_labels,
+        )  # fmt: skip
+        st.caption(
+            "EM as the notes list it: (1) initialise the Gaussians from k-means, (2) E-step: each point's "
+            "membership probability, (3) M-step: new weighted means and covariances, (4) the log-likelihood, "
+            f"which never falls. {'Converged' if h.converged else 'Stopped'} after {(h.n_steps - 1) // 2} iterations."
+        )  # fmt: skip
+    if view.W is None:
+        st.caption("UMAP is not linear: centroids, paths and ellipses are left out of this view.")
+    st.plotly_chart(fig, key="clu.steps")
+
+
+def _history_colours(hist_labels: np.ndarray, shown: np.ndarray, k: int) -> tuple[list, np.ndarray]:
+    """Renumber a history's clusters to match the colours of the fit on screen: (the colour of each
+    history cluster 0..k-1, the relabelled per-step labels)."""
+    final = hist_labels[-1].astype(int)
+    matched = mlc.match_labels(final, shown)
+    mapping = {int(c): int(matched[np.argmax(final == c)]) for c in np.unique(final)}
+    used = set(mapping.values())
+    free = iter(i for i in range(2 * k + 2) if i not in used)
+    for c in range(k):
+        if c not in mapping:
+            mapping[c] = next(free)
+    lookup = np.array([mapping[c] for c in range(k)])
+    relabelled = np.where(hist_labels < 0, -1, lookup[np.clip(hist_labels, 0, k - 1)])
+    return [mapping[c] for c in range(k)], relabelled
+
+
+def choosing_k_view(res: Result) -> None:
+    """Elbow and mean silhouette against k, the current k marked; the silhouette of each point."""
+    f = res.fit
+    k_param = res.setup.entry.extra.get("k_param")
+    current = int(f.params[k_param]) if k_param else f.n_clusters
+    sweep = ksweep(res)
+    left, right = st.columns(2, gap="small")
+    with left:
+        st.plotly_chart(plots.elbow_figure(sweep.ks, sweep.inertia, sweep.knee_k, current), key="clu.elbow")
+    with right:
+        st.plotly_chart(
+            plots.silhouette_k_figure(sweep.ks, sweep.silhouette, sweep.best_silhouette_k, current),
+            key="clu.silk",
+        )
+    st.caption(
+        f"Both sweeps run k-means for k = 1 to {sweep.ks.max()} on the same scaled data (seed {res.setup.seed}). "
+        f"The elbow is where adding a cluster stops paying (here k = {sweep.knee_k}); a high mean silhouette "
+        "means points sit well inside their own cluster."
+    )
+    rows = display_rows(res)
+    values = mlc.silhouette_values(res.prep.X[rows], res.labels[rows])
+    if np.isfinite(values).any():
+        st.plotly_chart(plots.silhouette_figure(values, res.labels[rows]), key="clu.silhouette")
+        if len(rows) < res.prep.n_rows:
+            st.caption(f"Silhouette of {len(rows):,} of the {res.prep.n_rows:,} points (a fixed sample).")
+    else:
+        st.info("The silhouette needs at least two clusters (noise left out).")
+
+
+def validation_view(res: Result) -> None:
+    scores, notes = internal(res)
+    st.subheader("Internal indices (the data alone)", anchor=False)
+    table = pd.DataFrame(
+        [{"score": mlc.SCORE_LABELS[k], "value": v, "reads as": mlc.SCORE_HELP[k]} for k, v in scores.items()]
+    )
+    st.dataframe(
+        table, hide_index=True, column_config={"value": st.column_config.NumberColumn(format="%.4g")}
+    )
+    for note in notes:
+        st.caption(note)
+    if res.fit.name in ("dbscan", "hdbscan"):
+        st.caption(
+            "The notes' warning: silhouette (and the other internal indices) favour round, dense clusters and "
+            "do not suit density-based clusterings with noise and odd shapes."
+        )
+    y = res.y
+    st.subheader("External indices (against the true labels)", anchor=False)
+    ds = res.setup.choice.ds
+    if y is None or ds.task not in ("binary", "multiclass"):
+        st.info(
+            "This data has no class labels, so there are no external scores. Pick a label column in the data panel."
+        )
+        return
+    ext = mlc.external_scores(y, res.labels)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"score": mlc.SCORE_LABELS[k], "value": v, "reads as": mlc.SCORE_HELP[k]}
+                for k, v in ext.items()
+            ]
+        ),
+        hide_index=True,
+        column_config={"value": st.column_config.NumberColumn(format="%.4f")},
+    )
+    st.markdown("**Contingency table**: clusters (rows) against true classes (columns)")
+    table = mlc.contingency(y, res.labels, ds.class_names)
+    table.columns = [_md(c) for c in table.columns]
+    st.dataframe(table.head(mlc.MAX_CLUSTERS + 1))
+    st.caption("Labels are used only here and for colouring, never for fitting.")
+
+
+def profiles_view(res: Result) -> None:
+    ds = res.setup.choice.ds
+    prof = mlc.profiles(ds.X, res.labels)
+    st.plotly_chart(plots.profiles_figure(prof, ds.feature_names), key="clu.profiles")
+    shape = mlc.image_shape(ds.feature_names)
+    if shape is not None:
+        rows = [i for i in prof.index if i != "noise"][:20]
+        images = (
+            prof.loc[rows, [c for c in prof.columns if c not in ("size", "share")]]
+            .to_numpy()
+            .reshape(-1, *shape)
+        )
+        st.plotly_chart(plots.mean_images_figure(images, list(rows)), key="clu.images")
+    view = prof.copy()
+    view.columns = [_md(c) for c in view.columns]
+    st.dataframe(view, column_config={"share": st.column_config.NumberColumn(format="percent")})
+    st.caption("Feature means in the data's own units (before scaling).")
+
+
+def _settings(name: str) -> dict:
+    """The current settings of algorithm `name`: its widgets' values this session, else defaults."""
+    entry = registry.get("clusterer", name)
+    out = {}
+    for p in entry.params:
+        value = st.session_state.get(f"{PAGE}.algo.{name}.{p.name}", p.default)
+        out[p.name] = value
+    return entry.validate(out)
+
+
+def compare_view(res: Result) -> None:
+    s = res.setup
+    settings = tuple(
+        (e.name, tuple(sorted(_settings(e.name).items()))) for e in registry.entries("clusterer")
+    )
+    y = res.y if s.choice.ds.task in ("binary", "multiclass") else None
+    table = cache.clustering_compare(s.choice.key, s.scaling, settings, s.seed, res.prep.X, y)
+    labels = {**mlc.SCORE_LABELS, "algorithm": "algorithm", "clusters": "clusters", "noise": "noise share",
+              "fit_s": "fit time (s)", "note": "note"}  # fmt: skip
+    table = table.rename(columns=labels)
+    st.dataframe(
+        table, hide_index=True,
+        column_config={
+            "noise share": st.column_config.NumberColumn(format="percent"),
+            "fit time (s)": st.column_config.NumberColumn(format="%.3f"),
+            **{mlc.SCORE_LABELS[k]: st.column_config.NumberColumn(format="%.3f") for k in mlc.SCORE_LABELS},
+        },
+    )  # fmt: skip
+    st.caption(
+        "Every algorithm at its current settings (its sliders keep their values when you switch) on the same "
+        "scaled data. Click a column header to sort. Davies–Bouldin: lower is better; the rest: higher."
+    )
