@@ -269,6 +269,10 @@ class TorchAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return np.mean((self.reconstruct(X) - X) ** 2, axis=1)
 
+    def score(self, X, y=None) -> float:
+        """Minus the mean reconstruction error on X (higher is better, as scikit-learn's search expects)."""
+        return -float(np.mean(self.reconstruction_error(X)))
+
     @property
     def _n_features_out(self) -> int:
         return int(self.latent_dim)
@@ -278,10 +282,6 @@ class TorchAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         state["callback"] = None  # UI callbacks (closures over widgets) are not picklable
         return state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
 
 
 class TorchVariationalAutoencoder(TorchAutoencoder):

@@ -216,10 +216,6 @@ class _TorchMLPBase(BaseEstimator):
         state["callback"] = None  # UI callbacks (closures over widgets) are not picklable
         return state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False  # a fixed random_state gives the same model on the same device
-        return tags
 
 
 class TorchMLPClassifier(ClassifierMixin, _TorchMLPBase):

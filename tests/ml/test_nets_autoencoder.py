@@ -54,6 +54,7 @@ def test_reconstructions_and_errors(cls, fitted, iris):
     errors = model.reconstruction_error(iris)
     assert errors.shape == (len(iris),) and (errors >= 0).all()
     assert np.allclose(errors[:10], ((rebuilt - iris[:10]) ** 2).mean(axis=1))
+    assert model.score(iris) == pytest.approx(-errors.mean())
     # the errors are far below what predicting the mean (0 after standard scaling) would give
     assert errors.mean() < 0.6 * (iris**2).mean()
     # an unusual row is rebuilt worse than typical ones: what the anomaly page relies on
