@@ -105,7 +105,7 @@ def uploader(page: str, container=None, help: str | None = None) -> None:
     with guard("Reading the file"):
         table = cache.upload_table(digest, file.name, data)
         _store(Upload(digest, file.name, len(data), table))
-        st.session_state[f"{page}.upload_pick"] = digest  # a new upload is the one shown, not the previous
+        st.session_state.pop(f"{page}.upload_pick", None)  # the picker restarts on the new upload, not the previous
         seen[file.file_id] = digest
         return
     seen[file.file_id] = None  # a file that could not be read is not retried on every rerun
@@ -129,11 +129,40 @@ def upload_picker(page: str, container=None) -> Upload | None:
     st.session_state["_upload_current"] = sha
     up = store[sha]
     for note in up.table.notes:
-        c.info(note)
+        c.info(_md(note))
+    number_repair(page, up)
     if c.button("Remove this upload", key=f"{page}.upload_remove", icon=":material/delete:"):
         remove_upload(sha)
         st.rerun()
     return up
+
+
+def number_repair(page: str, up: Upload) -> None:
+    """Name the columns that are numbers but for some cells (stray text, '12%', '1,234'), with their rows and
+    values, and offer to read them as numbers (a new stored upload: percentages and thousands separators
+    parsed, other bad cells left missing). Until then they are not offered as features or scores."""
+    from ml.tables.values import number_issues, repair_numbers
+
+    memo = st.session_state.setdefault("_number_issues", {})
+    if up.sha256 not in memo:
+        memo[up.sha256] = number_issues(up.table.df)
+    issues = memo[up.sha256]
+    if not issues:
+        return
+    lines = "\n".join(f"- {_md(i.message())}" for i in issues)
+    st.warning(
+        f"Some columns are numbers except for a few cells, so they are not used as numbers yet:\n{lines}",
+        icon=":material/rule:",
+    )
+    fixable = any(i.fixable for i in issues)
+    label = "Read these columns as numbers" + (" ('12%' as 12, '1,234' as 1234; other bad cells missing)" if fixable
+                                              else " (the bad cells become missing values)")
+    if st.button(label, key=f"{page}.repair.{up.sha256[:12]}", icon=":material/build:"):
+        df, notes = repair_numbers(up.table.df, [i.column for i in issues])
+        digest = cache.sha256(f"{up.sha256}:numbers".encode())
+        _store(Upload(digest, f"{up.filename} (read as numbers)", up.n_bytes, tables.Table(df, [*up.table.notes, *notes], digest)))
+        st.session_state.pop(f"{page}.upload_pick", None)
+        st.rerun()
 
 
 # -- column choices -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from ml import roc, tables
 from ml.plots.roc import confusion_styler, confusion_tables, live_base, live_marks, overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
-from ui.data_source import builtin_picker, upload_picker, uploader
+from ui.data_source import _md, builtin_picker, upload_picker, uploader
 from ui.live_plot import live_plot
 from ui.widgets import dataset_badge, guard, guarded_fragment, metric_grid
 
@@ -196,9 +196,10 @@ def _upload_source():
     candidates = tables.score_candidates(df, label)
     skipped = [c for c in df.columns if c != label and c not in candidates and c not in labels]
     if skipped:
-        example = df[skipped[0]].dropna().astype(str).head(2).tolist()
+        text = df[skipped[0]].dropna().astype(str)
+        example = text[pd.to_numeric(text, errors="coerce").isna()].head(2).tolist()  # the cells that are not numbers
         st.warning(
-            f"Column(s) {', '.join(map(repr, skipped))} are not numbers (e.g. {example}), so they are not "
+            f"Column(s) {_md(', '.join(map(repr, skipped)))} are not numbers (e.g. {_md(example)}), so they are not "
             "offered as scores. Scores must be numeric: fix those cells, or ignore this if they are not scores."
         )
     if not candidates:
