@@ -199,7 +199,8 @@ class FlatOptimizer:
 
 class _FlatParameters:
     """Every parameter of `module` as a view into one flat buffer (and every gradient into another),
-    so zeroing gradients and the optimizer step are one operation each, not one per tensor.
+    so zeroing gradients is one operation and the optimizer step works on one tensor, not one per
+    weight matrix.
 
     Element-wise optimizers (SGD, momentum, Adam, with weight decay) give the same updates on the
     flat buffer as on the separate tensors. `release()` gives each parameter its own storage again.
