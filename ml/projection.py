@@ -112,8 +112,8 @@ def data_notes(X, feature_names=None) -> list[str]:
             f"{len(const)} constant column(s) ({', '.join(map(str, const[:4]))}{' …' if len(const) > 4 else ''}) "
             "carry no variance: PCA gives them zero-variance components."
         )
-    varying = A[:, A.std(axis=0) > 0]
-    dup = varying.shape[1] - len(np.unique(varying.T.round(12), axis=0))
+    varying = np.flatnonzero(A.std(axis=0) > 0)
+    dup = len(varying) - len({np.ascontiguousarray(A[:, j]).tobytes() for j in varying})
     if dup:
         notes.append(
             f"{dup} column(s) duplicate another: they add no information, and PCA's last components "
@@ -225,10 +225,18 @@ class PCAFit:
 
 def fit_pca(X, scaling: str = "standard", feature_names=None) -> PCAFit:
     """PCA with every component (min(rows, features)) of X after `scaling`."""
+    from threadpoolctl import threadpool_limits
+
+    from ml.runtime import compute_threads
+
     A = scale(X, scaling)
     start = time.perf_counter()
-    pca = PCA(n_components=None, svd_solver="full" if min(A.shape) <= 500 else "auto")
-    scores = pca.fit_transform(A)
+    n_threads = compute_threads() or None  # BLAS threads fight each other on a busy 2-core server
+    # tall data: eigen-decompose the p × p covariance (0.05 s at 10⁵ × 50, against 0.6 s for a full SVD)
+    tall = A.shape[0] >= 10 * A.shape[1] and A.shape[1] <= 1000
+    pca = PCA(n_components=None, svd_solver="covariance_eigh" if tall else "full")
+    with threadpool_limits(limits=n_threads, user_api="blas"):
+        scores = pca.fit_transform(A)
     fit = PCAFit(
         mean_=pca.mean_,
         components_=pca.components_,

@@ -207,13 +207,17 @@ def embedding_view(setup: Setup) -> None:
         proj = _pca_projection(setup, setup.params)
     elif training.lookup(STORE, key, STORE_SIZE) is None and _is_slow(setup, name):
         last = st.session_state.get(f"{PAGE}.last")
-        st.info(_slow_note(setup, name) + " Press **Run** to fit with these settings.")
-        if not st.button(f"Run {setup.entry.title}", type="primary", key=f"{PAGE}.run"):
+        gate = st.empty()
+        with gate.container():
+            st.info(_slow_note(setup, name) + " Press **Run** to fit with these settings.")
+            run = st.button(f"Run {setup.entry.title}", type="primary", key=f"{PAGE}.run")
+        if not run:
             if last is not None and last[0] == setup.data_key:
                 with slot.container():
                     st.warning(f"Stale: this is the previous result ({last[1].name}); the settings have changed.")
                     draw_embedding(setup, last[1], colour, kind, label, classes, dims=dims, key="stale")
             return
+        gate.empty()
         proj = _fit_with_stale(setup, name, slot, colour, kind, label, classes, dims)
     else:
         proj = _fit_with_stale(setup, name, slot, colour, kind, label, classes, dims)
@@ -243,6 +247,8 @@ def _fit_with_stale(setup, name, slot, colour, kind, label, classes, dims) -> P.
         with slot.container():
             st.warning("Stale: the previous result, shown while the new one is computed …")
             draw_embedding(setup, last[1], colour, kind, label, classes, dims=dims, key="stale")
+    if setup.entry.is_torch:  # the live training panel shows progress
+        return _fit(setup, name, setup.params)
     with st.spinner(f"Fitting {setup.entry.title} …", show_time=True):
         return _fit(setup, name, setup.params)
 
@@ -251,7 +257,7 @@ def _autoencoder_extras(setup: Setup, proj: P.Projection) -> None:  # noqa: D103
     net = proj.estimator
     err = net.reconstruction_error(setup.A[proj.rows])
     st.caption(
-        f"Trained on {net.device_} for {net.n_epochs_} epochs ({net.stop_reason_ or 'all epochs'}). Mean "
+        f"Trained on {net.device_} for {net.n_epochs_} epochs{_stop_text(net)}. Mean "
         f"reconstruction error per row {np.mean(err):.4g} (median {np.median(err):.4g}); the anomaly page "
         "reads the same per-row error as an anomaly score."
     )
@@ -266,6 +272,11 @@ def _autoencoder_extras(setup: Setup, proj: P.Projection) -> None:  # noqa: D103
             ),
             key="ae_images",
         )  # fmt: skip
+
+
+def _stop_text(net) -> str:
+    reason = str(getattr(net, "stop_reason_", "") or "")
+    return "" if reason in ("", "epochs", "completed") else f" (stopped: {reason})"
 
 
 def _sample_images(setup: Setup) -> np.ndarray:

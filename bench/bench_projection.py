@@ -1,0 +1,159 @@
+"""Dimensionality reduction benchmarks: fit costs, and slider latency in a real browser.
+
+    python bench/bench_projection.py                # everything (needs chromium for the last part)
+    python bench/bench_projection.py --no-browser   # compute figures only
+    python bench/bench_projection.py --moves 20     # browser moves per slider
+
+1. PCA with ALL components (the page's one fit per data and scaling) at growing sizes up to
+   10⁵ × 50, and the cost of one slider query on it (a k-component embedding + reconstruction error).
+2. UMAP on digits (1,797 × 64): cold (a fresh process: import + numba compile + fit) and warm
+   (a second fit in that process); goal warm ≤ 5 s on 2 cores. `warm_umap()` (the app's start-up
+   warm-up) timed in the same fresh process.
+3. t-SNE on digits (perplexity 30, 1,000 iterations as scikit-learn's default, and the page's 500).
+4. Autoencoder training throughput (samples/s) on the CPU, and on CUDA when present.
+5. In Chromium: the PCA component slider and the digits reconstruction slider, key press -> page
+   settled, median beside the one-slider floor (bench/floor_app.py); goal ≤ 2× the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.harness import timed  # noqa: E402
+from ml import projection as P  # noqa: E402
+from ml.datasets import load_dataset  # noqa: E402
+
+
+def pca_table(reps: int = 3) -> None:
+    print("PCA with all components (median of 3)")
+    print(f"{'rows × features':<18}{'fit s':>9}{'query ms':>10}")
+    rng = np.random.default_rng(0)
+    for n, p in ((1_000, 50), (10_000, 50), (100_000, 50)):
+        X = rng.normal(size=(n, p)) @ rng.normal(size=(p, p))
+        t_fit, fit = timed(lambda X=X: P.fit_pca(X, "standard"), reps)
+
+        def query(fit=fit):
+            fit.embedding(3)
+            fit.reconstruction_errors()
+            return fit.n_for_target(0.85)
+
+        t_q, _ = timed(query, 20)
+        print(f"{f'{n:,} × {p}':<18}{t_fit:>9.3f}{t_q * 1000:>10.2f}")
+
+
+COLD_UMAP = """
+import json, time
+t0 = time.perf_counter()
+from ml import projection as P
+from ml.datasets import load_dataset
+X = P.scale(load_dataset("digits").X, "standard")
+t1 = time.perf_counter()
+first = P.project("umap", X, seed=0).fit_time
+second = P.project("umap", X, {"min_dist": 0.2}, seed=0).fit_time
+print(json.dumps({"import": t1 - t0, "cold": first, "warm": second}))
+"""
+
+WARMUP = """
+import json, time
+from ml import projection as P
+from ml.datasets import load_dataset
+X = P.scale(load_dataset("digits").X, "standard")
+w = P.warm_umap()
+after = P.project("umap", X, seed=0).fit_time
+print(json.dumps({"warm_umap": w, "first_fit_after": after}))
+"""
+
+
+def _fresh(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def umap_tsne_table() -> None:
+    cold = _fresh(COLD_UMAP)
+    warmed = _fresh(WARMUP)
+    X = P.scale(load_dataset("digits").X, "standard")
+    t_tsne = P.project("tsne", X, {"max_iter": 1000}, seed=0).fit_time
+    t_tsne_page = P.project("tsne", X, seed=0).fit_time
+    print("\nNon-linear maps on digits (1,797 × 64), one run each")
+    print(f"{'what':<58}{'s':>8}")
+    print(f"{'UMAP, cold (fresh process: numba compile + fit)':<58}{cold['cold']:>8.2f}")
+    print(f"{'UMAP, warm (second fit in that process; goal ≤ 5 s)':<58}{cold['warm']:>8.2f}")
+    print(f"{'warm_umap() in a fresh process (the app start-up warm-up)':<58}{warmed['warm_umap']:>8.2f}")
+    print(f"{'UMAP first fit after warm_umap()':<58}{warmed['first_fit_after']:>8.2f}")
+    print(f"{'t-SNE, 1,000 iterations (scikit-learn default)':<58}{t_tsne:>8.2f}")
+    print(f"{'t-SNE, 500 iterations (the page default)':<58}{t_tsne_page:>8.2f}")
+
+
+def autoencoder_table(epochs: int = 20) -> None:
+    import torch
+
+    X = P.scale(load_dataset("digits").X, "standard")
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    print(f"\nAutoencoder on digits, {epochs} epochs, batch 64, 2 × 64 hidden units")
+    print(f"{'model':<14}{'device':<8}{'fit s':>8}{'samples/s':>12}")
+    from ml.nets import TorchAutoencoder, TorchVariationalAutoencoder
+
+    for cls in (TorchAutoencoder, TorchVariationalAutoencoder):
+        for dev in devices:
+            net = cls(epochs=epochs, device=dev, random_state=0).fit(X)
+            n_fit = len(X) * (1 - net.validation_fraction) * net.n_epochs_
+            print(f"{cls.__name__.replace('Torch', ''):<14}{dev:<8}{net.fit_time_:>8.2f}{n_fit / net.fit_time_:>12,.0f}")
+
+
+def _row(label: str, xs: list[float], floor: float) -> None:
+    m = statistics.median(xs)
+    print(f"{label:<46}{m:>10.3f}{np.percentile(xs, 95):>10.3f}{m / floor:>8.2f}")
+
+
+def browser(n: int) -> None:
+    from bench.harness import (
+        browser_page,
+        floor_moves,
+        key_moves,
+        max_trace_points,
+        slider_handle,
+        streamlit_server,
+    )
+    from tests.browser.test_projection_browser import open_pca_tab
+
+    floor = floor_moves(n)
+    with streamlit_server(ROOT / "app.py") as url, browser_page(1280, 800) as page:
+        open_pca_tab(page, url)
+        page.wait_for_timeout(1000)
+        comps = key_moves(page, slider_handle(page, label="Components k"), n, warmup=2)
+        recon = key_moves(page, slider_handle(page, label="Reconstruct with k components"), n, warmup=2)
+        most = max_trace_points(page)
+    fm = statistics.median(floor)
+    print(f"\nKey press -> page settled, headless Chromium 1280 × 800, digits PCA tab ({n} moves each)")
+    print(f"{'what moved':<46}{'median s':>10}{'p95 s':>10}{'ratio':>8}")
+    _row("floor (one slider, one number)", floor, fm)
+    _row("PCA components k (scree, loadings, biplot)", comps, fm)
+    _row("reconstruction k (20 images)", recon, fm)
+    print(f"most points in any Plotly trace: {most:,}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--moves", type=int, default=20)
+    ap.add_argument("--only", choices=("pca", "umap", "ae", "browser"), default=None)
+    args = ap.parse_args()
+    parts = {"pca": pca_table, "umap": umap_tsne_table, "ae": autoencoder_table, "browser": lambda: browser(args.moves)}
+    for name, fn in parts.items():
+        if args.only in (None, name) and not (name == "browser" and args.no_browser):
+            fn()
+
+
+if __name__ == "__main__":
+    main()
