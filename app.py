@@ -20,5 +20,7 @@ pages = {
     ]
     for section, infos in navigation.by_section().items()
 }
-warm_up_once()
-st.navigation(pages, position="sidebar", expanded=True).run()
+try:
+    st.navigation(pages, position="sidebar", expanded=True).run()
+finally:  # also when the page stops or reruns itself
+    warm_up_once()

@@ -12,7 +12,10 @@ import streamlit as st
 
 from ml import datasets, tables
 from ui import cache, navigation
+from ui.navigation import ensure_router
 from ui.widgets import guard
+
+ensure_router()
 
 log = logging.getLogger("ml_explorer")
 

@@ -12,7 +12,10 @@ from ui import cache
 from ui import regression as reg
 from ui.data_source import data_line
 from ui.evaluation_views import evaluation_views
+from ui.navigation import ensure_router
 from ui.widgets import guard
+
+ensure_router()
 
 st.set_page_config(page_title="Regression · ML Explorer", layout="wide")
 st.title("Regression")

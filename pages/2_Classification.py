@@ -5,7 +5,10 @@ import streamlit as st
 from ui import classification as cls
 from ui.data_source import data_line
 from ui.evaluation_views import evaluation_views
+from ui.navigation import ensure_router
 from ui.widgets import dataset_badge, guard
+
+ensure_router()
 
 st.set_page_config(page_title="Classification · ML Explorer", layout="wide")
 st.title("Classification")

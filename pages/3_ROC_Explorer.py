@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from ui.navigation import ensure_router
 from ui.roc import page_body
+
+ensure_router()
 
 st.set_page_config(page_title="ROC Explorer · ML Explorer", layout="wide")
 st.title("ROC Explorer")

@@ -4,6 +4,9 @@ import streamlit as st
 
 from ui import projection as proj
 from ui.data_source import data_line
+from ui.navigation import ensure_router
+
+ensure_router()
 
 st.set_page_config(page_title="Dimensionality reduction · ML Explorer", layout="wide")
 st.title("Dimensionality reduction")

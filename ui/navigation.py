@@ -75,3 +75,19 @@ def by_section(root: Path = ROOT) -> dict[str, list[PageInfo]]:
     for page in installed(root):
         groups.setdefault(page.section, []).append(page)
     return groups
+
+
+def ensure_router() -> None:
+    """Make sure the page runs under app.py's router; call first thing in every page.
+
+    With a pages/ folder present, a fresh server's first visit straight to a page's URL (a shared
+    link) runs that page through Streamlit's legacy pages-folder mode instead of app.py: the sidebar
+    then reads "app" and has no sections. Switch the server to the router (as app.py's
+    st.navigation would) and rerun once, which routes the same URL through app.py.
+    """
+    import streamlit as st
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
