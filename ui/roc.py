@@ -12,12 +12,13 @@ import plotly.io as pio
 import streamlit as st
 
 from ml import roc, tables
-from ml.plots.roc import confusion_styler, confusion_tables, live_base, live_marks, overlay_figure
+from ml.plots.roc import live_base, overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
 from ui.data_source import _md, builtin_picker, upload_picker, uploader
-from ui.live_plot import live_plot
-from ui.widgets import dataset_badge, guard, guarded_fragment, metric_grid
+from ui.live_threshold import live_threshold
+from ui.state import kept
+from ui.widgets import dataset_badge, guard, guarded_fragment
 
 SOURCES = {
     "builtin": "Train a model on a built-in dataset",
@@ -121,8 +122,8 @@ def source_picker() -> tuple[tuple, roc.ScoreSet] | None:
         if source == "builtin":
             return _builtin_source()
         if source == "photon_jet":
-            n = st.select_slider("Candidates", [2000, 5000, 20000, 100000], 20000, key="roc_pj_n")
-            seed = st.number_input("Seed", 0, 10_000, 0, key="roc_pj_seed")
+            n = st.select_slider("Candidates", [2000, 5000, 20000, 100000], 20000, **kept(key="roc_pj_n"))
+            seed = st.number_input("Seed", 0, 10_000, 0, **kept(key="roc_pj_seed"))
             return ("photon_jet", n, seed), _photon_jet(n, int(seed))
         if source == "handoff":
             s = roc.from_models(
@@ -145,9 +146,9 @@ def _builtin_source():
         list(roc.QUICK_MODELS),
         default=["logistic", "random_forest"],
         format_func=MODEL_TITLES.get,
-        key="roc_models",
+        **kept(key="roc_models"),
     )
-    seed = int(st.number_input("Seed", 0, 10_000, 0, key="roc_seed"))
+    seed = int(st.number_input("Seed", 0, 10_000, 0, **kept(key="roc_seed")))
     if not models:
         st.warning("Choose at least one model.")
         return None
@@ -192,7 +193,7 @@ def _upload_source():
             )
         return None
     c1, c2 = st.columns(2)
-    label = c1.selectbox("Label column", labels, key="roc_label")
+    label = c1.selectbox("Label column", labels, **kept(key="roc_label"))
     candidates = tables.score_candidates(df, label)
     skipped = [c for c in df.columns if c != label and c not in candidates and c not in labels]
     if skipped:
@@ -209,7 +210,7 @@ def _upload_source():
         "Score columns (one per model)",
         candidates,
         default=candidates[: min(4, len(candidates))],
-        key="roc_score_cols",
+        **kept(key="roc_score_cols"),
     )
     if not cols:
         st.warning("Choose at least one score column.")
@@ -297,8 +298,15 @@ def _default_threshold(e: ThresholdEngine) -> float:
 
 
 def _set_threshold(value: float) -> None:
+    """The server sets the threshold (a picker, new data): the live slider jumps to it."""
     st.session_state["roc_t"] = float(value)
-    st.session_state["roc_t_slider"] = float(value)
+    st.session_state["roc_t_seq"] = st.session_state.get("roc_t_seq", 0) + 1
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _browser_counts(key: tuple, model: str, positive: str, lower: bool, _engine: ThresholdEngine) -> dict:
+    """The cumulative counts the live slider answers drags from (built once per scores)."""
+    return _engine.browser_counts().payload()
 
 
 def _apply_picker(e: ThresholdEngine, beta: float) -> None:
@@ -327,14 +335,14 @@ def _apply_picker(e: ThresholdEngine, beta: float) -> None:
 
 def _pickers(e: ThresholdEngine, beta: float) -> None:
     c1, c2, c3, c4 = st.columns([2.2, 1.3, 1.3, 1.0], vertical_alignment="bottom")
-    how = c1.selectbox("Pick a threshold by", PICKERS, key="roc_picker")
+    how = c1.selectbox("Pick a threshold by", PICKERS, **kept(key="roc_picker"))
     if how.startswith("target signal"):
-        c2.number_input("target TPR", 0.0, 1.0, 0.9, 0.01, key="roc_target_tpr")
+        c2.number_input("target TPR", 0.0, 1.0, 0.9, 0.01, **kept(key="roc_target_tpr"))
     elif how.startswith("target false"):
-        c2.number_input("target FPR", 0.0, 1.0, 0.01, 0.001, format="%.4f", key="roc_target_fpr")
+        c2.number_input("target FPR", 0.0, 1.0, 0.01, 0.001, format="%.4f", **kept(key="roc_target_fpr"))
     elif how.startswith("minimum"):
-        c2.number_input("cost of a FP", 0.0, 1e6, 1.0, key="roc_cost_fp")
-        c3.number_input("cost of a FN", 0.0, 1e6, 5.0, key="roc_cost_fn")
+        c2.number_input("cost of a FP", 0.0, 1e6, 1.0, **kept(key="roc_cost_fp"))
+        c3.number_input("cost of a FN", 0.0, 1e6, 5.0, **kept(key="roc_cost_fn"))
         prior = e.n_pos / e.n
         st.session_state.setdefault("roc_prior", round(prior, 4))
         c4.number_input(
@@ -352,17 +360,6 @@ def _pickers(e: ThresholdEngine, beta: float) -> None:
         st.error(err)
 
 
-def _metrics_row(m: dict, beta: float) -> None:
-    items = []
-    for k, label in SHOWN:
-        v = float(m[k])
-        if k == "fbeta":
-            label = f"F{beta:g}" if beta != 1 else "Fβ (β=1)"
-        text = "∞" if np.isinf(v) else (f"{v:.3g}" if k == "background_rejection" else f"{v:.3f}")
-        items.append((label, v, text))
-    metric_grid(items)
-
-
 @guarded_fragment("The threshold view")
 def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool, e: ThresholdEngine) -> None:
     if st.session_state.get("roc_t_for") != (key, model, positive, lower):
@@ -371,70 +368,51 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
     lo, hi = float(e.score_min), float(e.score_max)
     if lo == hi:
         hi = lo + 1.0
-    step = (hi - lo) / 500
-    for k in ("roc_t", "roc_t_slider"):
-        st.session_state[k] = float(min(max(st.session_state[k], lo - step), hi + step))
+    step = (hi - lo) / 1000
+    sent = st.session_state.get("roc_live")  # what the live slider committed (release, Enter, a key)
+    if sent and sent.get("seq") != st.session_state.get("roc_live_seen"):
+        st.session_state["roc_live_seen"] = sent.get("seq")
+        st.session_state["roc_t"] = float(sent["t"])
+    t = float(min(max(st.session_state["roc_t"], lo - step), hi + step))
+    st.session_state["roc_t"] = t
 
-    c1, c2, c3 = st.columns([4, 1.4, 1.1], vertical_alignment="bottom")
-    c1.slider(
-        f"Threshold on {model}",
-        lo - step,
-        hi + step,
-        step=step,
-        format="%.4g",
-        key="roc_t_slider",
-        on_change=lambda: st.session_state.update(roc_t=st.session_state["roc_t_slider"]),
-    )
-    c2.number_input(
-        "exact threshold",
-        format="%.6g",
-        step=step,
-        key="roc_t",
-        on_change=lambda: st.session_state.update(roc_t_slider=st.session_state["roc_t"]),
-    )
-    beta = c3.number_input("β for Fβ", 0.1, 10.0, 1.0, 0.1, key="roc_beta")
-    t = float(st.session_state["roc_t"])
-    m = e.metrics(t, beta)
-    rule = "≤" if lower else "≥"
-    c1, c2 = st.columns([4, 2.5], vertical_alignment="center")
-    c1.markdown(
-        f"Predict **{positive}** when the score is {rule} **{t:.6g}**: "
-        f"TP {int(m['tp']):,} · FP {int(m['fp']):,} · TN {int(m['tn']):,} · FN {int(m['fn']):,}"
-    )
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    beta = c1.number_input("β for Fβ", 0.1, 10.0, 1.0, 0.1, **kept(key="roc_beta"))
     view = (
         c2.segmented_control(
             "View",
             ["standard", "physics"],
             default="standard",
-            key="roc_view",
+            **kept(key="roc_view"),
             label_visibility="collapsed",
             format_func={"standard": "standard view", "physics": "particle physics"}.get,
         )
         or "standard"
     )
-    with st.expander("Pick a threshold for me"):
-        _pickers(e, beta)
-    counts, rates = confusion_tables(m, str(positive), str(negative))
-    c1, c2 = st.columns(2)
-    c1.markdown("**Confusion matrix** (counts)")
-    c1.table(confusion_styler(counts, rates=False))
-    c2.markdown("**Row-normalised** (rates: TPR, FNR / FPR, TNR)")
-    c2.table(confusion_styler(rates, rates=True))
-    _metrics_row(m, beta)
+    m = e.metrics(t, beta)
     c = curves(key, model, positive, lower, float(beta), e)
     base, base_json = _live_base(
-        key,
-        model,
-        positive,
-        lower,
-        float(beta),
-        view,
-        c,
-        pos_name=str(positive),
-        neg_name=str(negative),
-        score_label=model,
+        key, model, positive, lower, float(beta), view, c,
+        pos_name=str(positive), neg_name=str(negative), score_label=model,
+    )  # fmt: skip
+    live_threshold(
+        counts=_browser_counts(key, model, str(positive), lower, e),
+        data_rev=repr((key, model, str(positive), lower)),
+        figure_json=base_json,
+        revision=base["layout"]["datarevision"],
+        t=t,
+        t_seq=st.session_state.get("roc_t_seq", 0),
+        lo=lo - step,
+        hi=hi + step,
+        step=step,
+        beta=float(beta),
+        labels={"positive": positive, "negative": negative, "score": model},
+        shown=SHOWN,
+        confirmed={"t": t, **{k: (v if np.isfinite(v) else None) for k, v in m.items() if k != "threshold"}},
+        key="roc_live",
     )
-    live_plot(base_json, base["layout"]["datarevision"], live_marks(base, m), key="roc_live")
+    with st.expander("Pick a threshold for me"):
+        _pickers(e, beta)
     d1, d2 = st.columns(2)
     d1.download_button(
         "Metrics at this threshold (CSV)",
@@ -490,14 +468,14 @@ def page_body() -> None:
                 "Positive class",
                 classes,
                 index=classes.index(default) if default in classes else len(classes) - 1,
-                key="roc_positive",
+                **kept(key="roc_positive"),
                 help="The class called 'positive' (signal). Others are negative (one-vs-rest).",
             )
             models = list(scores.scores)
-            model = st.selectbox("Threshold applies to", models, key="roc_model")
+            model = st.selectbox("Threshold applies to", models, **kept(key="roc_model"))
             lower = st.toggle(
                 "Lower score means positive",
-                key="roc_lower",
+                **kept(key="roc_lower"),
                 help="For scores where small values mean positive, e.g. a raw H/E or a distance.",
             )
         positive = scores.classes[classes.index(positive)]
