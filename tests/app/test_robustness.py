@@ -5,6 +5,8 @@ Small data throughout (AppTest reruns cost ~0.1-1 s each on two cores).
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +33,13 @@ def _ok(at: AppTest) -> None:
     assert not generic, generic
 
 
+def _plain(text: str) -> str:
+    """Markdown-escaped text as the reader sees it (backslash escapes and HTML entities resolved)."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", text))
+
+
 def _texts(at: AppTest) -> str:
-    return "\n".join(x.value for x in [*at.error, *at.warning, *at.info, *at.caption, *at.markdown])
+    return _plain("\n".join(x.value for x in [*at.error, *at.warning, *at.info, *at.caption, *at.markdown]))
 
 
 # -- size-dependent parameters ---------------------------------------------------------------------
@@ -100,3 +107,49 @@ def test_roc_nand_is_scored_without_a_split_and_says_so():
     _ok(at)
     assert not at.error, [e.value for e in at.error]
     assert any("too few to hold any out" in i.value for i in at.info)
+
+
+# -- uploads: bad cells named, nothing dropped silently, the newest upload shown -----------------------
+def _upload_file(at: AppTest, page: str, name: str) -> AppTest:
+    from tests.app.upload_helpers import upload
+    from tests.hostile.make_corpus import corpus
+
+    return upload(at, page, corpus()[name], name)
+
+
+def test_stray_cells_are_named_with_rows_and_values_and_can_be_read_as_numbers():
+    at = _page(CLS)
+    at.run()
+    _upload_file(at, "cls", "stray_in_three.csv")
+    _ok(at)
+    text = _plain("\n".join(w.value for w in at.warning))
+    for col, value, row in (("a", "oops", 7), ("b", "bad", 8), ("c", "?", 9)):
+        assert f"Column \"{col}\"" in text and value in text and f"row {row}" in text, text
+    assert "0.0" not in text.split("not numbers")[1][:20]  # the bad cells are the examples, not valid numbers
+    next(b for b in at.button if b.label.startswith("Read these columns as numbers")).click()
+    at.run()
+    _ok(at)
+    assert "(read as numbers)" in at.selectbox(key="cls.upload_pick").format_func(at.selectbox(key="cls.upload_pick").value)
+    from tests.app.upload_helpers import features_box
+
+    assert {"a", "b", "c"} <= set(features_box(at).value), features_box(at).value
+    assert any("missing" in r.label for r in at.radio)  # the bad cells are now gaps: drop or impute, said
+
+
+def test_percentages_and_thousands_are_offered_parsing():
+    at = _page(CLS)
+    at.run()
+    _upload_file(at, "cls", "percentages.csv")
+    assert any("percentage" in _plain(w.value) for w in at.warning)
+    assert any("'12%' as 12" in b.label for b in at.button)
+    _upload_file(at, "cls", "thousands.csv")
+    assert any("thousands separators" in _plain(w.value) for w in at.warning)
+
+
+def test_a_new_upload_is_the_one_selected():
+    at = _page(CLS)
+    at.run()
+    _upload_file(at, "cls", "semicolon.csv")
+    _upload_file(at, "cls", "crlf.csv")
+    pick = at.selectbox(key="cls.upload_pick")
+    assert "crlf.csv" in pick.format_func(pick.value)
