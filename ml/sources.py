@@ -14,6 +14,7 @@ import pandas as pd
 
 from ml.datasets import Dataset
 from ml.photometry import COLOURS, derive_colours, has_ugriz
+from ml.tables.values import extreme_note, unusable
 
 MIN_ROWS = 10  # fewest rows an unsupervised page accepts
 
@@ -79,6 +80,7 @@ def unlabelled_dataset(
     if absent:
         raise ValueError(f"There is no column {', '.join(map(repr, absent))} in the table.")
     X = pd.DataFrame(index=work.index)
+    notes: list[str] = []
     for c in features:
         values = pd.to_numeric(work[c], errors="coerce")
         bad = values.isna() & work[c].notna()
@@ -89,14 +91,18 @@ def unlabelled_dataset(
                 f"Column '{c}' is not all numbers: {int(bad.sum()):,} cell(s) such as {examples} (file lines "
                 f"{', '.join(map(str, rows))}). Fix those cells, or leave the column out of the features."
             )
-        X[str(c)] = values.astype("float64").replace([np.inf, -np.inf], np.nan)
+        values = values.astype("float64")
+        note = extreme_note(str(c), values)  # ±inf and beyond ±1e100 count as missing, named
+        if note:
+            notes.append(note)
+        X[str(c)] = values.mask(unusable(values))
     gaps = X.isna().any(axis=1)
-    notes = []
     if gaps.any():
         if missing == "error":
             raise ValueError(
-                f"{int(gaps.sum()):,} of {len(X):,} rows have missing or infinite values in the chosen columns. "
-                'Choose "drop" to leave those rows out, or "impute" to fill gaps with the column median.'
+                f"{int(gaps.sum()):,} of {len(X):,} rows have missing, infinite or extreme values in the chosen "
+                'columns. Choose "drop" to leave those rows out, or "impute" to fill gaps with the column median.'
+                + (" " + " ".join(notes) if notes else "")
             )
         if missing == "drop":
             X = X[~gaps]

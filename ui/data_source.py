@@ -24,6 +24,7 @@ import streamlit as st
 
 from ml import datasets, tables
 from ml.sources import RowFilter
+from ml.tables.values import EXTREME, extreme_note
 from ui import cache
 from ui.state import kept
 from ui.widgets import guard, param_widgets
@@ -330,11 +331,14 @@ def _policies(page: str, df: pd.DataFrame, choices: dict, c) -> tuple[str, str]:
         gaps = df[present].isna()
         for col in present:
             if pd.api.types.is_float_dtype(df[col]):
-                gaps[col] |= df[col].abs().eq(float("inf"))
+                gaps[col] |= df[col].abs().gt(EXTREME)  # ±inf and beyond ±1e100 count as missing
+                note = extreme_note(col, df[col])
+                if note:
+                    st.warning(_md(note), icon=":material/data_array:")
         n_missing = int(gaps.any(axis=1).sum())
         if n_missing:
             missing = c.radio(
-                f"{n_missing:,} of {len(df):,} rows have missing or infinite values",
+                f"{n_missing:,} of {len(df):,} rows have missing, infinite or extreme values",
                 ["drop", "impute"],
                 format_func={
                     "drop": "Drop those rows",

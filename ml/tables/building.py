@@ -26,6 +26,7 @@ from ml.tables.roles import (
     label_values,
     suggest_features,
 )
+from ml.tables.values import extreme_note, unusable
 
 MAX_ONEHOT_CATEGORIES = 30  # per column, for non_numeric="onehot"
 MIN_ROWS = 10  # fewest rows to_dataset accepts
@@ -127,7 +128,10 @@ def to_dataset(
     numeric_cols = [c for c in features if c not in text_cols]
     for c in numeric_cols:
         arr = np.array(_to_float(work[c])[0])
-        arr[~np.isfinite(arr)] = np.nan
+        note = extreme_note(c, arr)  # ±inf and beyond ±1e100 (squares overflow) count as missing, named
+        if note:
+            notes.append(note)
+        arr[unusable(arr)] = np.nan
         work[c] = arr
 
     if pd.api.types.is_float_dtype(work[target]):  # an infinite target is as unusable as a missing one

@@ -10,6 +10,7 @@ import pandas as pd
 from ml.tables.messages import _class_name, _cols, _n_of, _py, _q, _show, _show_list, _sort_key
 from ml.tables.reading import _DECIMAL_COMMA
 from ml.tables.roles import MAX_CLASSES, _kind, _to_float, default_positive
+from ml.tables.values import unusable
 
 
 class NonFiniteScores(ValueError):
@@ -95,11 +96,14 @@ def prepare_scores(
     scores = {c: _score_array(df[c], c) for c in score_cols}
     bad = np.zeros(n, dtype=bool)
     per_col = {}
+    where = {}
     for c, arr in scores.items():
-        nonfinite = ~np.isfinite(arr)
+        nonfinite = unusable(arr)  # NaN, ±inf, and beyond ±1e100 (no threshold or histogram can hold them)
         count = int(nonfinite.sum())
         if count:
             per_col[c] = count
+            rows = np.flatnonzero(nonfinite)
+            where[c] = ", ".join(f"row {r + 1:,}: {arr[r]:g}" for r in rows[:5]) + (" …" if len(rows) > 5 else "")
             bad |= nonfinite
     n_bad = int(bad.sum())
 
@@ -113,9 +117,10 @@ def prepare_scores(
     if n_bad:
         detail = ", ".join(f"{_q(c)} {k:,}" for c, k in per_col.items())
         if not drop_nonfinite:
+            rows = "; ".join(f"{_q(c)}: {w}" for c, w in where.items())
             raise NonFiniteScores(
-                f"{_n_of(n_bad, n)} a missing (NaN) or infinite score ({detail}). The ROC needs a "
-                "finite score on every row: drop those rows, or fix the scores in the file.",
+                f"{_n_of(n_bad, n)} a missing (NaN), infinite or extreme (beyond ±1e100) score ({detail}; {rows}). "
+                "The ROC needs a finite score on every row: drop those rows, or fix the scores in the file.",
                 n_rows=n_bad,
                 columns=per_col,
             )

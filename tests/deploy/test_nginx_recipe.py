@@ -160,6 +160,21 @@ def test_compose_nginx_config_is_the_rendered_template():
     assert (DEPLOY / "nginx" / "compose.conf").read_text() == serve.compose_config()
 
 
+@needs_nginx
+def test_compose_nginx_config_passes_nginx_check(tmp_path):
+    """The container's config, with the compose service name and /tmp swapped for local ones."""
+    text = serve.compose_config().replace("app:8501", "127.0.0.1:8501").replace("/tmp", str(tmp_path))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(text)
+    check = subprocess.run(
+        [NGINX, "-t", "-q", "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert check.returncode == 0, check.stderr
+
+
 def test_compose_file_has_replicas_behind_sticky_nginx():
     yaml = pytest.importorskip("yaml")
     doc = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
