@@ -155,6 +155,8 @@ class GDPath:
     batch_index: np.ndarray | None = None
     diverged_at: int | None = None
     message: str | None = None
+    verdict: str = "converges"  # "converges", "zigzags" (overshoots, still converges), "oscillates", "diverges"
+    reason: str | None = None  # why, in words: the step size against the curvature of the loss
 
     @property
     def n_steps(self) -> int:
@@ -285,13 +287,16 @@ def gd_path(
                 break
             w1s[t + 1], w2s[t + 1], losses[t + 1] = w1, w2, loss
 
+    verdict, reason, safe = _gd_verdict(method, alpha, x, losses[: last + 1], res_ols, diverged_at is not None)
     message = None
     if diverged_at is not None:
-        message = (
-            f"Gradient descent diverged at step {diverged_at}: the loss grew without bound because "
-            f"the learning rate {alpha:g} is too large for these data. Try a smaller learning rate "
-            f"(e.g. {alpha / 10:g}), or standardise x."
+        standardised = abs(mx) < 1e-3 * max(1.0, math.sqrt(var_x)) and abs(var_x - 1.0) < 1e-2
+        fix = f"Try a smaller learning rate (below {safe:.3g}, e.g. {_nice_below(safe):g})" if safe else (
+            f"Try a smaller learning rate (e.g. {alpha / 10:g})"
         )
+        if not standardised:
+            fix += ", or standardise x (it makes the curvature about 1 in every direction)"
+        message = f"Gradient descent diverged at step {diverged_at}: the loss grew without bound. {reason} {fix}."
         if point_index is not None:
             point_index = point_index[:last]
         if batch_index is not None:
@@ -306,7 +311,62 @@ def gd_path(
         batch_index=batch_index,
         diverged_at=diverged_at,
         message=message,
+        verdict="diverges" if diverged_at is not None else verdict,
+        reason=reason,
     )
+
+
+def _nice_below(limit: float) -> float:
+    """A round learning rate safely below `limit` (half of it, rounded down to 1, 2 or 5 × 10^k)."""
+    target = limit / 2
+    k = math.floor(math.log10(target))
+    for m in (5, 2, 1):
+        if m * 10**k <= target:
+            return m * 10**k
+    return 10**k
+
+
+def _gd_verdict(method: str, alpha: float, x: np.ndarray, losses: np.ndarray, res_ols: float, blew_up: bool):
+    """(verdict, reason, largest stable rate or None) of a gradient-descent run.
+
+    For (mini-)batch descent on the half-MSE the curvature is the Hessian H = [[mean x², mean x],
+    [mean x, 1]]: along its steepest direction (eigenvalue λ_max) each step multiplies the error by
+    (1 − α·λ_max). α·λ_max < 1 approaches monotonically, 1..2 overshoots but shrinks (zig-zag),
+    exactly 2 swings between two lines for ever, above 2 grows. The per-point tricks are judged from
+    the losses: a run whose loss stops falling well above least squares does not settle.
+    """
+    if method in ("batch", "minibatch"):
+        mx, mxx = float(np.mean(x)), float(np.mean(x * x))
+        lam = float(np.linalg.eigvalsh(np.array([[mxx, mx], [mx, 1.0]]))[-1])
+        factor = alpha * lam
+        safe = 2.0 / lam
+        where = f"The learning rate α = {alpha:g} times the curvature of the loss along its steepest direction " \
+            f"(λ_max = {lam:.3g}) is {factor:.3g}"
+        if blew_up or factor > 2.0 + 1e-9:
+            return "diverges", f"{where}, more than 2: every step overshoots the minimum by more than it corrects.", safe
+        if factor > 2.0 - 1e-6:
+            end = float(losses[-1])
+            return "oscillates", (
+                f"{where}, exactly 2: every step overshoots the minimum by as much as it corrects, so the line swings "
+                f"between two positions at a constant MSE of {end:.3g} (least squares: {res_ols:.3g}) and never settles. "
+                f"Use α below {safe:.3g} (e.g. {_nice_below(safe):g})."
+            ), safe
+        if factor > 1.0:
+            return "zigzags", (
+                f"{where}, between 1 and 2: each step overshoots the minimum and comes back a little closer, "
+                "so the line zig-zags towards least squares."
+            ), safe
+        return "converges", None, safe
+    if blew_up:
+        return "diverges", f"With α = {alpha:g} the steps on single points grow instead of shrinking.", None
+    tail = losses[-max(5, len(losses) // 4) :]
+    if len(losses) > 20 and tail.min() > 1.2 * res_ols and tail[-1] >= 0.98 * tail[0]:
+        return "oscillates", (
+            f"The loss has stopped falling at about {float(np.median(tail)):.3g}, above least squares "
+            f"({res_ols:.3g}): with α = {alpha:g} each single-point step jumps past the best line, so the line "
+            "keeps jittering around it. A smaller α (or the square trick) settles closer."
+        ), None
+    return "converges", None, None
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from ml.plots.classification import confusion_figure, decision_figure, importanc
 from ui import cache, handoff
 from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
-from ui.state import accept_key_in_url, bound
+from ui.state import accept_key_in_url, bound, kept
 from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted, lookup
 from ui.widgets import guard, guarded_fragment, param_widgets
 
@@ -88,11 +88,11 @@ def preparation_sidebar() -> Prep:
         )
         seed = int(
             st.number_input(
-                "Seed", 0, 10_000, 0, 1, help="Fixes the split and the model's randomness.", key="seed"
+                "Seed", 0, 10_000, 0, 1, help="Fixes the split and the model's randomness.", **kept(key="seed")
             )
         )
         scaling = st.selectbox(
-            "Feature scaling", list(SCALING_LABELS), format_func=SCALING_LABELS.get, key="scaling",
+            "Feature scaling", list(SCALING_LABELS), format_func=SCALING_LABELS.get, **kept(key="scaling"),
             help="Learned on the training rows only (inside the pipeline, so also inside each CV fold).",
         )  # fmt: skip
     return Prep(float(test_size), seed, scaling)
@@ -114,7 +114,7 @@ def model_sidebar() -> tuple[ModelSpec, dict]:
     spec = specs[name]
     sb.caption(spec.description)
     with sb:
-        params = param_widgets(spec.params_for(TASK), f"model.{name}")
+        params = param_widgets(spec.params_for(TASK), f"model.{name}", persist=True)
     return spec, params
 
 
@@ -268,15 +268,15 @@ def regions_view(run: Run) -> None:
     if n > 2:
         default = 0 if any(a in cols and b in cols for a, b in NICE_PAIRS) else 1
         mode = c1.radio(
-            "Plane", ["features", "pca"], index=default, key="regions.mode", horizontal=True,
+            "Plane", ["features", "pca"], index=default, **kept(key="regions.mode"), horizontal=True,
             format_func={"features": "Two features", "pca": "PCA projection"}.get,
             help="Two features: the others are held at their median. PCA: the plane of the two main directions of spread.",
         )  # fmt: skip
     features = None
     if mode == "features" and n > 2:
         a, b = _default_pair(cols)
-        fx = c2.selectbox("x axis", cols, index=cols.index(a), key="regions.x")
-        fy = c3.selectbox("y axis", cols, index=cols.index(b), key="regions.y")
+        fx = c2.selectbox("x axis", cols, index=cols.index(a), **kept(key="regions.x"))
+        fy = c3.selectbox("y axis", cols, index=cols.index(b), **kept(key="regions.y"))
         if fx == fy:
             st.info("Choose two different features for the x and y axes.")
             return
@@ -284,7 +284,7 @@ def regions_view(run: Run) -> None:
     elif mode == "features":
         features = tuple(cols)
     shading = c4.toggle(
-        "Certainty", value=True, key="regions.shading", help="Fade the colour where the model is unsure."
+        "Certainty", value=True, **kept(key="regions.shading"), help="Fade the colour where the model is unsure."
     )
     key = (run.key, mode, features)
     with guard("The decision regions"):
@@ -326,18 +326,18 @@ def metrics_view(run: Run) -> None:
             list(range(2)),
             index=1,
             format_func=lambda i: run.class_names[i],
-            key="metrics.positive",
+            **kept(key="metrics.positive"),
         )
         pos_label = run.classes[positive]
     else:
         options = [None, *range(len(run.classes))]
         positive = c1.selectbox(
             "Precision / recall of", options, format_func=lambda i: "every class (macro average)" if i is None else run.class_names[i],
-            key="metrics.positive_multi",
+            **kept(key="metrics.positive_multi"),
         )  # fmt: skip
         pos_label = None if positive is None else run.classes[positive]
     beta = c2.select_slider(
-        "β of the Fβ score", [0.25, 0.5, 1.0, 2.0, 4.0], value=2.0, key="metrics.beta",
+        "β of the Fβ score", [0.25, 0.5, 1.0, 2.0, 4.0], value=2.0, **kept(key="metrics.beta"),
         help="β > 1 weighs recall more (missing a positive costs more); β < 1 weighs precision more.",
     )  # fmt: skip
     pred_tr, pred_te = _predictions(run)
@@ -356,13 +356,19 @@ def metrics_view(run: Run) -> None:
     present = np.unique(np.concatenate([run.y_test, pred_te]))
     names = [_class_name(run.data.ds, c) for c in present]
     report = evaluation.classification_report_frame(run.y_test, pred_te, names)
+    accuracy = report.loc["accuracy", "f1"] if "accuracy" in report.index else None
+    report = report.drop(index="accuracy", errors="ignore")  # a bare number: blank cells read "None"
     fmt = {c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")}
     st.dataframe(report, column_config=fmt)
+    if accuracy is not None:
+        st.caption(
+            f"Accuracy over all {int(report.loc['macro avg', 'support']):,} test rows: **{accuracy:.3f}**. Macro average: every class counts the same; weighted: by its support."
+        )
 
 
 @guarded_fragment("The confusion matrix")
 def confusion_view(run: Run) -> None:
-    normalise = st.toggle("Show shares of each true class (rows sum to 1)", key="confusion.normalise")
+    normalise = st.toggle("Show shares of each true class (rows sum to 1)", **kept(key="confusion.normalise"))
     _, pred_te = _predictions(run)
     matrix = mlc.confusion(run.y_test, pred_te, run.classes)
     what = "test rows" if run.held_out else "all rows"
@@ -404,7 +410,7 @@ def importance_view(run: Run) -> None:
 @guarded_fragment("The tree")
 def tree_view(run: Run) -> None:
     """The fitted tree as text; the levels slider reruns only this fragment."""
-    depth = st.slider("Show levels", 1, 20, 6, key="tree.depth")
+    depth = st.slider("Show levels", 1, 20, 6, **kept(key="tree.depth"))
     text = evaluation.tree_text(run.est, list(run.X_train.columns), run.class_names, max_depth=depth)
     tree = final_estimator(run.est)
     st.caption(

@@ -21,6 +21,7 @@ from ml.models import get_model, make_pipeline, normalise_task
 from ml.params import ParamSpec
 from ml.plots.curves import curve_figure
 from ml.plots.training import cv_figure, grid_figure, param_curve_figure, score_label
+from ui.state import kept
 from ui.training import cached, lookup
 from ui.widgets import guard, guarded_fragment
 
@@ -67,12 +68,12 @@ def _values_widget(p: ParamSpec, key: str, n_default: int) -> list:
     if p.log:
         options = [float(f"{v:.3g}") for v in np.geomspace(p.low, p.high, 13)]
         lo, hi = c1.select_slider(
-            f"{p.label}: range", options=options, value=(options[0], options[-1]), key=f"{key}.range",
+            f"{p.label}: range", options=options, value=(options[0], options[-1]), **kept(key=f"{key}.range"),
             format_func=lambda v: f"{v:g}",
         )  # fmt: skip
     elif p.kind == "int":
         lo, hi = c1.slider(
-            f"{p.label}: range", int(p.low), int(p.high), (int(p.low), int(p.high)), key=f"{key}.range"
+            f"{p.label}: range", int(p.low), int(p.high), (int(p.low), int(p.high)), **kept(key=f"{key}.range")
         )
     else:
         lo, hi = c1.slider(
@@ -80,9 +81,9 @@ def _values_widget(p: ParamSpec, key: str, n_default: int) -> list:
             float(p.low),
             float(p.high),
             (float(p.low), float(p.high)),
-            key=f"{key}.range",
+            **kept(key=f"{key}.range"),
         )
-    n = c2.number_input("Values", 2, 12, n_default, key=f"{key}.n")
+    n = c2.number_input("Values", 2, 12, n_default, **kept(key=f"{key}.n"))
     if lo == hi:
         return [lo]
     return dataclasses.replace(p, low=lo, high=hi).grid(int(n))
@@ -169,7 +170,7 @@ def _validation_view(ctx: dict) -> None:
         return
     names = [p.name for p in params]
     labels = {p.name: p.label for p in params}
-    name = st.selectbox("Hyperparameter", names, format_func=labels.get, key=f"{ctx['prefix']}.vc.param")
+    name = st.selectbox("Hyperparameter", names, format_func=labels.get, **kept(key=f"{ctx['prefix']}.vc.param"))
     p = next(q for q in params if q.name == name)
     values = _values_widget(p, f"{ctx['prefix']}.vc.{name}", 8)
     key = ("validation", *ctx["base"], ctx["k"], name, tuple(values))
@@ -210,13 +211,13 @@ def _grid_view(ctx: dict) -> None:
     c1, c2 = st.columns(2)
     with c1:
         a = st.selectbox(
-            "Rows: hyperparameter", names, index=0, format_func=labels.get, key=f"{ctx['prefix']}.gs.a"
+            "Rows: hyperparameter", names, index=0, format_func=labels.get, **kept(key=f"{ctx['prefix']}.gs.a")
         )
         values_a = _values_widget(next(q for q in params if q.name == a), f"{ctx['prefix']}.gs.a.{a}", 4)
     others = [n for n in names if n != a]
     with c2:
         b = st.selectbox(
-            "Columns: hyperparameter", others, index=0, format_func=labels.get, key=f"{ctx['prefix']}.gs.b"
+            "Columns: hyperparameter", others, index=0, format_func=labels.get, **kept(key=f"{ctx['prefix']}.gs.b")
         )
         values_b = _values_widget(next(q for q in params if q.name == b), f"{ctx['prefix']}.gs.b.{b}", 4)
     n_fits = len(values_a) * len(values_b) * ctx["k"]
@@ -292,7 +293,7 @@ def _views(ctx: dict) -> None:
     ctx["k"] = int(
         st.slider(
             "Folds k (cross-validation, curves and grid search)", 2, 10, min(5, max(2, n // 2)),
-            key=f"{ctx['prefix']}.k", help="More folds: more training rows per fit, more fits.",
+            **kept(key=f"{ctx['prefix']}.k"), help="More folds: more training rows per fit, more fits.",
         )
     )  # fmt: skip
     # Only the open tab runs: its controls, and its stored result if there is one.

@@ -41,7 +41,7 @@ from ml.regression import (
     regularisation_path,
 )
 from ui.data_source import data_source
-from ui.state import accept_key_in_url, bound, pop_pending, queue
+from ui.state import accept_key_in_url, bound, kept, pop_pending, queue
 from ui.training import cached, fit_with_progress, history_panel
 from ui.widgets import (
     dataset_badge,
@@ -147,15 +147,15 @@ def _gd_controls(ds: Dataset | None) -> dict:
         GD_METHODS,
         index=GD_METHODS.index("batch"),
         format_func=GD_METHOD_TITLES.get,
-        key="reg.gd.method",
+        **kept(key="reg.gd.method"),
     )
     lr = sb.select_slider(
-        "Learning rate α", LR_OPTIONS, value=0.05, format_func=lambda v: f"{v:g}", key="reg.gd.lr"
+        "Learning rate α", LR_OPTIONS, value=0.05, format_func=lambda v: f"{v:g}", **kept(key="reg.gd.lr")
     )
-    steps = sb.select_slider("Number of steps", STEP_OPTIONS, value=100, key="reg.gd.steps")
+    steps = sb.select_slider("Number of steps", STEP_OPTIONS, value=100, **kept(key="reg.gd.steps"))
     batch = 16
     if method == "minibatch":
-        batch = sb.slider("Mini-batch size", 2, 128, 16, key="reg.gd.batch")
+        batch = sb.slider("Mini-batch size", 2, 128, 16, **kept(key="reg.gd.batch"))
     params = {"method": method, "learning_rate": float(lr), "steps": int(steps), "batch_size": int(batch)}
     if ds is not None and ds.X.shape[1] > 1:
         names = ds.feature_names
@@ -164,7 +164,7 @@ def _gd_controls(ds: Dataset | None) -> dict:
             "Feature for the line (x)",
             names,
             index=names.index(best),
-            key=f"reg.gd.feature.{ds.name}",
+            **kept(key=f"reg.gd.feature.{ds.name}"),
             help="Gradient descent here fits a line to one feature; the default is the one most "
             "correlated with the target.",
         )
@@ -203,21 +203,21 @@ def sidebar() -> Setup:
         sb.caption(spec.description)
         if spec.is_torch:
             with sb.form("reg.net.form", border=False):
-                setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}")
+                setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}", persist=True)
                 setup.train_pressed = st.form_submit_button("Train the network", type="primary")
         else:
-            setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}", container=sb)
+            setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}", container=sb, persist=True)
 
     sb.header("Metrics")
     setup.eps = sb.select_slider(
-        "ε in MAPE", EPS_OPTIONS, value=1e-3, format_func=lambda v: f"{v:g}", key="reg.eps",
+        "ε in MAPE", EPS_OPTIONS, value=1e-3, format_func=lambda v: f"{v:g}", **kept(key="reg.eps"),
         help="MAPE = mean(|true − predicted| / max(ε, |true|)); ε keeps targets near 0 from blowing it up.",
     )  # fmt: skip
     if ds is not None:
         setup.photoz = sb.toggle(
             "Photo-z metrics (target is a redshift)",
             value=looks_like_redshift(ds.target_name),
-            key=f"reg.photoz.{ds.target_name}",
+            **kept(key=f"reg.photoz.{ds.target_name}"),
             help="Bias, σ_NMAD and catastrophic-outlier fraction of Δz/(1+z), and the ±0.15(1+z) bounds.",
         )
     return setup
@@ -326,6 +326,10 @@ def warnings_for(setup: Setup, fitted: Fitted | None) -> None:
         return
     if fitted.path is not None and fitted.path.message:
         st.error(fitted.path.message, icon=":material/trending_up:")
+    elif fitted.path is not None and fitted.path.verdict in ("oscillates", "diverges"):
+        st.warning(f"**Gradient descent {fitted.path.verdict}.** {fitted.path.reason}", icon=":material/swap_vert:")
+    elif fitted.path is not None and fitted.path.reason:
+        st.info(fitted.path.reason, icon=":material/swap_vert:")
     for note in fitted.notes:
         st.info(note, icon=":material/straighten:")
     for text in getattr(fitted.estimator, "fit_warnings_", []) or []:
@@ -451,10 +455,14 @@ def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
     """The step slider and Play button: they only index the precomputed path (no refit)."""
     key = "reg.gd.step"
     pop_pending(key)
-    if key not in st.session_state or st.session_state[key] > path.n_steps:
-        st.session_state[key] = path.n_steps
+    # The position lives in our own key too: a new "Number of steps" makes a new slider (new range),
+    # which would start at 0. At the end it stays at the (new) end; elsewhere it keeps its step.
+    at, of = st.session_state.get("reg.gd.at", (path.n_steps, path.n_steps))
+    if key not in st.session_state or of != path.n_steps:
+        st.session_state[key] = path.n_steps if at >= of else min(at, path.n_steps)
     c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
     step = c1.slider("Step", 0, path.n_steps, key=key, help="Move through the precomputed run.")
+    st.session_state["reg.gd.at"] = (int(step), path.n_steps)
     play = c2.button("▶ Play", key="reg.gd.play", help="Animate the run from step 0.")
     left, right = st.columns(2)
     line_box, loss_box = left.empty(), right.empty()
@@ -512,7 +520,7 @@ def gd_view(setup: Setup, fitted: Fitted) -> None:
 
 def residuals_view(setup: Setup, fitted: Fitted) -> None:
     which = st.segmented_control(
-        "Points", ("test", "train"), default="test", required=True, key="reg.resid.set"
+        "Points", ("test", "train"), default="test", required=True, **kept(key="reg.resid.set")
     )
     y_true, y_pred = (
         (fitted.y_test, fitted.pred_test) if which == "test" else (fitted.y_train, fitted.pred_train)
@@ -550,7 +558,13 @@ def coefficients_view(setup: Setup, fitted: Fitted) -> None:
         )
         st.table(frame.map(lambda v: f"{v:.4g}"))
         st.caption(
-            f"The line on {fitted.gd_label}: as the steps go on, gradient descent approaches least squares."
+            f"The line on {fitted.gd_label}: "
+            + {
+                "converges": "as the steps go on, gradient descent approaches least squares.",
+                "zigzags": "gradient descent zig-zags towards least squares.",
+                "oscillates": "gradient descent swings around least squares and does not reach it (see the warning above).",
+                "diverges": "gradient descent moves away from least squares (see the message above).",
+            }[p.verdict]
         )
         return
     found = linear_coefficients(fitted.estimator, setup.ds.feature_names)

@@ -181,8 +181,15 @@ def gd_loss_figure(path: GDPath, step: int) -> go.Figure:
             marker=dict(color=FIT_COLOUR, size=14, line=dict(color=MARKER_COLOUR, width=1)),
         )
     )
-    base_layout(fig, title="Loss during gradient descent", x="step", y="MSE on all points (log scale)")
-    fig.update_yaxes(type="log")
+    finite = loss[np.isfinite(loss)]
+    # a log axis only when the loss spans a decade: over a narrow range it may show no labelled tick at all
+    log = finite.size > 0 and finite.max() > 10 * finite.min()
+    y_title = "MSE on all points" + (" (log scale)" if log else "")
+    base_layout(fig, title="Loss during gradient descent", x="step", y=y_title)
+    if log:
+        fig.update_yaxes(type="log", dtick="D2", tickformat=".2g")  # ticks at 1, 2, 5 per decade, labelled
+    else:
+        fig.update_yaxes(tickformat=".3g", nticks=6)
     if path.diverged_at is not None:
         fig.add_vline(
             x=path.diverged_at,
@@ -425,7 +432,6 @@ def gd_step_figures(
         ends = np.array(fig.layout.xaxis.range, dtype=float)
         add_line(fig, ends, ols[0] * ends + ols[1], "least squares (closed form)", dash="dot")
     loss = gd_loss_figure(path, step)
-    loss.update_yaxes(dtick="D2", tickformat=".2g")  # ticks at 1, 2, 5 per decade, fully labelled
     for f in (fig, loss):
         f.update_layout(
             legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),

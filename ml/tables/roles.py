@@ -409,6 +409,8 @@ def leaking_columns(
 
 
 def _numeric_matrix(df: pd.DataFrame, columns: list[str], rows: np.ndarray) -> np.ndarray:
+    from ml.tables.values import unusable
+
     """The columns (at `rows`) as float64, categories as codes, colours derived, ±inf as NaN."""
     sub = df.iloc[rows]
     out = np.empty((len(rows), len(columns)))
@@ -428,7 +430,7 @@ def _numeric_matrix(df: pd.DataFrame, columns: list[str], rows: np.ndarray) -> n
         else:
             col = np.full(len(rows), np.nan)
         out[:, j] = col
-    out[~np.isfinite(out)] = np.nan
+    out[unusable(out)] = np.nan  # ±inf and beyond ±1e100: a tree's float32 cannot hold them
     return out
 
 

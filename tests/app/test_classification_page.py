@@ -187,6 +187,29 @@ def _tab(at: AppTest, key: str, label: str) -> None:
     at.run()
 
 
+def test_view_settings_survive_a_tab_switch():
+    """Set the plane to two features with x = petal width, open Metrics, come back: still so."""
+    at = _page(dataset="iris", model="logistic")
+    at.run()
+    at.radio(key="regions.mode").set_value("features").run()
+    at.selectbox(key="regions.x").set_value("petal_width_cm").run()
+    at.toggle(key="regions.shading").set_value(False).run()
+    _tab(at, "view", "Metrics")
+    at.select_slider(key="metrics.beta").set_value(0.5).run()
+    _tab(at, "view", "Confusion matrix")
+    _tab(at, "view", "Decision regions")
+    _ok(at)
+    assert at.radio(key="regions.mode").value == "features"
+    assert at.selectbox(key="regions.x").value == "petal_width_cm"
+    assert at.toggle(key="regions.shading").value is False
+    assert _regions(at)["layout"]["xaxis"]["title"]["text"].startswith("petal_width_cm")
+    _tab(at, "view", "Metrics")
+    assert at.select_slider(key="metrics.beta").value == 0.5
+    report = next(df for df in at.dataframe if "support" in df.value.columns).value
+    assert "accuracy" not in report.index and not report.isna().any().any(), report  # no "None" cells
+    assert any("Accuracy over all" in c.value for c in at.caption)
+
+
 def _x_titles(at: AppTest) -> list[str]:
     return [
         f["layout"]["xaxis"]["title"]["text"] for f in _figures(at) if "title" in f["layout"].get("xaxis", {})

@@ -198,6 +198,24 @@ def test_gradient_descent_steps_play_and_diverge():
     assert _figure(at, "Loss during gradient descent")
 
 
+def test_gradient_descent_oscillation_is_named_and_steps_keep_their_position():
+    at = _run(_page(**{"reg.model": reg.GD}))
+    at.slider(key="reg.gd.step").set_value(30)
+    _run(at)
+    at.select_slider(key="reg.gd.steps").set_value(200)  # a new number of steps keeps the position
+    _run(at)
+    assert at.slider(key="reg.gd.step").value == 30 and at.slider(key="reg.gd.step").max == 200
+    # batch descent at α = 2 on standardised x: α·λ_max = 2, the line swings for ever
+    at.radio(key="reg.scaling").set_value("standard")
+    at.select_slider(key="reg.gd.lr").set_value(2.0)
+    _run(at)
+    _no_errors(at)
+    warning = " ".join(w.value for w in at.warning)
+    assert "oscillates" in warning and "curvature" in warning and "standardise" not in warning, warning
+    loss = _figure(at, "Loss during gradient descent")
+    assert loss["layout"]["yaxis"]["title"]["text"].startswith("MSE")
+
+
 def test_gradient_descent_on_many_features_picks_one():
     at = _run(_page(**SMALL_PHOTOZ, **{"reg.model": reg.GD}))
     _no_errors(at)
@@ -322,7 +340,7 @@ def test_upload_bad_tables_get_clear_messages(table):
     gaps = table.copy()
     gaps.loc[[2, 5], "a"] = np.nan
     at = _upload_page(gaps)
-    assert at.radio(key="reg.missing_policy").label.startswith("2 of 60 rows have missing or infinite values")
+    assert at.radio(key="reg.missing_policy").label.startswith("2 of 60 rows have missing")
     at.radio(key="reg.missing_policy").set_value("impute")
     _run(at)
     _no_errors(at)
