@@ -153,3 +153,55 @@ def test_a_new_upload_is_the_one_selected():
     _upload_file(at, "cls", "crlf.csv")
     pick = at.selectbox(key="cls.upload_pick")
     assert "crlf.csv" in pick.format_func(pick.value)
+
+
+# -- numbers at the edge: ±inf and ±1e308 count as missing, named with column and rows ----------------
+def test_extreme_features_are_named_and_can_be_dropped():
+    at = _page(CLS)
+    at.run()
+    _upload_file(at, "cls", "huge_features.csv")
+    _ok(at)
+    text = _texts(at)
+    assert 'Column "a"' in text and "row 5" in text and "row 12" in text and "1e+308" in text, text
+    assert "contains NaN" not in text
+    radio = next(r for r in at.radio if "missing, infinite or extreme" in r.label)
+    radio.set_value("drop").run()
+    _ok(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any(m.label == "Train accuracy" for m in at.metric)
+
+
+def test_inf_cells_offer_the_missing_value_choice():
+    at = _page(CLS)
+    at.run()
+    _upload_file(at, "cls", "inf_cells.csv")
+    _ok(at)
+    assert any("missing, infinite or extreme" in r.label for r in at.radio)  # the control the message names
+
+
+def test_extreme_scores_on_the_roc_name_rows_and_the_rest_still_works():
+    from tests.app.test_hostile_uploads import to_upload
+    from tests.hostile.make_corpus import corpus
+
+    at = _page(ROC)
+    at.run()
+    to_upload(at).set_value(("huge_scores.csv", corpus()["huge_scores.csv"], "text/csv"))
+    at.run()
+    _ok(at)
+    text = _texts(at)
+    assert "row 3: 1e+308" in text and "row 9: -1e+308" in text, text
+    assert "StreamlitJSNumberBoundsError" not in text and "Too many bins" not in text
+    next(c for c in at.checkbox if c.label.startswith("Drop the")).check().run()
+    _ok(at)
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_extreme_values_count_as_missing_in_the_ml_core():
+    from ml.sources import unlabelled_dataset
+    from ml.tables import to_dataset
+
+    df = pd.DataFrame({"a": [1.0, 1e308, 3.0, -np.inf] + list(range(20)), "b": np.arange(24.0), "y": [0, 1] * 12})
+    ds = to_dataset(df, "y", ["a", "b"], missing="drop")
+    assert len(ds.X) == 22 and "row 2" in ds.description and "row 4" in ds.description
+    ds = unlabelled_dataset(df, ["a", "b"], missing="impute")
+    assert np.isfinite(ds.X.to_numpy()).all() and "row 2" in ds.description
