@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ml.plots import MARKER_COLOUR, NEGATIVE_COLOUR, PALETTE, POSITIVE_COLOUR, base_layout
+from ml.plots import FONT_SIZE, MARKER_COLOUR, NEGATIVE_COLOUR, PALETTE, POSITIVE_COLOUR, base_layout
 from ml.roc import Curves
 
 VIEWS = ("standard", "physics")
@@ -27,6 +27,14 @@ METRIC_LABELS = {
     "f1": "F1",
     "fbeta": "Fβ",
     "fpr": "FPR",
+}
+METRIC_STYLE = {  # (colour, dash): distinct from each other and from the class colours (blue, vermillion)
+    "accuracy": (MARKER_COLOUR, None),
+    "precision": (PALETTE[1], None),
+    "recall": (PALETTE[2], None),
+    "f1": (PALETTE[3], None),
+    "fbeta": (PALETTE[4], "dash"),
+    "fpr": ("#7F7F7F", "dot"),
 }
 _PANEL_TITLES = {
     "standard": ("ROC curve", "Precision–recall curve", "Score distributions", "Metrics vs threshold"),
@@ -209,15 +217,24 @@ def live_base(
     fig.update_xaxes(title_text=f"{score_label} (positive if {rule} threshold)", row=2, col=1)
     fig.update_yaxes(title_text="fraction of class", row=2, col=1)
 
-    for i, (name, (x, y)) in enumerate(c.metric_curves.items()):
+    for name, (x, y) in c.metric_curves.items():
+        if name == "fbeta" and beta == 1:
+            continue  # Fβ at β = 1 is F1: one line, labelled as both
         label = f"Fβ (β={beta:g})" if name == "fbeta" else METRIC_LABELS.get(name, name)
+        if name == "f1" and beta == 1:
+            label = "F1 = Fβ (β=1)"
+        colour, dash = METRIC_STYLE.get(name, (MARKER_COLOUR, None))
         fig.add_trace(
             go.Scatter(
                 x=x,
                 y=y,
                 mode="lines",
                 name=label,
-                line=dict(color=PALETTE[(i + 1) % 8], width=2),
+                # A metric is constant between two distinct scores: a step function. In the engine's
+                # order (tightest threshold first) "hv" holds each value until the next threshold, so
+                # the chart at any threshold t equals the tiles at t.
+                line=dict(color=colour, width=2.5, dash=dash, shape="hv"),
+                legend="legend2",
                 hoverinfo="skip",
             ),
             row=2,
@@ -231,7 +248,13 @@ def live_base(
         )
 
     base_layout(fig, height=height)
-    fig.update_layout(margin=dict(t=60, b=40), legend=dict(y=-0.1, yanchor="top", x=0))
+    # one legend per panel: the classes under the score distributions, the metrics under their panel
+    legend_font = dict(size=FONT_SIZE - 1)
+    fig.update_layout(
+        margin=dict(t=60, b=40),
+        legend=dict(y=-0.1, yanchor="top", x=0, xanchor="left", orientation="h", font=legend_font),
+        legend2=dict(y=-0.1, yanchor="top", x=0.55, xanchor="left", orientation="h", font=legend_font),
+    )
     fig.update_annotations(font_size=16)
     # The curves change only with the base; a content hash as `datarevision` tells Plotly so, and a
     # threshold move (shapes only) then skips recomputing the traces in the browser.

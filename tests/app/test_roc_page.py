@@ -295,3 +295,48 @@ def test_a_million_row_upload_works():
         for trace in fig["data"]:
             assert npoints(trace.get("x")) <= 5000 and npoints(trace.get("y")) <= 5000
     assert max(npoints(t.get("x")) for f in figures(at).values() for t in f["data"]) > 100  # curves are drawn
+
+
+def _chart_value(x, y, t: float, lower: bool) -> float:
+    """The value a step trace (shape "hv", points in the engine's order) shows at threshold t."""
+
+    def arr(v):
+        if isinstance(v, dict):  # plotly's binary encoding
+            return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).astype(float)
+        return np.asarray(v, dtype=float)
+
+    x, y = arr(x), arr(y)
+    held = np.flatnonzero(x <= t) if lower else np.flatnonzero(x >= t)  # the points already passed
+    return float(y[held[-1]])
+
+
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("kind", ["tree", "continuous"])
+def test_metrics_vs_threshold_chart_equals_the_tiles(kind, lower):
+    """A tree's 0/1 scores at t = 0.5 read FPR ≈ 0.52 on straight lines; steps read the tile value."""
+    from ml.plots.roc import live_base
+    from ml.roc import curves
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 300)
+    s = (
+        np.where(rng.random(300) < 0.95, y, 1 - y).astype(float)
+        if kind == "tree"
+        else np.round(y + rng.normal(0, 0.8, 300), 2)
+    )
+    e = ThresholdEngine(y, s, higher_is_positive=not lower)
+    for beta in (1.0, 2.0):
+        base = live_base(curves(e, beta), beta=beta, lower_is_positive=lower)
+        traces = {t["name"]: t for t in base["data"] if t.get("legend") == "legend2"}
+        names = set(traces)
+        assert ("Fβ (β=2)" in names) == (beta == 2.0) and ("F1 = Fβ (β=1)" in names) == (beta == 1.0)
+        colours = [(t["line"]["color"], t["line"].get("dash")) for t in traces.values()]
+        assert len(set(colours)) == len(colours)  # every metric its own look
+        for t in [0.5, 0.0, 1.0, *np.quantile(s, [0.1, 0.37, 0.5, 0.8])]:
+            m = e.metrics(float(t), beta)
+            for name, key in (("accuracy", "accuracy"), ("FPR", "fpr"), ("precision", "precision")):
+                tr = traces[name]
+                assert tr["line"]["shape"] == "hv"
+                want = m[key]
+                got = _chart_value(tr["x"], tr["y"], float(t), lower)
+                assert got == pytest.approx(want, abs=1e-12), (kind, lower, t, name, got, want)
