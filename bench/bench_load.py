@@ -67,12 +67,16 @@ class StudentError(Exception):
 
 @dataclass
 class Slider:
+    """The widget a student moves: an st.slider, or a custom component taking {"t": value, "seq": n}."""
+
     id: str
     fragment_id: str
     lo: float
     hi: float
     step: float
     value: float
+    component: bool = False
+    seq: int = 0
 
 
 @dataclass
@@ -154,6 +158,8 @@ class Student:
                 if which == "alert" and el.alert.format == ERROR_ALERT:
                     raise StudentError(f"error message in the page: {el.alert.body}"[:300])
             elif kind == "script_finished":
+                if f.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # the page called st.rerun(): the server starts the next run by itself
                 if f.script_finished not in FINISHED:
                     name = ForwardMsg.ScriptFinishedStatus.Name(f.script_finished)
                     raise StudentError(f"script finished with {name}")
@@ -169,12 +175,9 @@ class Student:
             if kind == "new_session" and f.new_session.page_script_hash:
                 self.page_hash = f.new_session.page_script_hash
             if kind == "delta" and f.delta.WhichOneof("type") == "new_element":
-                el = f.delta.new_element
-                if el.WhichOneof("type") == "slider":
-                    s = el.slider
-                    if s.id.endswith(f"-{self.slider_key}") or self.slider_key in s.label:
-                        value = s.value[0] if s.value else s.default[0]
-                        self.slider = Slider(s.id, f.delta.fragment_id, s.min, s.max, s.step, value)
+                found = _target(f.delta.new_element, f.delta.fragment_id, self.slider_key)
+                if found is not None:
+                    self.slider = found
         if self.slider is None and self.page_not_found:
             raise StudentError(f"page {self.page!r} not found (check --page: the page's URL path)")
         if self.slider is None:
@@ -198,10 +201,43 @@ class Student:
             cs.fragment_id = s.fragment_id
         w = cs.widget_states.widgets.add()
         w.id = s.id
-        w.double_array_value.data.append(value)
-        reply, _ = await self._rerun(msg)
+        if s.component:  # what the live threshold component sends when a drag is released
+            s.seq += 1
+            w.json_value = json.dumps({"t": value, "seq": s.seq})
+        else:
+            w.double_array_value.data.append(value)
+        reply, msgs = await self._rerun(msg)
+        shown = [
+            t
+            for f in msgs
+            if f.WhichOneof("type") == "delta" and f.delta.WhichOneof("type") == "new_element"
+            for t in [_target(f.delta.new_element, f.delta.fragment_id, self.slider_key)]
+            if t is not None
+        ]
+        if not shown:
+            raise StudentError("the rerun after a move did not redraw the slider")
+        if abs(shown[-1].value - value) > s.step / 2:
+            raise StudentError(f"the server did not take the move: sent {value:.6g}, shows {shown[-1].value:.6g}")
         s.value = value
         return reply
+
+
+def _target(el, fragment_id: str, keys: str) -> Slider | None:
+    """The element as a movable target if its widget key (or slider label) is one of `keys` (comma-separated)."""
+    which = el.WhichOneof("type")
+    for key in keys.split(","):
+        if which == "slider":
+            s = el.slider
+            if s.id.endswith(f"-{key}") or key in s.label:
+                value = s.value[0] if s.value else s.default[0]
+                return Slider(s.id, fragment_id, s.min, s.max, s.step, value)
+        elif which == "component_instance" and el.component_instance.id.endswith(f"-{key}"):
+            c = el.component_instance
+            args = json.loads(c.json_args or "{}")
+            if not {"lo", "hi", "step", "t"} <= set(args):
+                return None
+            return Slider(c.id, fragment_id, args["lo"], args["hi"], args["step"], args["t"], component=True)
+    return None
 
 
 async def student_loop(i: int, n: int, ws_url: str, args, tally: Tally, t0: float, t_end: float, seed: int) -> None:
@@ -376,7 +412,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--interval", type=float, default=3, help="mean seconds between one student's moves (default 3)")
     p.add_argument("--ramp", type=float, default=10, help="students open the page spread over this many seconds (default 10)")
     p.add_argument("--page", default=None, help="the page's URL path (default: the ROC Explorer's, from ui/navigation.py)")
-    p.add_argument("--slider", default="roc_t_slider", help="the slider's widget key, or text in its label")
+    p.add_argument(
+        "--slider",
+        default="roc_live,roc_t_slider",
+        help="widget key of the slider (st.slider, or a component taking {t, seq} such as the ROC Explorer's "
+        "live threshold), or text in a slider's label; comma-separated candidates (default roc_live,roc_t_slider)",
+    )
     p.add_argument("--timeout", type=float, default=30, help="seconds before a move counts as an error (default 30)")
     p.add_argument("--app", default="app.py", help="the Streamlit script (default app.py)")
     p.add_argument("--direct", action="store_true", help="one Streamlit process without nginx (ignores --processes)")
