@@ -801,6 +801,237 @@ del _spec
 
 
 # ============================================================================================
+# Anomaly detection (owned by the anomaly page, issue 13). y = 0/1 anomaly label (1 = anomaly),
+# task "binary", class_names ("normal", "anomaly"), tag "anomaly". Simulated sets follow the DRAMA
+# notes' synthetic experiments (ml/simulate_anomaly.py); real sets are rebuilt from scikit-learn's
+# bundled tables the way the ODDS collection builds its sets (a class subsampled to a few per cent).
+# ============================================================================================
+
+ANOMALY_CLASSES = ("normal", "anomaly")
+ODDS_NOTE = (
+    "Built the way the ODDS collection (odds.cs.stonybrook.edu) turns a classification table into an "
+    "anomaly benchmark: one class kept as 'normal', another subsampled to a few per cent as the anomalies."
+)
+
+
+def _anomaly_dataset(name, X, y, description, source, simulated=False, imitates="") -> Dataset:
+    return Dataset(
+        name=name,
+        X=X.reset_index(drop=True),
+        y=pd.Series(y, dtype="int64", name="anomaly").reset_index(drop=True),
+        task="binary",
+        description=description,
+        source=source,
+        simulated=simulated,
+        imitates=imitates,
+        class_names=ANOMALY_CLASSES,
+        target_name="anomaly",
+    )
+
+
+def _subsample_anomalies(X, is_anomaly, n_keep: int, seed: int):
+    """All normal rows plus `n_keep` anomalies drawn at random (seeded), shuffled together."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    normal = np.flatnonzero(~is_anomaly)
+    anomalies = np.flatnonzero(is_anomaly)
+    n_keep = int(min(max(n_keep, 1), anomalies.size))
+    keep = np.concatenate([normal, rng.choice(anomalies, n_keep, replace=False)])
+    keep = keep[rng.permutation(keep.size)]
+    return X.iloc[keep].reset_index(drop=True), is_anomaly[keep].astype(int), n_keep
+
+
+def _n_for_share(n_normal: int, pct: float) -> int:
+    return max(1, int(round(pct / (100.0 - pct) * n_normal)))
+
+
+def _load_anomaly_local(n_samples, n_features, contamination, noise, seed) -> Dataset:
+    from ml import simulate_anomaly
+
+    df = simulate_anomaly.local_anomaly(n_samples, n_features, contamination, noise, seed)
+    return _anomaly_dataset(
+        "anomaly_local",
+        df.drop(columns="label"),
+        df["label"].to_numpy(),
+        f"Local anomalies in low dimension: {int(df['label'].sum())} points a little off the curve y = sin(x) "
+        f"that the other {int((df['label'] == 0).sum())} follow (scatter {noise}); inside the data's range, so "
+        "only their neighbourhood tells them apart."
+        + (f" The plane is embedded in {n_features} features by a random rotation." if n_features > 2 else ""),
+        "Simulated by ml/simulate_anomaly.py `local_anomaly`.",
+        simulated=True,
+        imitates="the DRAMA notes' 'local anomaly in low dimension' experiment",
+    )
+
+
+def _load_anomaly_new_class(n_samples, n_features, contamination, noise, seed) -> Dataset:
+    from ml import simulate_anomaly
+
+    df = simulate_anomaly.new_class(n_samples, n_features, contamination, noise, seed)
+    return _anomaly_dataset(
+        "anomaly_new_class",
+        df.drop(columns="label"),
+        df["label"].to_numpy(),
+        f"New-class anomalies: three Gaussian clusters of normal rows and a small foreign cluster of "
+        f"{int(df['label'].sum())} anomalies between them ({n_features} features).",
+        "Simulated by ml/simulate_anomaly.py `new_class`.",
+        simulated=True,
+        imitates="the DRAMA notes' 'new class anomaly' experiment",
+    )
+
+
+def _load_anomaly_events(n_samples, n_features, contamination, noise, seed, name="anomaly_events") -> Dataset:
+    from ml import simulate_anomaly
+
+    df = simulate_anomaly.event_signals(n_samples, n_features, contamination, noise, seed)
+    return _anomaly_dataset(
+        name,
+        df.drop(columns="label"),
+        df["label"].to_numpy(),
+        f"Signals with events: {len(df):,} curves of {n_features:,} samples (sines of 1-3 cycles plus noise "
+        f"{noise}); {int(df['label'].sum())} carry an event, a narrow bump at a random place. Each row is one "
+        "curve, each feature one sample time.",
+        "Simulated by ml/simulate_anomaly.py `event_signals`.",
+        simulated=True,
+        imitates="the DRAMA notes' synthetic signals with events"
+        + (" in huge dimension" if n_features > 500 else ""),
+    )
+
+
+def _load_anomaly_huge(n_samples, n_features, contamination, noise, seed) -> Dataset:
+    return _load_anomaly_events(n_samples, n_features, contamination, noise, seed, name="anomaly_huge")
+
+
+def _load_odds_wbc(anomaly_pct, seed) -> Dataset:
+    X, y = _from_sklearn("load_breast_cancer")
+    X.columns = [c.replace(" ", "_") for c in X.columns]
+    is_mal = (y.to_numpy() == 0)  # scikit-learn codes malignant as 0
+    n_keep = _n_for_share(int((~is_mal).sum()), anomaly_pct)
+    Xs, ys, k = _subsample_anomalies(X, is_mal, n_keep, seed)
+    return _anomaly_dataset(
+        "odds_wbc",
+        Xs,
+        ys,
+        f"Breast cancer as an anomaly problem, like ODDS 'wbc': all {int((ys == 0).sum())} benign tumours are "
+        f"normal and {k} malignant ones (drawn at random with seed {seed}, {anomaly_pct}% of the rows) are the "
+        "anomalies. 30 features of the cell nuclei.",
+        f"Rebuilt from scikit-learn `load_breast_cancer` (UCI Breast Cancer Wisconsin, Diagnostic). {ODDS_NOTE} "
+        f"{SKLEARN_LICENCE}",
+    )
+
+
+def _load_odds_wine(n_anomalies, seed) -> Dataset:
+    X, y = _from_sklearn("load_wine")
+    X = X.rename(columns={"od280/od315_of_diluted_wines": "od280_od315"})
+    is_c1 = y.to_numpy() == 0
+    Xs, ys, k = _subsample_anomalies(X, is_c1, n_anomalies, seed)
+    return _anomaly_dataset(
+        "odds_wine",
+        Xs,
+        ys,
+        f"Wine as an anomaly problem, like ODDS 'wine': cultivars 2 and 3 ({int((ys == 0).sum())} wines) are "
+        f"normal, {k} wines of cultivar 1 (drawn with seed {seed}) are the anomalies. 13 chemical measurements.",
+        f"Rebuilt from scikit-learn `load_wine` (UCI Wine). {ODDS_NOTE} {SKLEARN_LICENCE}",
+    )
+
+
+def _load_odds_digits(anomaly_digit, anomaly_pct, seed) -> Dataset:
+    X, y = _from_sklearn("load_digits")
+    is_d = y.to_numpy() == int(anomaly_digit)
+    n_keep = _n_for_share(int((~is_d).sum()), anomaly_pct)
+    Xs, ys, k = _subsample_anomalies(X.astype(float), is_d, n_keep, seed)
+    return _anomaly_dataset(
+        "odds_digits",
+        Xs,
+        ys,
+        f"Handwritten digits as an anomaly problem, like ODDS 'optdigits': the {int((ys == 0).sum())} images of "
+        f"the other digits are normal, {k} images of the digit {anomaly_digit} ({anomaly_pct}% of the rows, seed "
+        f"{seed}) are the anomalies. 64 features = the 8×8 pixels.",
+        f"Rebuilt from scikit-learn `load_digits` (UCI Optical Recognition of Handwritten Digits). {ODDS_NOTE} "
+        f"{SKLEARN_LICENCE}",
+    )
+
+
+def _load_odds_photon_jet(n_samples, photon_pct, seed) -> Dataset:
+    df = simulate.photon_jet(n_samples, seed, photon_pct / 100.0)
+    return _anomaly_dataset(
+        "odds_photon_jet",
+        df[list(simulate.PHOTON_JET_FEATURES)],
+        df["label"].to_numpy(),
+        f"Photon candidates where real photons are rare: {int(df['label'].sum())} photons ({photon_pct}%) "
+        f"among {int((df['label'] == 0).sum()):,} jets faking photons; the photons are the anomalies. Photons "
+        "are compact and jets spread out, so the rare class is not where the data are sparse: a hard case "
+        "for density-based detectors.",
+        "Simulated by ml/simulate.py `photon_jet` with a small photon fraction.",
+        simulated=True,
+        imitates="a rare-signal search: prompt photons among jets",
+    )
+
+
+def _anomaly_sim_params(n: int, n_high: int, d: int, d_low: int, d_high: int, c: float, noise: float, noise_high: float):
+    return (
+        _n_spec(n, 50, n_high, 50),
+        ParamSpec("n_features", "Features", "int", d, d_low, d_high, 1 if d_high <= 50 else 10, help="Dimensions."),
+        ParamSpec(
+            "contamination", "Anomaly share", "float", c, 0.005, 0.5, 0.005, help="Share of rows that are anomalies."
+        ),
+        _noise_spec(noise, noise_high, noise_high / 100),
+        _seed_spec(),
+    )
+
+
+for _spec in (
+    DatasetSpec(
+        "anomaly_local", "Local anomalies off a curve (simulated)", "binary", _load_anomaly_local,
+        _anomaly_sim_params(1000, 20000, 2, 2, 50, 0.02, 0.05, 0.5), simulated=True,
+        summary="A few points just off the curve the rest follow.", tags=("anomaly", "simulated", "2d"),
+    ),
+    DatasetSpec(
+        "anomaly_new_class", "New-class anomalies (simulated)", "binary", _load_anomaly_new_class,
+        _anomaly_sim_params(1000, 20000, 2, 2, 50, 0.02, 1.0, 3.0), simulated=True,
+        summary="A small foreign cluster among three normal ones.", tags=("anomaly", "simulated", "2d"),
+    ),
+    DatasetSpec(
+        "anomaly_events", "Signals with events (simulated)", "binary", _load_anomaly_events,
+        _anomaly_sim_params(600, 10000, 100, 20, 500, 0.05, 0.1, 1.0), simulated=True,
+        summary="Curves of 100 samples; anomalies carry a bump.", tags=("anomaly", "simulated", "signals"),
+    ),
+    DatasetSpec(
+        "anomaly_huge", "Events in huge dimension (simulated)", "binary", _load_anomaly_huge,
+        _anomaly_sim_params(400, 3000, 1000, 500, 3000, 0.05, 0.1, 1.0), simulated=True,
+        summary="The same signals with up to 3,000 features.", tags=("anomaly", "simulated", "signals"),
+    ),
+    DatasetSpec(
+        "odds_wbc", "Breast cancer, malignant rare (ODDS-style wbc)", "binary", _load_odds_wbc,
+        (ParamSpec("anomaly_pct", "Malignant share (%)", "float", 5.0, 1.0, 20.0, 0.5,
+                   help="Malignant tumours kept, as a share of the rows."), _seed_spec()),
+        summary="Benign = normal, a few malignant = anomalies.", tags=("anomaly", "real", "medicine"),
+    ),
+    DatasetSpec(
+        "odds_wine", "Wine, one cultivar rare (ODDS-style wine)", "binary", _load_odds_wine,
+        (ParamSpec("n_anomalies", "Cultivar-1 wines kept", "int", 10, 1, 59, 1,
+                   help="How many wines of cultivar 1 stay in, as anomalies."), _seed_spec()),
+        summary="Cultivars 2 and 3 normal, ten of cultivar 1 anomalous.", tags=("anomaly", "real")),
+    DatasetSpec(
+        "odds_digits", "Digits, one digit rare (ODDS-style optdigits)", "binary", _load_odds_digits,
+        (ParamSpec("anomaly_digit", "Anomalous digit", "int", 0, 0, 9, 1, help="The digit that plays the anomaly."),
+         ParamSpec("anomaly_pct", "Its share (%)", "float", 3.0, 0.5, 20.0, 0.5, help="Share of the rows."),
+         _seed_spec()),
+        summary="8×8 images; one digit subsampled as anomalies.", tags=("anomaly", "real", "images"),
+    ),
+    DatasetSpec(
+        "odds_photon_jet", "Photons rare among jets (simulated)", "binary", _load_odds_photon_jet,
+        (_n_spec(5000, 500, 100000, 500),
+         ParamSpec("photon_pct", "Photon share (%)", "float", 2.0, 0.5, 20.0, 0.5, help="Share of photons."),
+         _seed_spec()),
+        simulated=True, summary="Prompt photons as the rare class among jets.", tags=("anomaly", "simulated", "particle physics"),
+    ),
+):
+    register(_spec)
+del _spec
+
+
+# ============================================================================================
 # Clustering datasets (issue 11, the Clustering page): blob variants that break k-means, and
 # uniform noise with no structure. The blobs keep their true labels, used only for external scores.
 # ============================================================================================
