@@ -359,7 +359,7 @@ def left_out_text(left_out: dict[str, str]) -> str:
 
 def _md(text: str) -> str:
     """User text made safe for st.markdown / captions: HTML-escaped and Markdown specials backslashed."""
-    text = html.escape(str(text))
+    text = html.escape(str(text), quote=False)  # quotes are harmless; '&#x27;' would get its '#' escaped
     for ch in "\\`*_{}[]()#+!|~<>$":
         text = text.replace(ch, "\\" + ch)
     return text

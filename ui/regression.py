@@ -40,7 +40,7 @@ from ml.regression import (
     regression_metrics,
     regularisation_path,
 )
-from ui.data_source import data_source
+from ui.data_source import _md, data_source
 from ui.state import accept_key_in_url, bound, kept, pop_pending, queue
 from ui.training import cached, fit_with_progress, history_panel
 from ui.widgets import (
@@ -391,7 +391,7 @@ def data_note(ds: Dataset) -> None:
     elif ds.source != "uploaded file":
         dataset_badge(ds)
     if ds.source == "uploaded file":
-        st.caption(ds.description)
+        st.caption(_md(ds.description))
 
 
 def _fit_curve(setup: Setup, fitted: Fitted):

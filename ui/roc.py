@@ -183,7 +183,7 @@ def _upload_source():
         if single:
             value = df[single[0]].dropna().iloc[0]
             st.error(
-                f"Column '{single[0]}' has a single class ('{value}') in all {len(df):,} rows: the ROC "
+                f"Column '{_md(single[0])}' has a single class ('{_md(value)}') in all {len(df):,} rows: the ROC "
                 "needs both positive and negative examples. Upload labels of both classes."
             )
         else:
@@ -221,10 +221,10 @@ def _upload_source():
             table.sha256, label, tuple(cols), drop, table
         )
     except tables.NonFiniteScores as exc:
-        st.error(str(exc))
+        st.error(_md(str(exc)))
         st.checkbox(f"Drop the {exc.n_rows:,} rows with NaN or infinite scores", key="roc_drop_nonfinite")
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(_md(str(exc)))
     return None
 
 
@@ -252,9 +252,9 @@ def describe_source(scores: roc.ScoreSet, key: tuple) -> None:
             icon=":material/science:",
         )
     else:
-        st.caption(scores.description)
+        st.caption(_md(scores.description))
     for note in scores.notes:
-        st.caption(note)
+        st.caption(_md(note))
 
 
 def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> None:
@@ -357,7 +357,7 @@ def _pickers(e: ThresholdEngine, beta: float) -> None:
     c4b = c4 if not how.startswith("minimum") else c1
     c4b.button("Move threshold", on_click=_apply_picker, args=(e, beta), key="roc_pick_go")
     if err := st.session_state.get("roc_picker_error"):
-        st.error(err)
+        st.error(_md(err))
 
 
 @guarded_fragment("The threshold view")

@@ -17,6 +17,15 @@ from ml.params import ParamSpec
 log = logging.getLogger("ml_explorer")
 
 
+def safe_md(text: str) -> str:
+    """User text made safe for st.markdown / st.error / captions: HTML-escaped and Markdown specials
+    backslashed, so a label like `sig![t](http://host/x.png)` shows as written and fetches nothing."""
+    text = html.escape(str(text), quote=False)
+    for ch in "\\`*_{}[]()#+!|~<>$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 @contextlib.contextmanager
 def guard(what: str = "This part of the page"):
     """Show a ValueError's message (already worded for users) or a short note for anything else.
@@ -27,11 +36,11 @@ def guard(what: str = "This part of the page"):
     try:
         yield
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(safe_md(str(exc)))  # messages quote column names and labels: user text
     except Exception as exc:  # noqa: BLE001 - the page must survive anything
         log.exception("%s failed", what)
         st.error(
-            f"{what} could not be computed ({type(exc).__name__}: {exc}). "
+            f"{what} could not be computed ({type(exc).__name__}: {safe_md(str(exc))}). "
             "Try other settings; the rest of the page still works."
         )
 

@@ -205,3 +205,25 @@ def test_extreme_values_count_as_missing_in_the_ml_core():
     assert len(ds.X) == 22 and "row 2" in ds.description and "row 4" in ds.description
     ds = unlabelled_dataset(df, ["a", "b"], missing="impute")
     assert np.isfinite(ds.X.to_numpy()).all() and "row 2" in ds.description
+
+
+# -- security: user text is never live Markdown --------------------------------------------------------
+def test_labels_with_markdown_images_are_escaped_everywhere_on_the_roc():
+    from tests.app.test_hostile_uploads import live_markdown, to_upload
+    from tests.hostile.make_corpus import corpus
+
+    at = _page(ROC)
+    at.run()
+    for name in ("markdown_one_class.csv", "markdown_three_classes.csv"):
+        to_upload(at).set_value((name, corpus()[name], "text/csv"))
+        at.run()
+        _ok(at)
+        assert not live_markdown(at), live_markdown(at)
+        assert "track.png" in _texts(at) or "a.png" in _texts(at)  # shown, as text
+
+
+def test_guard_escapes_messages():
+    from ui.widgets import safe_md
+
+    shown = safe_md('The target "sig![t](http://host/track.png)" has one class <img src=x>')
+    assert "](" not in shown.replace("\\]\\(", "") and "<img" not in shown

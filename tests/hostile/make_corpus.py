@@ -152,6 +152,8 @@ def corpus() -> dict[str, bytes]:
     files["markdown_labels.csv"] = _csv([base[0]] + [[*r[:3], "sig![t](http://host/track.png)" if r[3] == "star" else "**bkg**", r[4]] for r in base[1:]])
     files["html_labels.csv"] = _csv([base[0]] + [[*r[:3], "<img src=x onerror=alert(1)>" if r[3] == "star" else "<i>bkg</i>", r[4]] for r in base[1:]])
     files["latex_labels.csv"] = _csv([base[0]] + [[*r[:3], "$x^2$" if r[3] == "star" else ":red[bkg]", r[4]] for r in base[1:]])
+    files["markdown_one_class.csv"] = _csv([base[0]] + [[*r[:3], "sig![t](http://host/track.png)", r[4]] for r in base[1:]])
+    files["markdown_three_classes.csv"] = _csv([base[0]] + [[*r[:3], ["sig![t](http://host/a.png)", "[b](http://host/b)", "c"][i % 3], r[4]] for i, r in enumerate(base[1:])])
     # -- size
     n = int(OVER_LIMIT_MB * 1024 * 1024 / 40) + 1
     files["over_limit.csv"] = b"a,b,c,label,score\n" + b"0.1234567,0.1234567,0.1234567,star,0.5\n" * n
