@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -265,7 +266,9 @@ class FeatureSuggestion:
         return "Left out: " + "; ".join(parts) + "."
 
 
-def suggest_features(df: pd.DataFrame, target: str | None, task: str | None = None) -> FeatureSuggestion:
+def suggest_features(
+    df: pd.DataFrame, target: str | None, task: str | None = None, *, leaks: bool = True
+) -> FeatureSuggestion:
     """The features a scientist would choose to predict `target` (None: no target, e.g. for clustering).
 
     Left out, with a reason: identifiers and survey bookkeeping (by name: *id, objid, plate, mjd,
@@ -275,6 +278,10 @@ def suggest_features(df: pd.DataFrame, target: str | None, task: str | None = No
     (redshift for class, class for redshift) and columns that alone predict the target almost
     perfectly (see `leaking_columns`). For an SDSS ugriz table the defaults are u, g, r, i, z and
     the colours u-g, g-r, r-i, i-z.
+
+    `leaks=False` skips the leak test (not the sibling targets): for curated built-in sets, where
+    a feature that alone separates the classes (the `linear` set's x1) is the lesson, not a leak.
+    `task` ("binary", "multiclass", "regression"; None: inferred) says how the leak test scores.
     """
     if target is not None and target not in df.columns:
         raise ValueError(f'There is no column "{target}" to predict. Choose one of the table\'s columns.')
@@ -291,10 +298,10 @@ def suggest_features(df: pd.DataFrame, target: str | None, task: str | None = No
             if c not in photometry:
                 left_out.setdefault(c, NOT_PHOTOMETRY)
         candidates = photometry
-    if target is not None:
-        leaks = leaking_columns(df, target, task, columns=candidates)
-        left_out.update(leaks)
-        candidates = [c for c in candidates if c not in leaks]
+    if target is not None and leaks:
+        leaking = leaking_columns(df, target, task, columns=candidates)
+        left_out.update(leaking)
+        candidates = [c for c in candidates if c not in leaking]
     order = {c: i for i, c in enumerate(df.columns)}
     left_out = dict(sorted(left_out.items(), key=lambda kv: order.get(kv[0], len(order))))
     return FeatureSuggestion(features=list(candidates), left_out=left_out, sdss=sdss)
@@ -339,7 +346,7 @@ def _not_a_measurement(name: object, s: pd.Series) -> str | None:
         return SKY_POSITION
     if kind == "text":
         return TEXT
-    if values.nunique() <= 1:
+    if _is_constant(values, arr):
         return CONSTANT
     if integral:
         if np.abs(finite).min() >= LARGE_INTEGER:
@@ -352,6 +359,14 @@ def _not_a_measurement(name: object, s: pd.Series) -> str | None:
             if len(np.unique(finite)) >= 0.95 * n:
                 return IDENTIFIER
     return None
+
+
+def _is_constant(values: pd.Series, arr: np.ndarray | None) -> bool:
+    """One value in every (non-missing) row; min == max for numbers, so no hashing of 100k values."""
+    if arr is not None:
+        return bool(arr.min() == arr.max()) if len(arr) else True
+    first = values.iloc[0]
+    return bool((values == first).all())
 
 
 def _looks_like_row_numbers(values: np.ndarray) -> bool:
@@ -435,13 +450,14 @@ def _numeric_matrix(df: pd.DataFrame, columns: list[str], rows: np.ndarray) -> n
 
 
 def _tree_leaks(X: np.ndarray, y: np.ndarray, columns: list[str]) -> dict[str, str]:
+    """Columns whose single-feature tree scores (held out) near-perfectly and as well as all columns."""
     from sklearn.metrics import balanced_accuracy_score
     from sklearn.tree import DecisionTreeClassifier
 
     n = len(y)
     order = np.random.default_rng(1).permutation(n)
     train, test = order[: n // 2], order[n // 2 :]
-    k = len(np.unique(y))
+    k = int(y.max()) + 1
     leaves = int(min(max(8, 2 * k), 128))
 
     def score(cols: list[int]) -> float:
@@ -450,11 +466,15 @@ def _tree_leaks(X: np.ndarray, y: np.ndarray, columns: list[str]) -> dict[str, s
         return float(balanced_accuracy_score(y[test], tree.predict(X[np.ix_(test, cols)])))
 
     usable = [j for j in range(X.shape[1]) if np.isfinite(X[train, j]).any()]
-    if not usable:
+    # A cheap screen first (a histogram classifier per column, all columns at once): only columns
+    # that come close are fitted with a tree, so a table of 1,000 columns costs milliseconds.
+    screen = _binned_scores(X, y, train, test, k)
+    suspects = [j for j in usable if screen[j] >= _SCREEN_FLOOR]
+    if not suspects:
         return {}
     full = score(usable)
     out = {}
-    for j in usable:
+    for j in suspects:
         alone = score([j])
         if alone >= LEAK_TREE_FLOOR and alone >= LEAK_TREE_SHARE * full:
             share = alone / full if full > 0 else 1.0
@@ -462,19 +482,84 @@ def _tree_leaks(X: np.ndarray, y: np.ndarray, columns: list[str]) -> dict[str, s
     return out
 
 
+_SCREEN_BINS = 32
+_SCREEN_FLOOR = 0.85  # a histogram of 32 (or 2 per class) quantile bins reaching this is worth a tree
+
+
+def _binned_scores(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> np.ndarray:
+    """Held-out balanced accuracy of a majority-class-per-quantile-bin classifier, for every column."""
+    bins = max(_SCREEN_BINS, min(2 * k, 128))  # room for every class of a many-class target
+    n_bins = bins + 1  # the last bin holds missing values
+    qs = np.linspace(0, 1, bins + 1)[1:-1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        edges = np.nanquantile(X[train], qs, axis=0)  # (bins - 1, p)
+    p = X.shape[1]
+    scores = np.zeros(p)
+    y_train, y_test = y[train], y[test]
+    per_class = np.bincount(y_test, minlength=k).astype(float)
+    present = per_class > 0
+    for j in range(p):
+        col_edges = edges[:, j]
+        if not np.isfinite(col_edges).all():
+            continue
+        b_train = _bin(X[train, j], col_edges)
+        b_test = _bin(X[test, j], col_edges)
+        counts = np.bincount(b_train * k + y_train, minlength=n_bins * k).reshape(n_bins, k)
+        majority = counts.argmax(axis=1)
+        right = majority[b_test] == y_test
+        recall = np.bincount(y_test[right], minlength=k) / np.maximum(per_class, 1)
+        scores[j] = recall[present].mean()
+    return scores
+
+
+def _bin(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    out = np.searchsorted(edges, values, side="right")
+    out[np.isnan(values)] = len(edges) + 1
+    return out
+
+
 def _correlation_leaks(X: np.ndarray, y: np.ndarray, columns: list[str]) -> dict[str, str]:
+    """Columns whose |Pearson| or |Spearman| correlation with the numeric target is at least 0.99."""
+    ok_y = np.isfinite(y)
     out = {}
+    complete = np.isfinite(X).all(axis=0)
+    r_pearson = np.full(X.shape[1], np.nan)
+    r_spearman = np.full(X.shape[1], np.nan)
+    rows = ok_y
+    if complete.any() and rows.sum() >= 20:  # all complete columns at once
+        A, b = X[np.ix_(rows, complete)], y[rows]
+        r_pearson[complete] = _corr_columns(A, b)
+        r_spearman[complete] = _corr_columns(_ranks(A), _ranks(b[:, None])[:, 0])
+    for j in np.flatnonzero(~complete):  # columns with gaps: their own complete rows
+        ok = np.isfinite(X[:, j]) & ok_y
+        if ok.sum() >= 20:
+            a, b = X[ok, j][:, None], y[ok]
+            r_pearson[j] = _corr_columns(a, b)[0]
+            r_spearman[j] = _corr_columns(_ranks(a), _ranks(b[:, None])[:, 0])[0]
     for j, c in enumerate(columns):
-        ok = np.isfinite(X[:, j]) & np.isfinite(y)
-        if ok.sum() < 20:
+        rp, rs = r_pearson[j], r_spearman[j]
+        if not (np.isfinite(rp) or np.isfinite(rs)):
             continue
-        a, b = X[ok, j], y[ok]
-        if a.std() == 0 or b.std() == 0:
-            continue
-        pearson = float(np.corrcoef(a, b)[0, 1])
-        ra, rb = pd.Series(a).rank().to_numpy(), pd.Series(b).rank().to_numpy()
-        spearman = float(np.corrcoef(ra, rb)[0, 1])
-        r = pearson if abs(pearson) >= abs(spearman) else spearman
+        r = rp if np.isfinite(rp) and (not np.isfinite(rs) or abs(rp) >= abs(rs)) else rs
         if abs(r) >= LEAK_CORRELATION:
             out[c] = f"leaks the target: correlation {r:+.3f} with it"
     return out
+
+
+def _corr_columns(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each column of A with b (NaN where a column or b does not vary)."""
+    A = A - A.mean(axis=0)
+    b = b - b.mean()
+    denom = np.sqrt((A * A).sum(axis=0) * (b * b).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (A * b[:, None]).sum(axis=0) / denom
+    r[denom == 0] = np.nan
+    return r
+
+
+def _ranks(A: np.ndarray) -> np.ndarray:
+    """Average ranks down each column (ties share their mean rank), as Spearman's correlation needs."""
+    from scipy.stats import rankdata
+
+    return rankdata(A, axis=0)

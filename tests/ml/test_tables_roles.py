@@ -188,3 +188,21 @@ def test_to_dataset_defaults_to_the_suggestion(sdss):
     with pytest.raises(ValueError, match="looks like an identifier"):
         to_dataset(only_ids, "label")
     assert to_dataset(only_ids, "label", features=["objid"]).feature_names == ["objid"]  # forced
+
+
+def test_leak_test_can_be_skipped_for_curated_sets():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 300)
+    df = pd.DataFrame({"x1": y * 6.0 + rng.normal(size=300), "x2": rng.normal(size=300), "label": y})
+    assert "x1" in suggest_features(df, "label").left_out  # alone it separates the classes
+    assert suggest_features(df, "label", leaks=False).features == ["x1", "x2"]
+
+
+def test_wide_tables_stay_quick_and_quiet():
+    rng = np.random.default_rng(4)
+    n, p = 400, 600
+    df = pd.DataFrame(rng.normal(size=(n, p)), columns=[f"f{j}" for j in range(p)])
+    df["label"] = rng.integers(0, 3, n)
+    df["f7"] = df["label"] * 5 + rng.normal(0, 0.2, n)  # one planted leak among 600 columns
+    s = suggest_features(df, "label")
+    assert list(s.left_out) == ["f7"] and len(s.features) == p - 1
