@@ -424,9 +424,9 @@ def leaking_columns(
 
 
 def _numeric_matrix(df: pd.DataFrame, columns: list[str], rows: np.ndarray) -> np.ndarray:
+    """The columns (at `rows`) as float64, categories as codes, colours derived, ±inf and ±1e100+ as NaN."""
     from ml.tables.values import unusable
 
-    """The columns (at `rows`) as float64, categories as codes, colours derived, ±inf as NaN."""
     sub = df.iloc[rows]
     out = np.empty((len(rows), len(columns)))
     for j, c in enumerate(columns):
