@@ -12,8 +12,25 @@ import streamlit as st
 
 from ml import datasets, tables
 from ml.device import device_name
+from ui.budget import within_budget
+
+# Memory budget of each big cache, in MB (issue 10): on top of its entry count, a cache whose values
+# pass its budget drops its least recently used entries (ui.budget). Together they keep one server
+# under ~1.5 GB of cached data; bench/bench_memory.py measures it.
+CACHE_BUDGET_MB = {
+    "dataset": 200,  # built-in datasets (the largest simulated sets are ~10-40 MB)
+    "upload_table": 400,  # parsed uploads (a 200 MB CSV is up to ~400 MB as a frame)
+    "prepared_upload": 300,  # uploads as Datasets (features, target)
+    "fitted": 200,  # ui.training's shared store of fitted models
+    "training_store": 50,  # each other ui.training store (predictions, grids, sweeps, importances)
+    "roc_table": 64,  # ROC Explorer's gzipped full threshold tables (downloads)
+    "roc_engine": 150,  # ROC Explorer's threshold engines (sorted scores, cumulative counts)
+    "projection_matrix": 150,
+    "clustering_prepared": 150,
+}
 
 
+@within_budget("dataset", CACHE_BUDGET_MB["dataset"])
 @st.cache_resource(max_entries=32, show_spinner=False)
 def dataset(name: str, options: tuple = ()) -> datasets.Dataset:
     """A registered dataset built with `options` (a sorted tuple of (name, value) pairs)."""
@@ -24,6 +41,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@within_budget("upload_table", CACHE_BUDGET_MB["upload_table"])
 @st.cache_resource(max_entries=4, show_spinner=False)
 def upload_table(digest: str, filename: str, _data: bytes) -> tables.Table:
     """An uploaded file read and validated once per distinct content (keyed by its SHA-256)."""
@@ -36,6 +54,7 @@ def device_label() -> str:
     return device_name("auto")
 
 
+@within_budget("prepared_upload", CACHE_BUDGET_MB["prepared_upload"])
 @st.cache_resource(max_entries=8, show_spinner=False)
 def prepared_upload(key: tuple, task: str | None, filename: str, _table: tables.Table) -> datasets.Dataset:
     """A stored upload prepared as a Dataset once per key (from `ui.data_source`: the upload's SHA-256,
@@ -56,6 +75,7 @@ def prepared_upload(key: tuple, task: str | None, filename: str, _table: tables.
 # arrays ride along as underscore arguments (never hashed).
 
 
+@within_budget("projection_matrix", CACHE_BUDGET_MB["projection_matrix"])
 @st.cache_resource(max_entries=8, show_spinner=False)
 def projection_matrix(key: tuple, scaling: str, _X):
     """(scaled finite matrix, kept row indices, feature names, notes) of one dataset and scaling."""
@@ -116,6 +136,7 @@ def trust(key: tuple, scaling: str, fit_key: tuple, _A, _E) -> float:
 # or step move reads these; only what the move really changes is computed again.
 
 
+@within_budget("clustering_prepared", CACHE_BUDGET_MB["clustering_prepared"])
 @st.cache_resource(max_entries=8, show_spinner=False)
 def clustering_prepared(key: tuple, scaling: str, _X):
     """The checked, constant-free, scaled matrix (ml.clustering.Prepared) of one dataset and scaling."""
@@ -192,3 +213,59 @@ def clustering_compare(key: tuple, scaling: str, settings: tuple, seed: int, _X,
     from ml import clustering
 
     return clustering.compare(_X, [(name, dict(params)) for name, params in settings], _y, seed)
+
+
+# ---- Anomaly detection (ui/anomaly.py) -----------------------------------------------------------
+# Keys: the data's key tuple (ui.data_source), the detector's registry name, its parameter tuple
+# (contamination left out: moving it never refits), the seed. Arrays ride along as underscore arguments.
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def anomaly_fit(key: tuple, name: str, params: tuple, seed: int, _X):
+    """A fitted detector (read-only) and its training scores, with the seconds it took."""
+    import time
+
+    from ml import detectors
+
+    t0 = time.perf_counter()
+    model = detectors.make(name, dict(params), seed).fit(_X)
+    return model, time.perf_counter() - t0
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def anomaly_sorted(key: tuple, name: str, params: tuple, seed: int, _scores):
+    """The scores sorted once: a contamination or threshold move is a binary search on them."""
+    import numpy as np
+
+    return np.sort(np.asarray(_scores, dtype=float))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def anomaly_engine(key: tuple, name: str, params: tuple, seed: int, labels_key: tuple, _y, _scores):
+    """The ThresholdEngine of one detector's scores against the chosen anomaly labels (built once)."""
+    from ml.thresholds import ThresholdEngine
+
+    return ThresholdEngine(_y, _scores)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def anomaly_evaluation(key: tuple, name: str, params: tuple, seed: int, labels_key: tuple, _y, _scores) -> dict:
+    """ROC AUC, AP, P@n_o, MCC at top n_o and RWS of one detector's scores."""
+    from ml import detectors
+
+    return detectors.evaluate(_y, _scores)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def anomaly_view(key: tuple, how: str, pair: tuple, seed: int, _X, _rows):
+    """(coordinates of rows `_rows`, x title, y title) of the 2-D view; UMAP imported only here."""
+    from ml import detectors
+
+    return detectors.display_2d(_X, how, pair, rows=_rows, seed=seed)
+
+
+@st.cache_resource(show_spinner=False)
+def anomaly_benchmarks() -> dict:
+    """Finished benchmark runs, server-wide, keyed by (datasets, seeds, reductions, networks, upload key);
+    ui.anomaly keeps at most a few."""
+    return {}

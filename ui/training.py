@@ -23,17 +23,21 @@ import streamlit as st
 from ml.models import final_estimator, fit_model
 from ml.plots.training import history_figure
 from ui import cache
+from ui.budget import nbytes
 
 _MISSING = object()
 LIVE_REFRESH_S = 0.5  # at most this often the live chart is redrawn while a net trains (a redraw remounts it)
 
 
 class LRUStore:
-    """A thread-safe dictionary holding at most `maxsize` entries, least recently used dropped first."""
+    """A thread-safe dictionary holding at most `maxsize` entries and `max_bytes` bytes (estimated by
+    ui.budget.nbytes), least recently used dropped first."""
 
-    def __init__(self, maxsize: int):
+    def __init__(self, maxsize: int, max_bytes: int | None = None):
         self.maxsize = int(maxsize)
+        self.max_bytes = max_bytes
         self._data: OrderedDict = OrderedDict()
+        self._sizes: dict = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, default: Any = None) -> Any:
@@ -44,11 +48,21 @@ class LRUStore:
             return self._data[key]
 
     def put(self, key: Hashable, value: Any) -> None:
+        size = nbytes(value) if self.max_bytes else 0
         with self._lock:
             self._data[key] = value
+            self._sizes[key] = size
             self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
+            while len(self._data) > self.maxsize or (
+                self.max_bytes and len(self._data) > 1 and sum(self._sizes.values()) > self.max_bytes
+            ):
+                old, _ = self._data.popitem(last=False)
+                self._sizes.pop(old, None)
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            return sum(self._sizes.values())
 
     def __len__(self) -> int:
         with self._lock:
@@ -57,8 +71,10 @@ class LRUStore:
 
 @st.cache_resource(show_spinner=False)
 def store(name: str, maxsize: int = 16) -> LRUStore:
-    """The shared bounded store called `name` (one per server process)."""
-    return LRUStore(maxsize)
+    """The shared bounded store called `name` (one per server process); bytes bounded by
+    ui.cache.CACHE_BUDGET_MB[name] (default: its "training_store" entry)."""
+    budget = cache.CACHE_BUDGET_MB.get(name, cache.CACHE_BUDGET_MB["training_store"])
+    return LRUStore(maxsize, max_bytes=int(budget * 1024**2))
 
 
 def cached(name: str, key: tuple, compute: Callable[[], Any], maxsize: int = 16) -> Any:

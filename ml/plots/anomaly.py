@@ -1,0 +1,286 @@
+"""Figures of the anomaly-detection page: arrays in, plotly Figure out.
+
+- `score_histogram`: the anomaly scores per class (normal / anomaly) as pre-binned bars, with the
+  threshold as a vertical line (a layout shape, so a threshold move only moves the shape).
+- `detection_scatter`: the data in 2-D with what the detector calls anomalous; with labels, true
+  positives, false positives and missed anomalies each drawn differently.
+- `top_images` / `top_curves`: the k most anomalous rows drawn as images (digits) or curves (signals).
+- `drama_grid`: DRAMA's reduction × metric scores as an annotated heat map (one cell per DRT-metric).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ml.plots import MARKER_COLOUR, MAX_POINTS, NEGATIVE_COLOUR, PALETTE, POSITIVE_COLOUR, base_layout
+from ml.plots.curves import marker_scatter
+
+NORMAL_COLOUR = NEGATIVE_COLOUR  # blue
+ANOMALY_COLOUR = POSITIVE_COLOUR  # vermillion
+FALSE_POSITIVE_COLOUR = PALETTE[1]  # orange
+MISSED_COLOUR = PALETTE[3]  # pink
+FLAGGED_COLOUR = ANOMALY_COLOUR
+THRESHOLD_NAME = "threshold"
+
+# How each kind of point is drawn in `detection_scatter`: (legend name, colour, symbol, size, outline)
+KINDS = {
+    "normal": ("normal", "#9AA5B1", "circle", 6, None),
+    "tp": ("caught (TP)", ANOMALY_COLOUR, "circle", 11, MARKER_COLOUR),
+    "fp": ("false alarm (FP)", FALSE_POSITIVE_COLOUR, "x", 10, None),
+    "fn": ("missed (FN)", MISSED_COLOUR, "diamond-open", 12, None),
+    "flagged": ("flagged", FLAGGED_COLOUR, "circle", 10, MARKER_COLOUR),
+}
+
+
+def _arr(values, name: str) -> np.ndarray:
+    a = np.asarray(values, dtype=float).ravel()
+    if a.size == 0:
+        raise ValueError(f"{name} is empty.")
+    return a
+
+
+def threshold_shape(threshold: float) -> dict:
+    """The vertical threshold line as a layout shape (x in data units, y across the plot)."""
+    return dict(
+        type="line",
+        x0=float(threshold),
+        x1=float(threshold),
+        y0=0,
+        y1=1,
+        xref="x",
+        yref="paper",
+        line=dict(color=MARKER_COLOUR, width=3, dash="dash"),
+        name=THRESHOLD_NAME,
+    )
+
+
+def score_histogram(
+    scores,
+    labels=None,
+    threshold: float | None = None,
+    *,
+    bins: int = 60,
+    log_y: bool = False,
+    score_label: str = "anomaly score (higher = more anomalous)",
+    title: str = "",
+) -> go.Figure:
+    """Histogram of the scores, one bar trace per class when `labels` (0/1) are given, and the threshold.
+
+    Bars are pre-binned (no raw scores go to the browser); each class is normalised to its own
+    count when both are present so the rare anomalies stay visible ("share of the class").
+    """
+    s = _arr(scores, "scores")
+    edges = np.histogram_bin_edges(s, bins=int(bins))
+    centres = (edges[:-1] + edges[1:]) / 2
+    width = float(edges[1] - edges[0]) if edges.size > 1 else 1.0
+    fig = go.Figure()
+    if labels is None:
+        counts, _ = np.histogram(s, edges)
+        fig.add_trace(go.Bar(x=centres, y=counts, width=width, name="all rows", marker_color=PALETTE[0]))
+        y_title = "rows"
+    else:
+        y = np.asarray(labels).astype(bool).ravel()
+        if y.size != s.size:
+            raise ValueError(f"got {y.size} labels but {s.size} scores.")
+        for flag, name, colour in ((False, "normal", NORMAL_COLOUR), (True, "anomaly", ANOMALY_COLOUR)):
+            part = s[y == flag]
+            counts, _ = np.histogram(part, edges)
+            share = counts / max(part.size, 1)
+            fig.add_trace(
+                go.Bar(
+                    x=centres,
+                    y=share,
+                    width=width,
+                    name=f"{name} ({part.size:,})",
+                    marker_color=colour,
+                    opacity=0.65,
+                    customdata=counts,
+                    hovertemplate=f"{name}<br>score %{{x:.3g}}<br>%{{customdata}} rows (%{{y:.1%}})<extra></extra>",
+                )
+            )
+        y_title = "share of the class"
+    fig.update_layout(barmode="overlay", bargap=0)
+    if threshold is not None:
+        fig.add_shape(threshold_shape(threshold))
+    base_layout(fig, title=title, x=score_label, y=y_title, height=380)
+    if log_y:
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def point_kinds(flagged, truth=None) -> np.ndarray:
+    """Each row's kind: 'tp', 'fp', 'fn', 'normal' with labels; 'flagged' / 'normal' without."""
+    f = np.asarray(flagged).astype(bool).ravel()
+    if truth is None:
+        return np.where(f, "flagged", "normal")
+    t = np.asarray(truth).astype(bool).ravel()
+    if t.size != f.size:
+        raise ValueError(f"got {t.size} labels but {f.size} flags.")
+    return np.select([f & t, f & ~t, ~f & t], ["tp", "fp", "fn"], "normal")
+
+
+def detection_scatter(
+    x,
+    y,
+    flagged,
+    truth=None,
+    *,
+    x_label: str = "x",
+    y_label: str = "y",
+    title: str = "",
+    seed: int = 0,
+    max_points: int = MAX_POINTS,
+) -> go.Figure:
+    """The data in 2-D with the detector's calls: every kind (normal, TP, FP, missed; or flagged)
+    is one trace. Normal rows are thinned to `max_points` (fixed seed, said in the legend);
+    flagged and missed rows are all drawn (capped at `max_points` too)."""
+    xa, ya = _arr(x, "x"), _arr(y, "y")
+    kinds = point_kinds(flagged, truth)
+    if not (xa.size == ya.size == kinds.size):
+        raise ValueError("x, y and the flags must have one value per row.")
+    fig = go.Figure()
+    order = ("normal", "fp", "fn", "tp") if truth is not None else ("normal", "flagged")
+    for kind in order:
+        idx = np.flatnonzero(kinds == kind)
+        name, colour, symbol, size, outline = KINDS[kind]
+        fig.add_trace(
+            marker_scatter(
+                xa[idx] if idx.size else [],
+                ya[idx] if idx.size else [],
+                name=f"{name}: {idx.size:,}",
+                colour=colour,
+                symbol=symbol,
+                size=size,
+                outline=outline,
+                opacity=0.5 if kind == "normal" else 0.95,
+                max_points=max_points,
+                seed=seed,
+            )
+        )
+    base_layout(fig, title=title, x=x_label, y=y_label, height=480)
+    # four legend entries do not fit on one row above a half-width chart: put them under it
+    fig.update_layout(
+        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0), margin=dict(b=110)
+    )
+    return fig
+
+
+def top_images(rows, shape=(8, 8), titles=None, columns: int = 5) -> go.Figure:
+    """The given rows (most anomalous first) as grey-scale images of `shape`, with titles."""
+    R = np.atleast_2d(np.asarray(rows, dtype=float))
+    h, w = shape
+    if R.shape[1] != h * w:
+        raise ValueError(
+            f"rows have {R.shape[1]} values, not {h}×{w} = {h * w}; they are not {h}×{w} images."
+        )
+    k = R.shape[0]
+    cols = max(1, min(columns, k))
+    n_rows = int(np.ceil(k / cols))
+    titles = list(titles or [f"#{i + 1}" for i in range(k)])
+    fig = make_subplots(
+        rows=n_rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.12
+    )
+    lo, hi = float(R.min()), float(R.max())
+    for i in range(k):
+        fig.add_trace(
+            go.Heatmap(
+                z=R[i].reshape(h, w)[::-1],
+                colorscale="Greys",
+                zmin=lo,
+                zmax=hi,
+                showscale=False,
+                hovertemplate="pixel value %{z:.3g}<extra></extra>",
+            ),
+            row=i // cols + 1,
+            col=i % cols + 1,
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", constrain="domain")
+    base_layout(fig, height=170 * n_rows + 40)
+    fig.update_annotations(font_size=13)
+    return fig
+
+
+def top_curves(
+    rows, titles=None, reference=None, x=None, x_label: str = "sample", columns: int = 5
+) -> go.Figure:
+    """The given rows (most anomalous first) as curves, each in its own panel over the `reference`
+    curve (e.g. the median normal row) in grey."""
+    R = np.atleast_2d(np.asarray(rows, dtype=float))
+    k, d = R.shape
+    xs = np.arange(1, d + 1) if x is None else np.asarray(x)
+    step = max(1, d // 1000)  # at most ~1000 points per curve
+    cols = max(1, min(columns, k))
+    n_rows = int(np.ceil(k / cols))
+    titles = list(titles or [f"#{i + 1}" for i in range(k)])
+    fig = make_subplots(
+        rows=n_rows,
+        cols=cols,
+        subplot_titles=titles,
+        shared_yaxes=True,
+        horizontal_spacing=0.02,
+        vertical_spacing=0.14,
+    )
+    for i in range(k):
+        r, c = i // cols + 1, i % cols + 1
+        if reference is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs[::step],
+                    y=np.asarray(reference, dtype=float)[::step],
+                    mode="lines",
+                    line=dict(color="#9AA5B1", width=2),
+                    name="median row",
+                    showlegend=i == 0,
+                    hoverinfo="skip",
+                ),
+                row=r,
+                col=c,
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=xs[::step],
+                y=R[i, ::step],
+                mode="lines",
+                line=dict(color=ANOMALY_COLOUR, width=2),
+                name="flagged row",
+                showlegend=i == 0,
+            ),
+            row=r,
+            col=c,
+        )
+    base_layout(fig, height=200 * n_rows + 70)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_annotations(font_size=13)
+    return fig
+
+
+def drama_grid(values, reductions, metrics, *, score: str = "AUC", title: str = "") -> go.Figure:
+    """DRAMA's reduction × metric grid of one score (in %), annotated, best cell outlined."""
+    V = np.asarray(values, dtype=float)
+    if V.shape != (len(reductions), len(metrics)):
+        raise ValueError(f"values have shape {V.shape}, expected {(len(reductions), len(metrics))}.")
+    text = np.where(np.isnan(V), "–", np.vectorize(lambda v: f"{v:.0f}")(np.nan_to_num(V)))
+    fig = go.Figure(
+        go.Heatmap(
+            z=V,
+            x=list(metrics),
+            y=list(reductions),
+            text=text,
+            texttemplate="%{text}",
+            textfont=dict(size=14),
+            colorscale="Viridis",
+            colorbar=dict(title=f"{score} (%)"),
+            hovertemplate=f"%{{y}}-%{{x}}: {score} %{{z:.1f}}%<extra></extra>",
+        )
+    )
+    if np.isfinite(V).any():
+        i, j = np.unravel_index(np.nanargmax(V), V.shape)
+        fig.add_shape(
+            type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, line=dict(color="#F0E442", width=4)
+        )
+    base_layout(fig, title=title, x="distance metric", y="reduction (DRT)", height=110 + 48 * len(reductions))
+    fig.update_yaxes(autorange="reversed")
+    return fig
