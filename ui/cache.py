@@ -48,6 +48,20 @@ def upload_table(digest: str, filename: str, _data: bytes) -> tables.Table:
     return tables.read_table(_data, filename)
 
 
+@within_budget("prepared_upload", CACHE_BUDGET_MB["prepared_upload"])
+@st.cache_resource(max_entries=8, show_spinner=False)
+def sampled_upload(key: tuple, n: int, seed: int, _ds: datasets.Dataset) -> datasets.Dataset:
+    """`n` rows of the prepared upload `key`, drawn once with `seed` (rows keep their file order)."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    rows = np.sort(np.random.default_rng(seed).choice(_ds.n_samples, size=n, replace=False))
+    y = None if _ds.y is None else _ds.y.iloc[rows].reset_index(drop=True)
+    extra = _ds.extra.iloc[rows].reset_index(drop=True) if hasattr(_ds.extra, "iloc") else _ds.extra
+    return replace(_ds, X=_ds.X.iloc[rows].reset_index(drop=True), y=y, extra=extra)
+
+
 @st.cache_resource(show_spinner=False)
 def device_label() -> str:
     """The device torch models train on, in words."""

@@ -29,6 +29,11 @@ from ui import cache
 from ui.state import kept
 from ui.widgets import guard, param_widgets
 
+# Rows a page trains on (issue 10: a 5.6 M-row upload ran 772 s). Past its budget a page uses a seeded
+# random sample of this size and says so; README's "Uploads" section states the same numbers.
+ROW_BUDGET = {"cls": 50_000, "reg": 50_000, "clu": 20_000, "proj": 20_000, "ano": 50_000}
+DEFAULT_ROW_BUDGET = 50_000
+ROW_SAMPLE_SEED = 0
 MAX_SESSION_UPLOADS = 3  # tables one session keeps side by side (each lives once, in the server-wide cache)
 _STORE = "_uploads"  # session key: {sha256: Upload}, oldest first
 _SEEN = "_uploads_seen"  # uploader file ids already stored (so a rerun does not store them again)
@@ -103,7 +108,7 @@ def uploader(page: str, container=None, help: str | None = None) -> None:
         return
     data = file.getvalue()
     digest = cache.sha256(data)
-    with guard("Reading the file"):
+    with guard("Reading the file"), st.spinner(f"Reading {_md(file.name)} ({len(data) / 1024**2:,.1f} MB) …", show_time=True):
         table = cache.upload_table(digest, file.name, data)
         _store(Upload(digest, file.name, len(data), table))
         st.session_state.pop(f"{page}.upload_pick", None)  # the picker restarts on the new upload, not the previous
@@ -455,10 +460,23 @@ def upload_choice(page: str, up: Upload, *, target: str, task: str | None, conta
         )  # fmt: skip
         read_as = task if choices["target"] is not None else None
         ds = cache.prepared_upload(key, read_as, up.filename, _table=up.table)
+        budget = ROW_BUDGET.get(page, DEFAULT_ROW_BUDGET)
+        notes = []
+        if ds.n_samples > budget:  # past the page's row budget: a seeded sample, said with its size
+            n_all = ds.n_samples
+            ds = cache.sampled_upload(key, budget, ROW_SAMPLE_SEED, _ds=ds)
+            key = (*key, ("sample", budget, ROW_SAMPLE_SEED))
+            notes.append(
+                f"This page works on at most {budget:,} rows: it uses a random sample of {budget:,} of the "
+                f"{n_all:,} rows (seed {ROW_SAMPLE_SEED}, the same every time). Filter the rows in the sidebar "
+                "to choose which ones."
+            )
+            st.info(notes[-1], icon=":material/filter_alt:")
         title = f"{up.filename}" + (f" → {choices['target']}" if choices["target"] else "")
         return DataChoice(
             ds, key, title, is_upload=True, filter_text=flt.describe() if flt else "",
             left_out={k: v for k, v in choices.get("left_out", {}).items() if k not in choices["features"]},
+            notes=notes,
         )  # fmt: skip
     return None
 

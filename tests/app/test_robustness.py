@@ -227,3 +227,19 @@ def test_guard_escapes_messages():
 
     shown = safe_md('The target "sig![t](http://host/track.png)" has one class <img src=x>')
     assert "](" not in shown.replace("\\]\\(", "") and "<img" not in shown
+
+
+# -- the row budget: past it a page trains on a seeded sample and says so ------------------------------
+def test_an_upload_past_the_row_budget_trains_on_a_stated_seeded_sample(monkeypatch):
+    import ui.data_source as source
+    from tests.app.upload_helpers import upload
+
+    monkeypatch.setitem(source.ROW_BUDGET, "cls", 100)
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x1": rng.normal(size=400), "x2": rng.normal(size=400), "label": rng.integers(0, 2, 400)})
+    at = _page(CLS)
+    at.run()
+    upload(at, "cls", df.to_csv(index=False).encode(), "big.csv")
+    _ok(at)
+    assert any("random sample of 100 of the 400 rows (seed 0" in i.value for i in at.info), [i.value for i in at.info]
+    assert "100 rows" in _texts(at)  # the data line gives the size trained on
