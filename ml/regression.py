@@ -369,6 +369,44 @@ def _gd_verdict(method: str, alpha: float, x: np.ndarray, losses: np.ndarray, re
     return "converges", None, None
 
 
+def photoz_by_class(z_true, z_pred, classes, outlier_cut: float = 0.15) -> pd.DataFrame:
+    """Photo-z metrics for every class (e.g. STAR, GALAXY, QSO) and for all rows together.
+
+    Totals over a mix flatter a model when one class is easy (stars at z ≈ 0): each class's bias,
+    σ_NMAD and outlier fraction show where it fails. Columns: class, rows, share, bias, sigma_nmad,
+    outlier_fraction; the last row is "all".
+    """
+    zt, zp = _pair(z_true, z_pred, "z_true", "z_pred")
+    labels = np.asarray(classes, dtype=object)
+    if labels.shape != zt.shape:
+        raise ValueError(f"Need one class per row: {labels.size} classes for {zt.size} redshifts.")
+    labels = np.where(pd.isna(labels), "(no class)", labels).astype(str)
+    rows = []
+    for name in [*sorted(set(labels)), None]:
+        mask = np.ones(zt.size, bool) if name is None else labels == name
+        m = photoz_metrics(zt[mask], zp[mask], outlier_cut)
+        rows.append({"class": "all" if name is None else name, "rows": m["n"], "share": m["n"] / zt.size,
+                     "bias": m["bias"], "sigma_nmad": m["sigma_nmad"], "outlier_fraction": m["outlier_fraction"]})
+    return pd.DataFrame(rows)
+
+
+def mape_near_zero(y_true, eps: float) -> tuple[float, str] | None:
+    """(share of rows with |y| < eps, a sentence on what that does to MAPE), or None when there are none.
+
+    MAPE divides each error by max(eps, |y|): a row with y ≈ 0 and an error of 0.01 adds 0.01/eps
+    (1,000 % at eps = 1e-3), so a few such rows dominate the average.
+    """
+    t = np.asarray(y_true, dtype=float)
+    share = float(np.mean(np.abs(t) < eps)) if t.size else 0.0
+    if share == 0:
+        return None
+    return share, (
+        f"{share:.1%} of the rows have |y| < ε = {eps:g}: their errors are divided by ε, not by |y|, so an "
+        f"error of 0.01 on one of them counts {0.01 / eps:,.0f} × (= {100 * 0.01 / eps:,.0f} %). MAPE is then "
+        "dominated by those rows; prefer MAE or RMSE (or, for redshifts, σ_NMAD) here."
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # regularisation
 

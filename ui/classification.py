@@ -263,7 +263,7 @@ def regions_view(run: Run) -> None:
     if n < 2:
         st.info("Decision regions need at least two features; this data has one.")
         return
-    c1, c2, c3, c4 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 1.6, 2.4], vertical_alignment="bottom")
     mode = "features"
     if n > 2:
         default = 0 if any(a in cols and b in cols for a, b in NICE_PAIRS) else 1
@@ -286,6 +286,10 @@ def regions_view(run: Run) -> None:
     shading = c4.toggle(
         "Certainty", value=True, **kept(key="regions.shading"), help="Fade the colour where the model is unsure."
     )
+    own = n > 2 and c5.toggle(
+        "Colour points by their own prediction", **kept(key="regions.own", value=False),
+        help="The regions are a slice (or projection) of the model; a point's own prediction uses all its features.",
+    )  # fmt: skip
     key = (run.key, mode, features)
     with guard("The decision regions"):
         grid = cached(
@@ -303,11 +307,17 @@ def regions_view(run: Run) -> None:
         )
         pred_tr, pred_te = _predictions(run)
         to_idx = lambda y: mlc.class_index(run.classes, y)  # noqa: E731
+        colour_tr, colour_te = (pred_tr, pred_te) if own else (run.y_train, run.y_test)
+        note = ""
+        if n > 2 and mode == "features":
+            note = f"Other {n - 2} feature(s) held at their median: a point can sit in another class's colour."
+        elif mode == "pca":
+            note = "Regions: the PCA plane mapped back to all features; points: projected onto it."
         fig = decision_figure(
-            grid, run.class_names, grid.project(run.X_train), to_idx(run.y_train),
-            grid.project(run.X_test) if run.held_out else None, to_idx(run.y_test) if run.held_out else None,
+            grid, run.class_names, grid.project(run.X_train), to_idx(colour_tr),
+            grid.project(run.X_test) if run.held_out else None, to_idx(colour_te) if run.held_out else None,
             train_wrong=pred_tr != run.y_train, test_wrong=(pred_te != run.y_test) if run.held_out else None,
-            shading=shading,
+            shading=shading, by_prediction=own, note=note,
         )  # fmt: skip
         st.plotly_chart(fig, key="regions.fig")
         st.caption(

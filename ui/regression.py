@@ -33,9 +33,11 @@ from ml.regression import (
     line_at,
     linear_coefficients,
     looks_like_redshift,
+    mape_near_zero,
     metrics_frame,
     most_correlated_feature,
     ols_line,
+    photoz_by_class,
     photoz_metrics,
     regression_metrics,
     regularisation_path,
@@ -173,6 +175,21 @@ def _gd_controls(ds: Dataset | None) -> dict:
     return params
 
 
+def _page_default(p, ds: Dataset | None):
+    """Lasso's α default scaled to the target, 1 % of its standard deviation (rounded to 1, 2 or 5 × 10^k):
+    0.5 on diabetes zeroes two of its ten coefficients, so "L1 zeroes coefficients" shows at once
+    (the registry's 0.01 zeroes none there)."""
+    if p.name != "alpha" or ds is None:
+        return p
+    sd = float(np.nanstd(np.asarray(ds.y, dtype=float)))
+    if not np.isfinite(sd) or sd <= 0:
+        return p
+    target = float(np.clip(0.01 * sd, p.low, p.high))
+    k = int(np.floor(np.log10(target)))
+    value = max((m * 10.0**k for m in (1, 2, 5) if m * 10.0**k <= target), default=10.0**k)
+    return replace(p, default=float(value))
+
+
 def sidebar() -> Setup:
     """Draw the sidebar (data, split and scaling, model, metrics) and load the data it names."""
     sb = st.sidebar
@@ -206,7 +223,10 @@ def sidebar() -> Setup:
                 setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}", persist=True)
                 setup.train_pressed = st.form_submit_button("Train the network", type="primary")
         else:
-            setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}", container=sb, persist=True)
+            specs = [_page_default(p, ds) for p in spec.params_for(TASK)] if model == "lasso" else spec.params_for(TASK)
+            # the key names the data: a default chosen for its scale applies to each dataset afresh
+            key = f"reg.{model}" if model != "lasso" or ds is None else f"reg.{model}.{ds.name}"
+            setup.params = param_widgets(specs, key, container=sb, persist=True)
 
     sb.header("Metrics")
     setup.eps = sb.select_slider(
@@ -362,6 +382,24 @@ def headline(setup: Setup, fitted: Fitted, per_row: int = 2) -> None:
         st.caption(test["note"])
 
 
+def test_classes(setup: Setup, fitted: Fitted, rows=None) -> np.ndarray | None:
+    """The class (STAR, GALAXY, QSO …) of each of `rows` (default: the test rows), when the data carry a
+    class column beside the features (built-in SDSS sample, or an upload's kept columns); else None."""
+    extra = setup.ds.extra
+    col = None
+    if isinstance(extra, dict) and "class" in extra:
+        col = extra["class"]
+    elif isinstance(extra, pd.DataFrame) and "class" in extra.columns:
+        col = extra["class"]
+    if col is None:
+        return None
+    col = pd.Series(np.asarray(col), index=setup.ds.X.index) if len(col) == len(setup.ds.X) else None
+    if col is None or col.nunique(dropna=True) < 2:
+        return None
+    rows = fitted.X_test if rows is None else rows
+    return col.reindex(rows.index).to_numpy()
+
+
 def metrics_table(setup: Setup, fitted: Fitted) -> None:
     """Every metric on the train and the test rows side by side, with their definitions."""
     frame = metrics_frame(
@@ -370,6 +408,26 @@ def metrics_table(setup: Setup, fitted: Fitted) -> None:
         setup.photoz,
     )
     st.table(frame)
+    near_zero = mape_near_zero(fitted.y_test, setup.eps)
+    if near_zero is not None:
+        st.caption(f"**MAPE:** {near_zero[1]}")
+    classes = test_classes(setup, fitted)
+    if setup.photoz and classes is not None:
+        st.markdown("**Photo-z metrics per class** (test rows)")
+        per_class = photoz_by_class(fitted.y_test, fitted.pred_test, classes, PHOTOZ_OUTLIER_CUT)
+        st.dataframe(
+            per_class, hide_index=True,
+            column_config={
+                "share": st.column_config.NumberColumn(format="percent"),
+                "bias": st.column_config.NumberColumn(format="%.4f"),
+                "sigma_nmad": st.column_config.NumberColumn("σ_NMAD", format="%.4f"),
+                "outlier_fraction": st.column_config.NumberColumn("outliers", format="percent"),
+            },
+        )  # fmt: skip
+        st.caption(
+            "Totals over a mix flatter the model when one class is easy (stars sit at z ≈ 0): read each class's "
+            "σ_NMAD and outlier share, not only the total."
+        )
     with st.expander("What do these numbers mean?"):
         st.markdown(
             "As in the lecture, with N points: **MSE** = (1/N) Σ (pred − true)²; **RMSE** = √MSE, in the "
@@ -432,8 +490,9 @@ def fit_view(setup: Setup, fitted: Fitted) -> None:
         else:
             band = PHOTOZ_OUTLIER_CUT if setup.photoz else None
             fig = rplots.pred_vs_true_figure(
-                fitted.y_test, fitted.pred_test, "test set", target_label(setup.ds), band
-            )
+                fitted.y_test, fitted.pred_test, "test set", target_label(setup.ds), band,
+                classes=test_classes(setup, fitted),
+            )  # fmt: skip
             st.plotly_chart(fig, key="reg.fit.pvt")
             st.caption(f"{setup.ds.X.shape[1]} features, so there is no curve to draw: each test point is its "
                        "true value (x) against the prediction (y). On the line y = x the prediction is perfect.")  # fmt: skip
@@ -528,8 +587,9 @@ def residuals_view(setup: Setup, fitted: Fitted) -> None:
     label = target_label(setup.ds)
     band = PHOTOZ_OUTLIER_CUT if setup.photoz else None
     c1, c2 = st.columns(2)
+    classes = test_classes(setup, fitted, fitted.X_test if which == "test" else fitted.X_train)
     c1.plotly_chart(
-        rplots.pred_vs_true_figure(y_true, y_pred, f"{which} set", label, band), key="reg.res.pvt"
+        rplots.pred_vs_true_figure(y_true, y_pred, f"{which} set", label, band, classes=classes), key="reg.res.pvt"
     )
     c2.plotly_chart(rplots.residuals_figure(y_pred, y_true - y_pred, label), key="reg.res.scatter")
     c3, c4 = st.columns(2)
@@ -642,11 +702,7 @@ def path_view(setup: Setup, fitted: Fitted) -> None:
             alpha = setup.params.get("alpha") if setup.model == kind else None
             if alpha is not None:
                 at = alpha if kind == "lasso" else alpha / n_train  # sklearn's Ridge sums, the path averages
-                fig.add_vline(x=at, line=dict(color=PALETTE[5], dash="dash", width=2))
-                # a log axis places annotations at log10(x) (add_vline's own label lands elsewhere)
-                fig.add_annotation(
-                    x=np.log10(at), y=1, yref="paper", text="your α", showarrow=False, yanchor="bottom"
-                )
+                rplots.mark_alpha(fig, at, float(frame["alpha"].min()), float(frame["alpha"].max()))
             st.plotly_chart(fig, key=f"reg.path.{kind}")
     with st.expander("What am I looking at? L1 against L2", expanded=False):
         st.markdown(

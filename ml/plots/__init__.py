@@ -25,9 +25,14 @@ FONT_SIZE = 15
 MAX_POINTS = 5000  # no trace sent to the browser has more points than this
 
 
+# Class colours: Okabe-Ito without its black (black marks errors and lines), then Paul Tol's
+# muted colours, so ten classes (the digits) get ten distinct colours.
+CLASS_COLOURS = (*PALETTE[:7], "#882255", "#44AA99", "#332288", "#999933", "#AA4499", "#117733")
+
+
 def class_colour(i: int) -> str:
-    """Colour of class index i, the same on every page."""
-    return PALETTE[i % len(PALETTE)]
+    """Colour of class index i, the same on every page (never black: black is the error mark)."""
+    return CLASS_COLOURS[i % len(CLASS_COLOURS)]
 
 
 def base_layout(fig: go.Figure, *, title: str = "", x: str = "", y: str = "", height: int = 420) -> go.Figure:

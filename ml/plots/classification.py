@@ -15,11 +15,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ml.classification import DecisionGrid
-from ml.plots import MARKER_COLOUR, MAX_POINTS, base_layout, class_colour
+from ml.plots import FONT_SIZE, MARKER_COLOUR, MAX_POINTS, base_layout, class_colour
 from ml.plots.curves import _rgba, marker_scatter
 
 REGION_ALPHA = 0.45
 VEIL_ALPHA = 0.85  # how white the least certain cells get
+PER_CLASS_POINTS = 2000  # past this many points a class is thinned and drawn translucent
 
 
 def _region_colourscale(k: int) -> list:
@@ -47,12 +48,18 @@ def decision_figure(
     shading: bool = True,
     title: str = "",
     max_points: int = MAX_POINTS,
+    by_prediction: bool = False,
+    note: str = "",
 ) -> go.Figure:
     """Decision regions with training (circles) and test (diamonds) points coloured by true class.
 
     train_xy / test_xy: (n, 2) coordinates in the grid's plane (`grid.project(X)`); train_idx /
     test_idx: each point's true class index; *_wrong: boolean masks of misclassified points, drawn
     as black crosses. `shading` veils the regions where the predicted class's probability is low.
+    by_prediction: the *_idx are the model's predictions (from all features), said in the legend.
+    note: a line written on the chart (e.g. "other features held at their median").
+    Past PER_CLASS_POINTS points a class is thinned (fixed seed) and drawn translucent; the
+    biggest class is drawn first, so a minority class stays visible on top.
     """
     k = len(class_names)
     if len(grid.classes) != k:
@@ -100,14 +107,18 @@ def decision_figure(
             raise ValueError(
                 f"{label}: {len(xy)} points but {len(idx)} class labels; pass one label per point."
             )
-        for c in range(k):
+        sizes = np.bincount(idx.astype(int), minlength=k) if idx.size else np.zeros(k, int)
+        for c in np.argsort(-sizes, kind="stable"):
             mask = idx == c
             if not mask.any():
                 continue
+            crowded = int(mask.sum()) > PER_CLASS_POINTS
+            what = f"{label}, predicted" if by_prediction else label
             fig.add_trace(
                 marker_scatter(
-                    xy[mask, 0], xy[mask, 1], name=f"{class_names[c]} ({label})", colour=class_colour(c), symbol=symbol,
-                    outline=outline, size=size, legendgroup=str(c), max_points=max_points, seed=c,
+                    xy[mask, 0], xy[mask, 1], name=f"{class_names[c]} ({what})", colour=class_colour(int(c)), symbol=symbol,
+                    outline=None if crowded else outline, size=size, legendgroup=str(c), seed=int(c),
+                    max_points=min(max_points, PER_CLASS_POINTS), opacity=0.55 if crowded else None,
                 )
             )  # fmt: skip
             n_shown += 1
@@ -126,6 +137,11 @@ def decision_figure(
         )  # fmt: skip
         fig.data[-1].marker.line.width = 2.5 if len(bad) <= 200 else 1.5
     base_layout(fig, title=title, x=grid.x_label, y=grid.y_label, height=560)
+    if note:
+        fig.add_annotation(
+            text=note, xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top", showarrow=False,
+            bgcolor="rgba(255,255,255,0.8)", font=dict(size=FONT_SIZE - 1),
+        )  # fmt: skip
     fig.update_xaxes(range=[grid.x[0], grid.x[-1]], showgrid=False, zeroline=False)
     fig.update_yaxes(range=[grid.y[0], grid.y[-1]], showgrid=False, zeroline=False)
     return fig

@@ -12,6 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ml.plots import (
+    CLASS_COLOURS,
+    FONT_SIZE,
     MARKER_COLOUR,
     MAX_POINTS,
     NEGATIVE_COLOUR,
@@ -205,18 +207,30 @@ def pred_vs_true_figure(
     name: str,
     target_label: str,
     outlier_band: float | None = None,
+    classes=None,
 ) -> go.Figure:
     """Predicted against true values with the y = x line (perfect predictions).
 
     With `outlier_band` (0.15 for photo-z) it also draws |pred - true| = band·(1 + true): points
-    outside count as catastrophic outliers.
+    outside count as catastrophic outliers. With `classes` (one label per row, e.g. STAR / GALAXY /
+    QSO) the points are coloured by class, the largest class drawn first so the rarer ones stay on top.
     """
     t, p = _arr(y_true, "y_true"), _arr(y_pred, "y_pred")
     _same_length(t, p, "y_true", "y_pred")
     rng_ = _padded_range(np.concatenate([t, p]), 0.03) or [0.0, 1.0]
     lo, hi = rng_
     fig = go.Figure()
-    fig.add_trace(_scatter(t, p, name=name, colour=TRAIN_COLOUR, size=6))
+    if classes is None:
+        fig.add_trace(_scatter(t, p, name=name, colour=TRAIN_COLOUR, size=6))
+    else:
+        labels = np.asarray(classes, dtype=object).astype(str)
+        names, counts = np.unique(labels, return_counts=True)
+        for i in np.argsort(-counts, kind="stable"):
+            mask = labels == names[i]
+            fig.add_trace(
+                marker_scatter(t[mask], p[mask], name=str(names[i]), colour=PALETTE[int(i) % len(PALETTE)],
+                               size=6, opacity=0.7, max_points=MAX_POINTS // 2)
+            )  # fmt: skip
     fig.add_trace(
         go.Scatter(
             x=[lo, hi],
@@ -335,7 +349,7 @@ def regularisation_path_figure(path_df: pd.DataFrame, kind: str) -> go.Figure:
                 y=grp["coef"].to_numpy()[idx],
                 mode="lines+markers",
                 name=str(feature),
-                line=dict(color=class_colour(i), width=2.5, dash="solid" if i < len(PALETTE) else "dash"),
+                line=dict(color=class_colour(i), width=2.5, dash="solid" if i < len(CLASS_COLOURS) else "dash"),
                 marker=dict(size=5),
             )
         )
@@ -346,8 +360,27 @@ def regularisation_path_figure(path_df: pd.DataFrame, kind: str) -> go.Figure:
         title=f"{label} path: {note} as α grows",
         x="α, regularisation strength (log scale)",
         y="coefficient (per standard deviation of the feature)",
+        height=520,
     )
-    fig.update_xaxes(type="log")
+    # decades only, written 10⁻³ … 10²: minor ticks labelled "2, 5" read as noise on a projector
+    fig.update_xaxes(type="log", dtick=1, exponentformat="power", showexponent="all")
+    # the legend goes under the plot, so nothing drawn at the top of the plot (the α marker's label) meets it
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, xanchor="left"), margin=dict(b=130))
+    return fig
+
+
+def mark_alpha(fig: go.Figure, alpha: float, lo: float, hi: float, label: str = "your α") -> go.Figure:
+    """A dashed vertical line at `alpha` on a path figure, its label inside the plot; an α outside the
+    path's range [lo, hi] is drawn at the nearer end with an arrow saying which way it lies."""
+    at = float(np.clip(alpha, lo, hi))
+    text = label if lo <= alpha <= hi else (f"{label} = {alpha:g} →" if alpha > hi else f"← {label} = {alpha:g}")
+    fig.add_vline(x=at, line=dict(color=FIT_COLOUR, dash="dash", width=2))
+    left = np.log10(at) > (np.log10(lo) + np.log10(hi)) / 2  # label on the side with more room
+    fig.add_annotation(
+        x=np.log10(at), y=0.98, yref="paper", text=text, showarrow=False, yanchor="top",
+        xanchor="right" if left else "left", xshift=-6 if left else 6,
+        bgcolor="rgba(255,255,255,0.85)", font=dict(size=FONT_SIZE, color=FIT_COLOUR),
+    )  # fmt: skip
     return fig
 
 

@@ -202,7 +202,11 @@ def test_view_settings_survive_a_tab_switch():
     assert at.radio(key="regions.mode").value == "features"
     assert at.selectbox(key="regions.x").value == "petal_width_cm"
     assert at.toggle(key="regions.shading").value is False
-    assert _regions(at)["layout"]["xaxis"]["title"]["text"].startswith("petal_width_cm")
+    fig = _regions(at)
+    assert fig["layout"]["xaxis"]["title"]["text"].startswith("petal_width_cm")
+    assert any("held at their median" in a["text"] for a in fig["layout"]["annotations"])
+    at.toggle(key="regions.own").set_value(True).run()
+    assert any("predicted" in t.get("name", "") for t in _regions(at)["data"])
     _tab(at, "view", "Metrics")
     assert at.select_slider(key="metrics.beta").value == 0.5
     report = next(df for df in at.dataframe if "support" in df.value.columns).value

@@ -149,13 +149,14 @@ def test_lasso_alpha_zeroes_coefficients_and_paths_show():
     _no_errors(at)
     bars = _figure(at, "Lasso (L1), standardised features")
     small = int(np.sum(_values(bars["data"][0]["x"]) == 0))
+    assert small >= 1  # the default α already shows L1 zeroing coefficients on diabetes
     scaling = _figure(at, "after each feature scaling")
     assert [a["text"] for a in scaling["layout"]["annotations"]] == [
         "unscaled",
         "standardised",
         "min-max scaled",
     ]
-    alpha = at.select_slider(key="reg.lasso.alpha")
+    alpha = at.select_slider(key="reg.lasso.diabetes.alpha")
     alpha.set_value(next(float(o) for o in alpha.options if float(o) > 10))  # strong: zeroes several
     _run(at)
     big = int(np.sum(_values(_figure(at, "Lasso (L1), standardised")["data"][0]["x"]) == 0))
@@ -214,6 +215,22 @@ def test_gradient_descent_oscillation_is_named_and_steps_keep_their_position():
     assert "oscillates" in warning and "curvature" in warning and "standardise" not in warning, warning
     loss = _figure(at, "Loss during gradient descent")
     assert loss["layout"]["yaxis"]["title"]["text"].startswith("MSE")
+
+
+def test_photoz_metrics_per_class_and_mape_near_zero_note():
+    state = {**SMALL_PHOTOZ, "reg.dataset.sdss_photoz.include_quasars": True, "reg.model": "linear", "reg.eps": 0.1}
+    at = _run(_page(**state))
+    _no_errors(at)
+    table = next(df.value for df in at.dataframe if "sigma_nmad" in df.value.columns)
+    classes = list(table["class"])
+    assert classes[-1] == "all" and {"GALAXY", "QSO"} <= set(classes[:-1]), classes
+    assert table["rows"].iloc[:-1].sum() == table["rows"].iloc[-1]
+    by = table.set_index("class")
+    assert by.loc["QSO", "sigma_nmad"] != by.loc["all", "sigma_nmad"]  # each class its own numbers
+    assert any("|y| < ε" in c.value and "MAPE" in c.value for c in at.caption)
+    fig = _figure(at, "Predicted vs true")
+    names = {t.get("name", "").split(" (")[0] for t in fig["data"]}
+    assert {"GALAXY", "QSO"} <= names  # coloured by class
 
 
 def test_gradient_descent_on_many_features_picks_one():
