@@ -204,7 +204,13 @@ def _upload_source():
     c1, c2 = st.columns(2)
     label = c1.selectbox("Label column", labels, **kept(key="roc_label"))
     candidates = tables.score_candidates(df, label)
-    skipped = [c for c in df.columns if c != label and c not in candidates and c not in labels]
+    empty = [c for c in df.columns if c != label and not df[c].notna().any()]
+    if empty:
+        st.warning(
+            f"Column(s) {_md(', '.join(map(repr, empty)))} are entirely empty (no values in any row), so they are "
+            "not offered as scores."
+        )
+    skipped = [c for c in df.columns if c != label and c not in candidates and c not in labels and c not in empty]
     if skipped:
         text = df[skipped[0]].dropna().astype(str)
         example = text[pd.to_numeric(text, errors="coerce").isna()].head(2).tolist()  # the cells that are not numbers

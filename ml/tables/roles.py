@@ -121,8 +121,8 @@ def score_candidates(df: pd.DataFrame, label: str | None = None) -> list[str]:
     kinds = column_kinds(df)
     found = []
     for pos, (c, kind) in enumerate(kinds.items()):
-        if c == label or kind not in ("numeric", "boolean"):
-            continue
+        if c == label or kind not in ("numeric", "boolean") or not df[c].notna().any():
+            continue  # an entirely empty column is no score (it reads as numeric: all NaN)
         norm = _norm(c)
         if any(w in norm for w in _SCORE_WORDS):
             rank = 0

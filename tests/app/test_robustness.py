@@ -243,3 +243,26 @@ def test_an_upload_past_the_row_budget_trains_on_a_stated_seeded_sample(monkeypa
     _ok(at)
     assert any("random sample of 100 of the 400 rows (seed 0" in i.value for i in at.info), [i.value for i in at.info]
     assert "100 rows" in _texts(at)  # the data line gives the size trained on
+
+
+# -- an entirely empty column is named, and never preselected as a score or a feature ------------------
+def test_an_empty_column_is_named_and_never_a_score_or_feature():
+    from tests.app.test_hostile_uploads import to_upload
+    from tests.app.upload_helpers import features_box
+    from tests.hostile.make_corpus import corpus
+
+    at = _page(ROC)
+    at.run()
+    to_upload(at).set_value(("empty_column.csv", corpus()["empty_column.csv"], "text/csv"))
+    at.run()
+    _ok(at)
+    assert "empty" not in at.multiselect(key="roc_score_cols").value
+    assert any("entirely empty" in _plain(w.value) for w in at.warning)
+    assert not at.error, [e.value for e in at.error]
+    at = _page(CLS)
+    at.run()
+    _upload_file(at, "cls", "empty_column.csv")
+    _ok(at)
+    assert "empty" not in features_box(at).value
+    assert "empty: empty" in _texts(at)  # left out, with the reason "empty"
+    assert "only 0 rows" not in _texts(at)
