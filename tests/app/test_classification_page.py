@@ -214,6 +214,39 @@ def test_view_settings_survive_a_tab_switch():
     assert any("Accuracy over all" in c.value for c in at.caption)
 
 
+def test_a_rerun_that_keeps_the_model_recomputes_nothing_heavy(monkeypatch):
+    """View changes and plain reruns: no fit, no decision grid, no predictions (counted)."""
+    import ml.classification as mlc
+    import ui.training as training
+
+    calls = {"fit": 0, "grid": 0}
+    real_fit, real_grid = training.fit_model, mlc.decision_grid
+
+    def fit(*a, **k):
+        calls["fit"] += 1
+        return real_fit(*a, **k)
+
+    def grid(*a, **k):
+        calls["grid"] += 1
+        return real_grid(*a, **k)
+
+    monkeypatch.setattr(training, "fit_model", fit)
+    monkeypatch.setattr(mlc, "decision_grid", grid)
+    at = _page(dataset="iris", model="random_forest", **{"model.random_forest.n_estimators": 20})
+    at.run()
+    _ok(at)
+    before = dict(calls)
+    assert before == {"fit": 1, "grid": 1}  # settings no other test uses: fitted here, once
+    at.run()  # a rerun with nothing changed
+    at.toggle(key="regions.shading").set_value(False).run()
+    _tab(at, "view", "Feature importance")
+    _tab(at, "view", "Metrics")
+    at.select_slider(key="metrics.beta").set_value(4.0).run()
+    _tab(at, "view", "Decision regions")
+    _ok(at)
+    assert calls == before, (before, calls)
+
+
 def _x_titles(at: AppTest) -> list[str]:
     return [
         f["layout"]["xaxis"]["title"]["text"] for f in _figures(at) if "title" in f["layout"].get("xaxis", {})
