@@ -83,20 +83,35 @@ CALLBACKS = {
 }
 
 
-def timed_fit(make, X, y, reps: int) -> dict:
-    """Median wall and CPU seconds of `make().fit(X, y)` over `reps` fits (after one warm-up)."""
-    make().set_params(epochs=1).fit(X[:500], None if y is None else y[:500])
-    walls, cpus, model = [], [], None
+def timed_fits(makers: dict, X, y, reps: int) -> dict[str, dict]:
+    """Median wall and CPU seconds of `make().fit(X, y)` for each maker, over `reps` rounds after
+    one warm-up each. The makers take turns within a round, so a change in the machine's load
+    (other users) falls on all of them alike."""
+    for make in makers.values():
+        model = make().set_params(epochs=1)
+        model.fit(X[:500], y[:500]) if y is not None else model.fit(X[:500])
+    walls = {name: [] for name in makers}
+    cpus = {name: [] for name in makers}
+    models = {}
     for _ in range(reps):
-        model = make()
-        w0, c0 = time.perf_counter(), time.process_time()
-        model.fit(X, y) if y is not None else model.fit(X)
-        walls.append(time.perf_counter() - w0)
-        cpus.append(time.process_time() - c0)
-    n_train = round(len(X) * (1 - model.validation_fraction)) if model.validation_fraction else len(X)
-    samples = n_train * model.n_epochs_
-    wall, cpu = statistics.median(walls), statistics.median(cpus)
-    return {"wall_s": wall, "cpu_s": cpu, "wall_sps": samples / wall, "cpu_sps": samples / cpu, "model": model}
+        for name, make in makers.items():
+            model = make()
+            w0, c0 = time.perf_counter(), time.process_time()
+            model.fit(X, y) if y is not None else model.fit(X)
+            walls[name].append(time.perf_counter() - w0)
+            cpus[name].append(time.process_time() - c0)
+            models[name] = model
+    out = {}
+    for name, model in models.items():
+        n_train = round(len(X) * (1 - model.validation_fraction)) if model.validation_fraction else len(X)
+        samples = n_train * model.n_epochs_
+        wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
+        out[name] = {"wall_s": wall, "cpu_s": cpu, "wall_sps": samples / wall, "cpu_sps": samples / cpu, "model": model}
+    return out
+
+
+def timed_fit(make, X, y, reps: int) -> dict:
+    return timed_fits({"": make}, X, y, reps)[""]
 
 
 def photon_jet(reps: int, epochs: int, baseline) -> None:
@@ -109,27 +124,30 @@ def photon_jet(reps: int, epochs: int, baseline) -> None:
     X = StandardScaler().fit_transform(np.asarray(ds.X, dtype=np.float64))
     y = np.asarray(ds.y)
     print(f"## Photon vs jet ({len(X):,} × {X.shape[1]}, 80 % trained), the page's default network "
-          f"(2 × 32 relu, adam lr 0.01, batch 64), {epochs} epochs, CPU, 1 thread, median of {reps}")  # fmt: skip
+          f"(2 × 32 relu, adam lr 0.01, batch 64), {epochs} epochs, CPU, 1 thread, median of {reps}"
+          + (" (implementations take turns)" if baseline else ""))  # fmt: skip
     print(f"{'implementation':<16} {'callback':<12} {'fit s':>7} {'wall samples/s':>15} {'cpu samples/s':>14}")
-    impls = [("ml.nets", TorchMLPClassifier)]
+    impls = {"ml.nets": TorchMLPClassifier}
     if baseline is not None:
-        impls.append((f"baseline {baseline[0]}", baseline[1].TorchMLPClassifier))
-    for name, cls in impls:
-        for cb_name, cb in CALLBACKS.items():
-            r = timed_fit(
-                lambda cls=cls, cb=cb: cls(**DEFAULT_NET, epochs=epochs, device="cpu", random_state=0,
-                                           callback=cb("classification")),
-                X, y, reps,
-            )  # fmt: skip
+        impls[f"baseline {baseline[0]}"] = baseline[1].TorchMLPClassifier
+    for cb_name, cb in CALLBACKS.items():
+        results = timed_fits(
+            {name: (lambda cls=cls, cb=cb: cls(**DEFAULT_NET, epochs=epochs, device="cpu", random_state=0,
+                                                callback=cb("classification")))
+             for name, cls in impls.items()},
+            X, y, reps,
+        )  # fmt: skip
+        for name, r in results.items():
             print(f"{name:<16} {cb_name:<12} {r['wall_s']:7.2f} {r['wall_sps']:15,.0f} {r['cpu_sps']:14,.0f}", flush=True)
     print("\nThe page's whole default run (50 epochs, early stopping, patience 10), live chart every 0.5 s:")
     print(f"{'implementation':<16} {'epochs run':>10} {'fit s':>7} {'CPU s':>7} {'wall samples/s':>15} {'cpu samples/s':>14}")
-    for name, cls in impls:
-        r = timed_fit(
-            lambda cls=cls: cls(**{**DEFAULT_NET, "early_stopping": True}, epochs=50, patience=10, device="cpu",
-                                random_state=0, callback=_throttled_figure_callback("classification")),
-            X, y, reps,
-        )  # fmt: skip
+    results = timed_fits(
+        {name: (lambda cls=cls: cls(**{**DEFAULT_NET, "early_stopping": True}, epochs=50, patience=10, device="cpu",
+                                    random_state=0, callback=_throttled_figure_callback("classification")))
+         for name, cls in impls.items()},
+        X, y, reps,
+    )  # fmt: skip
+    for name, r in results.items():
         print(f"{name:<16} {r['model'].n_epochs_:>10} {r['wall_s']:7.2f} {r['cpu_s']:7.2f} {r['wall_sps']:15,.0f} "
               f"{r['cpu_sps']:14,.0f}", flush=True)  # fmt: skip
     print()
@@ -261,6 +279,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=None, help="repeats per figure (median), default 3")
     parser.add_argument("--baseline", help="git revision whose ml/nets.py to time beside the current one")
     parser.add_argument("--cuda-only", action="store_true", help="only the size table, on CUDA")
+    parser.add_argument("--headline", action="store_true", help="only the photon-vs-jet table")
     args = parser.parse_args()
     reps = args.reps or (2 if args.quick else 3)
 
@@ -278,6 +297,8 @@ def main() -> None:
     if not args.cuda_only:
         baseline = load_baseline(args.baseline) if args.baseline else None
         photon_jet(reps, epochs=5 if args.quick else 10, baseline=baseline)
+        if args.headline:
+            return
         breakdown(reps)
     size_list = [2_000, 20_000] + ([100_000] if args.full else [])
     sizes(devices, size_list, reps, epochs=3 if args.quick else 5)
