@@ -19,12 +19,16 @@ from ml.tables.building import MAX_ONEHOT_CATEGORIES, MIN_ROWS, REGRESSION_MIN_D
 from ml.tables.reading import MAX_UPLOAD_MB, Table, csv_bytes, read_table
 from ml.tables.roles import (
     MAX_CLASSES,
+    FeatureSuggestion,
     column_kinds,
     default_positive,
     feature_candidates,
+    id_like_columns,
     label_candidates,
     label_values,
+    leaking_columns,
     score_candidates,
+    suggest_features,
 )
 from ml.tables.scores import NonFiniteScores, ScoreTable, prepare_scores
 
@@ -34,6 +38,7 @@ __all__ = [
     "MAX_UPLOAD_MB",
     "MIN_ROWS",
     "REGRESSION_MIN_DISTINCT",
+    "FeatureSuggestion",
     "NonFiniteScores",
     "ScoreTable",
     "Table",
@@ -41,10 +46,13 @@ __all__ = [
     "csv_bytes",
     "default_positive",
     "feature_candidates",
+    "id_like_columns",
     "label_candidates",
     "label_values",
+    "leaking_columns",
     "prepare_scores",
     "read_table",
     "score_candidates",
+    "suggest_features",
     "to_dataset",
 ]
