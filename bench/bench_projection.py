@@ -108,7 +108,7 @@ def autoencoder_table(epochs: int = 20) -> None:
         for dev in devices:
             net = cls(epochs=epochs, device=dev, random_state=0).fit(X)
             n_fit = len(X) * (1 - net.validation_fraction) * net.n_epochs_
-            print(f"{cls.__name__.replace('Torch', ''):<14}{dev:<8}{net.fit_time_:>8.2f}{n_fit / net.fit_time_:>12,.0f}")
+            print(f"{cls.__name__.replace('Torch', '').replace('Variational', 'V'):<14}{dev:<8}{net.fit_time_:>8.2f}{n_fit / net.fit_time_:>12,.0f}")
 
 
 def _row(label: str, xs: list[float], floor: float) -> None:

@@ -17,10 +17,11 @@ import pandas as pd
 import streamlit as st
 
 from ml import evaluation
-from ml.models import get_model, make_pipeline, normalise_task
+from ml.models import get_model, list_models, make_pipeline, normalise_task
 from ml.params import ParamSpec
 from ml.plots.curves import curve_figure
 from ml.plots.training import cv_figure, grid_figure, param_curve_figure, score_label
+from ml.runtime import LONG_FIT_S, estimate_fit_seconds
 from ui.state import kept
 from ui.training import cached, lookup
 from ui.widgets import guard, guarded_fragment
@@ -89,9 +90,28 @@ def _values_widget(p: ParamSpec, key: str, n_default: int) -> list:
     return dataclasses.replace(p, low=lo, high=hi).grid(int(n))
 
 
-def _run_button(label: str, key: tuple, widget_key: str, compute: Callable) -> object:
-    """Show the stored result for `key`; on a button press compute it with a progress bar first."""
+def _expected(ctx: dict, n_fits: float, model: str | None = None, params: dict | None = None) -> float:
+    """Forecast seconds of `n_fits` fits of the model (at `params`) on the training rows (ml.runtime)."""
+    try:
+        pipe = make_pipeline(model or ctx["model"], ctx["task"], ctx["params"] if params is None else params)
+        return n_fits * estimate_fit_seconds(pipe, len(ctx["y"]), ctx["X"].shape[1])
+    except ValueError:
+        return 0.0
+
+
+def _run_button(label: str, key: tuple, widget_key: str, compute: Callable, expected: float = 0.0) -> object:
+    """Show the stored result for `key`; on a button press compute it with a progress bar first.
+
+    Work expected to pass ml.runtime.LONG_FIT_S says its estimate first, on the button itself.
+    """
     result = lookup(SWEEP_STORE, key, SWEEP_ENTRIES)
+    if result is None and expected > LONG_FIT_S:
+        st.warning(
+            f"This is expected to take about {expected:,.0f} s on this machine (a rough estimate). Fewer folds, "
+            "values or rows make it faster.",
+            icon=":material/hourglass_top:",
+        )
+        label += f" (about {expected:,.0f} s)"
     pressed = st.button(label, key=widget_key, type="primary" if result is None else "secondary")
     if pressed and result is None:
         bar = st.progress(0.0, text="Starting")
@@ -123,7 +143,9 @@ def _cv_view(ctx: dict) -> None:
             pipe, ctx["X"], ctx["y"], task, k=k, seed=ctx["seed"], progress=progress
         )
 
-    folds = _run_button(f"Run {k}-fold cross-validation", key, f"{ctx['prefix']}.cv.run", compute)
+    folds = _run_button(
+        f"Run {k}-fold cross-validation", key, f"{ctx['prefix']}.cv.run", compute, _expected(ctx, k * (k - 1) / k)
+    )
     if folds is None:
         return
     label = score_label(task)
@@ -181,7 +203,9 @@ def _validation_view(ctx: dict) -> None:
             k=ctx["k"], params=ctx["params"], progress=progress,
         )  # fmt: skip
 
-    data = _run_button("Compute the validation curve", key, f"{ctx['prefix']}.vc.run", compute)
+    data = _run_button(
+        "Compute the validation curve", key, f"{ctx['prefix']}.vc.run", compute, _expected(ctx, len(values) * ctx["k"])
+    )
     if data is None:
         return
     fig = param_curve_figure(
@@ -230,7 +254,7 @@ def _grid_view(ctx: dict) -> None:
             seed=ctx["seed"], k=ctx["k"], params=ctx["params"], progress=progress,
         )  # fmt: skip
 
-    result = _run_button("Run the grid search", key, f"{ctx['prefix']}.gs.run", compute)
+    result = _run_button("Run the grid search", key, f"{ctx['prefix']}.gs.run", compute, _expected(ctx, n_fits))
     if result is None:
         return
     best = result.best
@@ -262,7 +286,8 @@ def _compare_view(ctx: dict) -> None:
             X_tr, X_te, y_tr, y_te = evaluation.split(ctx["X"], ctx["y"], task, 0.25, ctx["seed"])
         return evaluation.compare_models(task, X_tr, y_tr, X_te, y_te, ctx["scaling"], ctx["seed"], progress)
 
-    table = _run_button("Train and compare every model", key, f"{ctx['prefix']}.cmp.run", compute)
+    expected = sum(_expected(ctx, 1, s.name, {}) for s in list_models(task))
+    table = _run_button("Train and compare every model", key, f"{ctx['prefix']}.cmp.run", compute, expected)
     if table is None:
         return
     where = "the test set" if has_test else "a quarter of the training rows held out"

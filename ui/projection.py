@@ -294,6 +294,7 @@ def pca_view(setup: Setup) -> None:
     for note in full.notes + setup.notes:
         st.caption(_md(note))
     _pca_queries(setup, full)
+    _biplot(setup, full)
     if P.image_shape(setup.names) is not None:
         st.subheader("Eigen-images and reconstruction")
         _eigen_images(setup, full)
@@ -319,23 +320,25 @@ def _pca_queries(setup: Setup, full: P.PCAFit) -> None:
         columns=4,
     )
     st.plotly_chart(plots.scree_figure(full.explained_variance_ratio_, target, k_t, k), key="scree")
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Loadings** (eigenvectors): each feature's weight in each component")
-        st.plotly_chart(plots.loadings_figure(full.loadings(min(k, 12)), setup.names), key="loadings")
-    with right:
-        if n >= 2:
-            st.markdown("**Biplot**: the rows on PC1-PC2 and each feature's direction")
-            y = None if setup.ds.y is None else np.asarray(setup.ds.y)[setup.rows]
-            kind = None if y is None else ("class" if setup.ds.task in ("binary", "multiclass") else "value")
-            st.plotly_chart(
-                plots.biplot_figure(
-                    full.scores_[:, :2], full.biplot_arrows(), setup.names, y, kind,
-                    class_names=tuple(setup.ds.class_names), colour_label=str(setup.ds.target_name),
-                    explained=tuple(full.explained_variance_ratio_[:2]),
-                ),
-                key="biplot",
-            )  # fmt: skip
+    st.markdown("**Loadings** (eigenvectors): each feature's weight in each of the first k components")
+    st.plotly_chart(plots.loadings_figure(full.loadings(min(k, 12)), setup.names), key="loadings")
+
+
+def _biplot(setup: Setup, full: P.PCAFit) -> None:
+    """Points on PC1-PC2 with the feature arrows (does not depend on the sliders: drawn outside the fragment)."""
+    if full.n_components < 2:
+        return
+    st.markdown("**Biplot**: the rows on PC1-PC2 and each feature's direction (the longest 8 arrows)")
+    y = None if setup.ds.y is None else np.asarray(setup.ds.y)[setup.rows]
+    kind = None if y is None else ("class" if setup.ds.task in ("binary", "multiclass") else "value")
+    st.plotly_chart(
+        plots.biplot_figure(
+            full.scores_[:, :2], full.biplot_arrows(), setup.names, y, kind,
+            class_names=tuple(setup.ds.class_names), colour_label=str(setup.ds.target_name),
+            explained=tuple(full.explained_variance_ratio_[:2]),
+        ),
+        key="biplot",
+    )  # fmt: skip
 
 
 def _eigen_images(setup: Setup, full: P.PCAFit) -> None:

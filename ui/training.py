@@ -19,11 +19,14 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from ml.models import final_estimator, fit_model
 from ml.plots.training import history_figure
+from ml.runtime import LONG_FIT_S, estimate_fit_seconds
 from ui import cache
 from ui.budget import nbytes
+from ui.widgets import safe_md
 
 _MISSING = object()
 LIVE_REFRESH_S = 0.5  # at most this often the live chart is redrawn while a net trains (a redraw remounts it)
@@ -63,6 +66,11 @@ class LRUStore:
     def nbytes(self) -> int:
         with self._lock:
             return sum(self._sizes.values())
+
+    def pop(self, key: Hashable) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+            self._sizes.pop(key, None)
 
     def __len__(self) -> int:
         with self._lock:
@@ -116,27 +124,58 @@ class _LiveTraining:
         self.box.caption(f"Training **{title}** on **{cache.device_label()}** …")
         self.bar = self.box.progress(0.0, text="Starting")
         self.chart = self.box.empty()
+        self.box.button("Stop training (keep what it has learned)", key=f"_stop_{id(self)}", icon=":material/stop:")
         self.history: list[dict] = []
         self._last = 0.0
+        self.n_epochs = 0
+        self.interrupted: BaseException | None = None  # the user's Stop (or any control moved) while training
 
-    def __call__(self, record: dict, n_epochs: int) -> None:
+    def __call__(self, record: dict, n_epochs: int) -> bool:
         self.history.append(record)
+        self.n_epochs = n_epochs
+        if self.interrupted is not None:
+            return False
         now = time.perf_counter()
         last_epoch = record["epoch"] >= n_epochs
         if now - self._last < LIVE_REFRESH_S and not last_epoch:
-            return
+            return True
         self._last = now
-        self.bar.progress(
-            min(record["epoch"] / n_epochs, 1.0),
-            text=f"Epoch {record['epoch']} of {n_epochs}: validation loss {record['val_loss']:.4g}",
-        )
-        # a key per redraw: the final live figure may equal the one the page draws after training
-        self.chart.plotly_chart(
-            history_figure(self.history, self.task), key=f"_live_{id(self)}_{record['epoch']}"
-        )
+        try:
+            self.bar.progress(
+                min(record["epoch"] / n_epochs, 1.0),
+                text=f"Epoch {record['epoch']} of {n_epochs}: validation loss {record['val_loss']:.4g}",
+            )
+            # a key per redraw: the final live figure may equal the one the page draws after training
+            self.chart.plotly_chart(
+                history_figure(self.history, self.task), key=f"_live_{id(self)}_{record['epoch']}"
+            )
+        except ScriptControlException as exc:  # Stop pressed or a control moved: end after this epoch
+            self.interrupted = exc
+            return False
+        return True
 
     def close(self) -> None:
         self.slot.empty()
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.0f} min"
+
+
+def _ask_before_long_fit(full_key: tuple, expected: float, title: str, n_rows: int, is_torch: bool) -> None:
+    """Say the estimate and ask (a button); stop the page here until the user agrees."""
+    st.warning(
+        f"Training **{safe_md(title)}** on {n_rows:,} rows is expected to take about **{_duration(expected)}** on "
+        "this machine (a rough estimate). To make it faster, lower the cost: fewer rows (the dataset's options "
+        "or the row filter), smaller C or γ, fewer trees or epochs, a larger batch. Or train anyway"
+        + (": the network's training shows its progress and can be stopped, keeping what it has learned." if is_torch
+           else "."),
+        icon=":material/hourglass_top:",
+    )
+    if st.button(f"Train anyway (about {_duration(expected)})", key=f"_long_fit_{abs(hash(full_key))}"):
+        st.session_state["_long_fits_ok"].add(full_key)
+        st.rerun()
+    st.stop()
 
 
 def fit_with_progress(
@@ -154,8 +193,18 @@ def fit_with_progress(
     full_key = ("fit", task, *key)
     hit = box.get(full_key, _MISSING)
     if hit is not _MISSING:
+        note = getattr(hit[0], "stopped_note_", None)
+        if note:
+            st.info(note, icon=":material/stop_circle:")
+            if st.button("Train to the end", key=f"_resume_{abs(hash(full_key))}"):
+                box.pop(full_key)
+                st.rerun()
         return hit
     estimator = build()
+    n_rows, n_features = len(X), (X.shape[1] if getattr(X, "ndim", 1) > 1 else 1)
+    expected = estimate_fit_seconds(estimator, n_rows, n_features)
+    if expected > LONG_FIT_S and full_key not in st.session_state.setdefault("_long_fits_ok", set()):
+        _ask_before_long_fit(full_key, expected, title or type(final_estimator(estimator)).__name__, n_rows, is_torch)
     start = time.perf_counter()
     if is_torch:
         net = final_estimator(estimator)
@@ -169,6 +218,13 @@ def fit_with_progress(
         finally:
             net.set_params(callback=None)  # clones (CV, grid search) must not draw into stale placeholders
         live.close()
+        if live.interrupted is not None:  # keep what it learned, then let the user's rerun (or stop) go on
+            estimator.stopped_note_ = (
+                f"Training was stopped after {len(live.history)} of {live.n_epochs} epochs; the network keeps "
+                "what it had learned by then."
+            )
+            box.put(full_key, (estimator, time.perf_counter() - start))
+            raise live.interrupted
     else:
         with st.spinner("Training …", show_time=True):
             fit_model(estimator, X, y)

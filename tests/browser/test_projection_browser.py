@@ -18,25 +18,46 @@ RECON_JS = """() => {
 }"""
 
 
+def recon_z(page):
+    """The reconstruction mosaic's pixels as JSON, from whichever frame draws it (it is a live component)."""
+    for frame in page.frames:
+        z = frame.evaluate(RECON_JS)
+        if z is not None:
+            return z
+    return None
+
+
 def open_pca_tab(page, url: str) -> None:
     page.goto(f"{url}/Dimensionality_reduction")
     wait_settled(page)
     page.get_by_role("tab", name="PCA").click()
-    page.wait_for_function(f"({RECON_JS})() !== null", timeout=120_000)
+    for _ in range(240):
+        if recon_z(page) is not None:
+            break
+        page.wait_for_timeout(500)
     wait_settled(page)
+
+
+def _changed(page, old, timeout_s: float = 30):
+    for _ in range(int(timeout_s * 10)):
+        z = recon_z(page)
+        if z is not None and z != old:
+            return z
+        page.wait_for_timeout(100)
+    return recon_z(page)
 
 
 def test_reconstruction_slider_redraws_the_images(tmp_path):
     with streamlit_server(ROOT / "app.py") as url, browser_page(1366, 768) as page:
         open_pca_tab(page, url)
-        before = page.evaluate(RECON_JS)
+        before = recon_z(page)
+        assert before is not None
         handle = slider_handle(page, label="Reconstruct with k components")
         press_and_settle(page, handle, "ArrowRight")
-        page.wait_for_function(f"(b) => ({RECON_JS})() !== b", arg=before, timeout=30_000)
-        after = page.evaluate(RECON_JS)
+        after = _changed(page, before)
         assert after != before
         press_and_settle(page, handle, "ArrowLeft")  # back to the first k: the first images again
-        page.wait_for_function(f"(b) => ({RECON_JS})() === b", arg=before, timeout=30_000)
+        assert _changed(page, after) == before
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.get_by_text("Eigen-images and reconstruction").count() == 1
         page.screenshot(path=str(tmp_path / "projection.png"))
