@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
-import re
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from ml.thresholds import ThresholdEngine
+from ui.roc import SHOWN
 
 PAGE = "../../pages/3_ROC_Explorer.py"
 
@@ -28,34 +27,44 @@ def errors(at) -> list[str]:
     return [e.value for e in at.error]
 
 
-def metric(at, label: str) -> float:
-    """A number from the page's metric grid (ui.widgets.metric_grid), by its label."""
-    for el in at.get("html"):
-        for lab, value in re.findall(r"data-label='([^']*)' data-value='([^']*)'", el.proto.body):
-            if html.unescape(lab) == label:
-                return float(value)
-    raise KeyError(label)
-
-
 def live_args(at) -> dict:
-    """What the page sent the live chart component (ui/live_plot.py): figure JSON, revision, marks."""
-    (el,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("live_plot")]
+    """What the page sent the live threshold component (ui/live_threshold.py)."""
+    (el,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("live_threshold")]
     return json.loads(el.proto.json_args)
 
 
+def has_live_threshold(at) -> bool:
+    return any(e.proto.component_name.endswith("live_threshold") for e in at.get("component_instance"))
+
+
+def metric(at, label: str) -> float:
+    """A tile's number at the confirmed threshold (the engine's exact metrics the page sent), by its label."""
+    key = {lab: k for k, lab in SHOWN}[label]
+    value = live_args(at)["confirmed"][key]
+    return float("inf") if value is None else float(value)
+
+
+def threshold(at) -> float:
+    return float(at.session_state["roc_t"])
+
+
+def set_threshold(at, t: float) -> AppTest:
+    """What a release of the live slider does: the component's value carries the new threshold."""
+    at.session_state["roc_t"] = float(t)
+    return at.run()
+
+
 def figures(at) -> dict[str, dict]:
-    """Every figure on the page: the st.plotly_chart ones and the live chart with its shapes applied."""
+    """Every figure on the page: the st.plotly_chart ones and the live threshold's curve panels."""
     out = {e.proto.id: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
-    if at.get("component_instance"):
-        a = live_args(at)
-        fig = json.loads(a["figure"])
-        fig["layout"].update(a["marks"])
-        out["live"] = fig
+    if has_live_threshold(at):
+        out["live"] = json.loads(live_args(at)["figure"])
     return out
 
 
 def live_matrix(at) -> list:
-    return at.table[0].value.to_numpy().tolist()
+    c = live_args(at)["confirmed"]
+    return [[c["tp"], c["fn"]], [c["fp"], c["tn"]]]
 
 
 def live_figure(at) -> dict:
@@ -95,19 +104,18 @@ def test_builtin_default_runs_and_threshold_moves_matrix():
     before = live_matrix(at)
     acc = metric(at, "accuracy")
     assert 0.85 < acc <= 1.0
-    at.number_input(key="roc_t").set_value(0.99).run()
+    set_threshold(at, 0.99)
     assert not at.exception
     assert live_matrix(at) != before
-    assert at.slider(key="roc_t_slider").value == pytest.approx(0.99)
+    assert live_args(at)["t"] == pytest.approx(0.99)
     sent = live_args(at)
     high = metric(at, "recall / TPR / ε_S"), metric(at, "predicted positive rate")
-    at.slider(key="roc_t_slider").set_value(0.02).run()
-    # a threshold move resends the same figure revision and moves only the marks
+    set_threshold(at, 0.02)
+    # a threshold move resends the same figure and counts; only the confirmed numbers change
     moved = live_args(at)
     assert moved["revision"] == sent["revision"] and moved["figure"] == sent["figure"]
-    lines = [sh["x0"] for sh in moved["marks"]["shapes"] if sh["name"] == "threshold"]
-    assert lines == [pytest.approx(0.02)] * 2 and moved["marks"] != sent["marks"]
-    assert at.number_input(key="roc_t").value == pytest.approx(0.02)
+    assert moved["counts"] == sent["counts"] and moved["confirmed"] != sent["confirmed"]
+    assert moved["confirmed"]["t"] == pytest.approx(0.02) and threshold(at) == pytest.approx(0.02)
     # a lower threshold predicts more rows positive and finds at least as many positives
     assert metric(at, "recall / TPR / ε_S") >= high[0] and metric(at, "predicted positive rate") > high[1]
     # two models: the comparison table and both overlays are drawn
@@ -118,7 +126,7 @@ def test_builtin_default_runs_and_threshold_moves_matrix():
 def test_every_quick_model_and_multiclass_per_class_auc():
     at = AppTest.from_file(PAGE, default_timeout=300)
     at.run()
-    at.selectbox(key="roc_dataset").set_value("iris").run()
+    at.selectbox(key="roc.dataset").set_value("iris").run()
     at.multiselect(key="roc_models").set_value(["logistic", "random_forest", "hist_gb", "mlp_torch"]).run()
     assert not at.exception and not errors(at)
     at.selectbox(key="roc_positive").set_value("virginica").run()
@@ -139,13 +147,13 @@ def test_pickers_move_the_threshold_to_the_engine_answer():
 
     at.selectbox(key="roc_picker").set_value("best Youden's J").run()
     at.button(key="roc_pick_go").click().run()
-    assert at.number_input(key="roc_t").value == pytest.approx(engine.best_threshold("youden_j"))
+    assert threshold(at) == pytest.approx(engine.best_threshold("youden_j"))
 
     at.selectbox(key="roc_picker").set_value("target signal efficiency (TPR)").run()
     at.number_input(key="roc_target_tpr").set_value(0.9).run()
     at.button(key="roc_pick_go").click().run()
     assert metric(at, "recall / TPR / ε_S") >= 0.9
-    assert at.number_input(key="roc_t").value == pytest.approx(engine.threshold_for_tpr(0.9))
+    assert threshold(at) == pytest.approx(engine.threshold_for_tpr(0.9))
 
     at.selectbox(key="roc_picker").set_value("target false-positive rate").run()
     at.number_input(key="roc_target_fpr").set_value(0.05).run()
@@ -156,12 +164,12 @@ def test_pickers_move_the_threshold_to_the_engine_answer():
     at.number_input(key="roc_cost_fn").set_value(10.0).run()
     at.button(key="roc_pick_go").click().run()
     expected, _ = engine.min_cost_threshold(1.0, 10.0, at.session_state["roc_prior"])
-    assert at.number_input(key="roc_t").value == pytest.approx(expected)
+    assert threshold(at) == pytest.approx(expected)
 
     at.selectbox(key="roc_picker").set_value("best Fβ").run()
     at.number_input(key="roc_beta").set_value(2.0).run()
     at.button(key="roc_pick_go").click().run()
-    assert at.number_input(key="roc_t").value == pytest.approx(engine.best_threshold("fbeta", 2.0))
+    assert threshold(at) == pytest.approx(engine.best_threshold("fbeta", 2.0))
     assert not at.exception
 
 
@@ -239,7 +247,7 @@ def test_bad_uploads_show_a_message_and_the_page_lives(case):
     assert word.lower() in " ".join(messages).lower()
     assert at.radio(key="roc_source").value == "upload"  # the sidebar still works
     at.radio(key="roc_source").set_value("photon_jet").run()
-    assert not at.exception and at.slider(key="roc_t_slider")
+    assert not at.exception and has_live_threshold(at)
 
 
 def test_latin1_upload_reads_with_a_note():
@@ -256,7 +264,7 @@ def test_nan_scores_offer_to_drop_rows():
     assert any("4" in e and ("NaN" in e or "infinite" in e) for e in errors(at))
     at.checkbox(key="roc_drop_nonfinite").check().run()
     assert not at.exception and not errors(at)
-    assert at.slider(key="roc_t_slider")
+    assert has_live_threshold(at)
 
 
 def test_many_classes_label_is_one_vs_rest():
@@ -288,7 +296,7 @@ def test_a_million_row_upload_works():
     at = upload(AppTest.from_file(PAGE, default_timeout=300).run(), buf.getvalue().encode())
     assert not at.exception and not errors(at)
     engine = ThresholdEngine(y, np.round(s, 5))
-    t = at.number_input(key="roc_t").value
+    t = threshold(at)
     assert metric(at, "accuracy") == pytest.approx(engine.metrics(t)["accuracy"], abs=6e-4)
     for fig in figures(at).values():
         for trace in fig["data"]:
