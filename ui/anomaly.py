@@ -309,8 +309,8 @@ def scatter_view(res: Result, flagged: np.ndarray) -> None:
         coords[:, 1],
         flagged[idx],
         None if y is None else y[idx],
-        x_label=xt if how != "features" else names[pair[0]],
-        y_label=yt if how != "features" else names[pair[1]],
+        x_label=names[0] if X.shape[1] == 1 else (names[pair[0]] if how == "features" else xt),
+        y_label=yt if X.shape[1] == 1 or how != "features" else names[pair[1]],
         title="What the detector calls anomalous",
         seed=res.seed,
     )
@@ -503,7 +503,9 @@ def benchmark_view(res: Result | None) -> None:
     summary = det.summarise(long)
     table = det.notes_table(summary)
     best = det.best_per_dataset(table)
-    styler = table.style.apply(
+    shown = table.copy()
+    shown.attrs = {}  # the numeric means ride in attrs; Arrow cannot carry a frame there
+    styler = shown.style.apply(
         lambda _: np.where(best, "background-color: #F0E44299; font-weight: 700", ""), axis=None
     )
     st.dataframe(styler, hide_index=True, width="stretch")
