@@ -266,3 +266,67 @@ def test_an_empty_column_is_named_and_never_a_score_or_feature():
     assert "empty" not in features_box(at).value
     assert "empty: empty" in _texts(at)  # left out, with the reason "empty"
     assert "only 0 rows" not in _texts(at)
+
+
+# -- long fits: the estimate is said and asked first; networks stop on request, keeping what they learned -
+def test_a_fit_expected_to_be_long_is_estimated_and_asked_first():
+    at = _page(CLS, **{"cls.dataset": "photon_jet", "model": "svm", "model.svm.C": 1000.0, "model.svm.gamma": 100.0})
+    at.run()
+    _ok(at)
+    text = _texts(at)
+    assert "expected to take about" in text, text
+    assert any(b.label.startswith("Train anyway (about") for b in at.button)
+    assert not any(m.label == "Train accuracy" for m in at.metric)  # nothing was fitted without asking
+
+
+def test_estimates_rank_the_issue_cases_as_long_and_defaults_as_short():
+    from ml.models import make_pipeline
+    from ml.runtime import LONG_FIT_S, estimate_fit_seconds
+
+    long_cases = [
+        ("svm", "classification", {"C": 1000, "gamma": 100}, 50_000),
+        ("svr", "regression", {"C": 1000, "gamma": 100}, 50_000),
+        ("mlp_torch", "classification", {"epochs": 500, "batch_size": 8}, 100_000),
+    ]
+    for name, task, params, n in long_cases:
+        assert estimate_fit_seconds(make_pipeline(name, task, params), n, 9) > LONG_FIT_S, name
+    for name in ("tree", "logistic", "svm", "random_forest", "mlp_torch", "knn"):
+        assert estimate_fit_seconds(make_pipeline(name, "classification"), 300, 2) < 1.0, name
+
+
+def test_live_training_stops_on_a_rerun_request_and_the_network_keeps_its_epochs():
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+
+    from ml.models import final_estimator, fit_model, make_pipeline
+    from ui.training import _LiveTraining
+
+    live = _LiveTraining("classification", "net")
+
+    class _Interrupting:
+        def progress(self, *a, **k):
+            raise RerunException(None)
+
+    X = pd.DataFrame({"a": np.linspace(0, 1, 80), "b": np.linspace(1, 0, 80)})
+    y = np.array([0, 1] * 40)
+    pipe = make_pipeline("mlp_torch", "classification", {"epochs": 30, "early_stopping": False})
+    net = final_estimator(pipe)
+    calls = []
+
+    def callback(record, n_epochs):
+        calls.append(record["epoch"])
+        if record["epoch"] == 3:
+            live.bar = _Interrupting()
+            live._last = 0.0
+        return live(record, n_epochs)
+
+    net.set_params(callback=callback)
+    fit_model(pipe, X, y)
+    assert isinstance(live.interrupted, RerunException)
+    assert net.n_epochs_ <= 4 < 30 and len(pipe.predict(X)) == 80  # stopped early, and usable
+
+
+def test_compare_models_on_many_rows_says_its_estimate_on_the_button():
+    at = _page(CLS, **{"cls.dataset": "photon_jet", "cls.dataset.photon_jet.n_samples": 100_000, "eval.tab": "Compare models"})
+    at.run()
+    _ok(at)
+    assert any(b.label.startswith("Train and compare every model (about") for b in at.button), [b.label for b in at.button]
