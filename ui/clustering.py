@@ -136,6 +136,22 @@ def _digest(*parts) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
 
 
+def _fit(key, setup: Setup, name: str, params: dict, X):
+    """The cached fit; a spinner (with the expected cost) when the table is big enough to take a while."""
+    args = (key, setup.scaling, name, tuple(sorted(params.items())), setup.seed, X)
+    if len(X) < 5000:
+        return cache.clustering_fit(*args)
+    slow = name in ("agglomerative", "spectral")
+    text = f"Fitting {setup.entry.title} on {len(X):,} rows" + (
+        f" (its cost grows with the square of the rows: about {max(1, round(0.15 * (len(X) / 1000) ** 2))} s "
+        "here; it is fitted once and then reused)"
+        if slow
+        else ""
+    )
+    with st.spinner(text + "…"):
+        return cache.clustering_fit(*args)
+
+
 def run(setup: Setup) -> Result:
     ds = setup.choice.ds
     key = setup.choice.key
@@ -144,9 +160,7 @@ def run(setup: Setup) -> Result:
     cut_height = node_raw = None
     if name == "agglomerative":
         tree_params = {**params, "n_clusters": 1}
-        fit = cache.clustering_fit(
-            key, setup.scaling, name, tuple(sorted(tree_params.items())), setup.seed, prep.X
-        )
+        fit = _fit(key, setup, name, tree_params, prep.X)
         est = fit.estimator
         if setup.cut_mode == "height":
             top = float(est.heights_[-1]) if len(est.heights_) else 1.0
@@ -165,9 +179,7 @@ def run(setup: Setup) -> Result:
         fit = mlc.Fit(name, {**params, "n_clusters": n_clusters}, est, raw, fit.seconds, list(fit.notes))
         fit_key = (name, tuple(sorted(tree_params.items())), "cut", n_clusters)
     else:
-        fit = cache.clustering_fit(
-            key, setup.scaling, name, tuple(sorted(params.items())), setup.seed, prep.X
-        )
+        fit = _fit(key, setup, name, params, prep.X)
         raw = fit.labels
         fit_key = (name, tuple(sorted(params.items())), setup.seed)
     labels, mapping = _stable_colours(setup, raw)
@@ -440,6 +452,11 @@ def choosing_k_view(res: Result) -> None:
         f"Both sweeps run k-means for k = 1 to {sweep.ks.max()} on the same scaled data (seed {res.setup.seed}). "
         f"The elbow is where adding a cluster stops paying (here k = {sweep.knee_k}); a high mean silhouette "
         "means points sit well inside their own cluster."
+        + (
+            f" Silhouettes in the sweep use a fixed sample of {mlc.SWEEP_SILHOUETTE_SAMPLE:,} points."
+            if res.prep.n_rows > mlc.SWEEP_SILHOUETTE_SAMPLE
+            else ""
+        )
     )
     rows = display_rows(res)
     values = mlc.silhouette_values(res.prep.X[rows], res.labels[rows])
@@ -487,8 +504,7 @@ def validation_view(res: Result) -> None:
         column_config={"value": st.column_config.NumberColumn(format="%.4f")},
     )
     st.markdown("**Contingency table**: clusters (rows) against true classes (columns)")
-    table = mlc.contingency(y, res.labels, ds.class_names)
-    table.columns = [_md(c) for c in table.columns]
+    table = mlc.contingency(y, res.labels, ds.class_names)  # a dataframe shows text as is: no escaping needed
     st.dataframe(table.head(mlc.MAX_CLUSTERS + 1))
     st.caption("Labels are used only here and for colouring, never for fitting.")
 
@@ -506,9 +522,7 @@ def profiles_view(res: Result) -> None:
             .reshape(-1, *shape)
         )
         st.plotly_chart(plots.mean_images_figure(images, list(rows)), key="clu.images")
-    view = prof.copy()
-    view.columns = [_md(c) for c in view.columns]
-    st.dataframe(view, column_config={"share": st.column_config.NumberColumn(format="percent")})
+    st.dataframe(prof, column_config={"share": st.column_config.NumberColumn(format="percent")})
     st.caption("Feature means in the data's own units (before scaling).")
 
 

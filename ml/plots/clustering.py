@@ -211,7 +211,7 @@ def _animation_controls(
             dict(
                 active=active,
                 currentvalue=dict(prefix=prefix, font=dict(size=FONT_SIZE)),
-                pad=dict(t=40, l=110),
+                pad=dict(t=75, l=110),
                 len=0.9,
                 x=0.1,
                 steps=[
@@ -232,7 +232,7 @@ def _animation_controls(
                 y=0,
                 xanchor="left",
                 yanchor="top",
-                pad=dict(t=48, r=10),
+                pad=dict(t=83, r=10),
                 showactive=False,
                 buttons=[
                     dict(
@@ -630,6 +630,7 @@ def silhouette_figure(values, labels, *, height: int = 420) -> go.Figure:
         y="points, by cluster",
         height=height,
     )
+    fig.update_layout(legend=dict(orientation="v", x=1.01, y=1, xanchor="left", yanchor="top"))
     fig.update_yaxes(showticklabels=False)
     fig.update_xaxes(range=[-1, 1])
     return fig
@@ -682,7 +683,9 @@ def profiles_figure(profile, features: list[str], *, height: int | None = None) 
     profile: DataFrame from `ml.clustering.profiles` (index clusters; columns size, share, features),
     plus a row 'all' appended by the caller is not needed: `overall` rows are computed here from
     the weighted means."""
-    feats = [f for f in features if f in profile.columns][:40]
+    feats = [f for f in features if f in profile.columns]
+    capped = len(feats) > 40
+    feats = feats[:40]
     means = profile[feats].to_numpy(dtype=float)
     w = profile["size"].to_numpy(dtype=float)
     overall = np.average(means, axis=0, weights=w)
@@ -697,7 +700,9 @@ def profiles_figure(profile, features: list[str], *, height: int | None = None) 
         )
     )  # fmt: skip
     base_layout(
-        fig, title="Cluster profiles: mean of each feature (colour: above or below the average cluster)",
+        fig,
+        title="Cluster profiles: mean of each feature (colour: above or below the average cluster)"
+        + (" · first 40 features" if capped else ""),
         height=height or max(260, 60 + 34 * len(rows)),
     )  # fmt: skip
     fig.update_yaxes(autorange="reversed")
@@ -719,6 +724,9 @@ def mean_images_figure(images, titles: list[str], *, height: int = 240) -> go.Fi
             row=i // cols + 1, col=i % cols + 1,
         )  # fmt: skip
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    fig.update_yaxes(visible=False, autorange="reversed")
+    for i in range(n):  # square pixels in every panel
+        suffix = str(i + 1) if i else ""
+        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
     base_layout(fig, title="Mean image of each cluster", height=height * rows)
     return fig

@@ -149,6 +149,16 @@ def test_cluster_numbers_follow_the_dendrogram_left_to_right(iris):
     assert first_seen == [0, 1, 2, 3]
 
 
+def test_big_tables_and_huge_eps_are_refused_with_messages(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    with pytest.raises(ValueError, match="HDBSCAN is limited to 100 rows"):
+        C.HDBSCANClusterer(max_rows=100).fit(X)
+    monkeypatch.setattr(C, "DBSCAN_MAX_PAIRS", 10_000)
+    with pytest.raises(ValueError, match="so large for 300 rows"):
+        C.fit("dbscan", {"eps": 5.0}, X)
+    assert C.fit("dbscan", {"eps": 0.05}, X).noise_fraction > 0.5  # a small eps still runs
+
+
 def test_hierarchical_refuses_big_tables_and_ward_with_other_metrics():
     X = np.random.default_rng(0).normal(size=(60, 2))
     with pytest.raises(ValueError, match="limited to 50 rows"):
