@@ -191,6 +191,14 @@ def draw_embedding(setup: Setup, proj: P.Projection, colour, kind, label, classe
     st.plotly_chart(fig, key=key or None)
 
 
+def _k_slider(c, label: str, high: int, default: int, key: str, **kw) -> int:
+    """A 1 … high integer slider; with only one possible value, that value and a note instead."""
+    if high <= 1:
+        c.caption(f"{label}: 1 (the only value this data allows)")
+        return 1
+    return int(c.slider(label, 1, high, min(max(default, 1), high), **kw, **kept(key=key)))
+
+
 # -- views -----------------------------------------------------------------------------------------
 def embedding_view(setup: Setup) -> None:
     """The current method's embedding, coloured by label or a feature; slow fits on a button."""
@@ -249,7 +257,10 @@ def _fit_with_stale(setup, name, slot, colour, kind, label, classes, dims) -> P.
             draw_embedding(setup, last[1], colour, kind, label, classes, dims=dims, key="stale")
     if setup.entry.is_torch:  # the live training panel shows progress
         return _fit(setup, name, setup.params)
-    with st.spinner(f"Fitting {setup.entry.title} …", show_time=True):
+    text = f"Fitting {setup.entry.title} …"
+    if name == "umap" and not P.umap_is_warm():
+        text += " (the first UMAP fit on this server also compiles its code: 10-15 s more)"
+    with st.spinner(text, show_time=True):
         return _fit(setup, name, setup.params)
 
 
@@ -306,7 +317,7 @@ def pca_view(setup: Setup) -> None:
 def _pca_queries(setup: Setup, full: P.PCAFit) -> None:
     n = full.n_components
     c1, c2 = st.columns(2)
-    k = c1.slider("Components k", 1, n, min(2, n), **kept(key=f"{PAGE}.pca_k"))
+    k = _k_slider(c1, "Components k", n, 2, f"{PAGE}.pca_k")
     target = c2.slider("Variance target (%)", 50, 99, int(P.DEFAULT_TARGET * 100), **kept(key=f"{PAGE}.target")) / 100
     k_t = full.n_for_target(target)
     err = full.reconstruction_errors()
@@ -356,7 +367,7 @@ def _eigen_images(setup: Setup, full: P.PCAFit) -> None:
 
 @guarded_fragment("The reconstruction slider")
 def _reconstruction_slider(setup: Setup, full: P.PCAFit) -> None:
-    k = st.slider("Reconstruct with k components", 1, full.n_components, min(10, full.n_components), **kept(key=f"{PAGE}.recon_k"))
+    k = _k_slider(st, "Reconstruct with k components", full.n_components, 10, f"{PAGE}.recon_k")
     idx = _sample_images(setup)
     recon = full.reconstruct_rows(idx, k)
     err = P.reconstruction_error(setup.A[idx], recon)
@@ -533,7 +544,7 @@ def jl_view(setup: Setup) -> None:
         **kept(key=f"{PAGE}.jl_kind"),
     )  # fmt: skip
     k_min = P.jl_min_dim(n, eps)
-    k = c[2].slider("Dimension k", 1, p, min(p, max(2, k_min)), **kept(key=f"{PAGE}.jl_k"))
+    k = _k_slider(c[2], "Dimension k", p, max(2, k_min), f"{PAGE}.jl_k")
     if k_min <= p:
         st.success(f"JL minimum for {n:,} rows at ε = {eps:.2f}: **{k_min:,}** dimensions, fewer than the data's {p:,}.")
     else:

@@ -247,3 +247,16 @@ def test_tiny_upload_clips_perplexity_and_refuses_one_feature():
     _ok(at)
     assert not at.error, [e.value for e in at.error]
     assert any("Perplexity" in c.value and "largest allowed" in c.value for c in at.caption)
+
+
+def test_one_feature_upload_is_explained_not_a_failure():
+    df = pd.DataFrame({"only": np.random.default_rng(0).normal(size=40), "flat": 1.0})
+    at = _page()
+    at.run()
+    upload(at, "proj", _csv(df), "one.csv")
+    for view in ("Embedding", "PCA", "Random projection", "Reconstruction error"):
+        _tab(at, view)
+        _ok(at)
+        assert not at.error, (view, [e.value for e in at.error])
+    _tab(at, "Embedding")
+    assert any("one feature" in c.value for c in at.caption)
