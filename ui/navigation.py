@@ -85,9 +85,14 @@ def ensure_router() -> None:
     then reads "app" and has no sections. Switch the server to the router (as app.py's
     st.navigation would) and rerun once, which routes the same URL through app.py.
     """
+    import sys
+
     import streamlit as st
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        # AppTest resets the flag before every run, so a rerun there would repeat on each interaction
+        # and swallow its button and form triggers; its pages need no sidebar routing anyway.
+        if "streamlit.testing.v1.app_test" not in sys.modules:
+            st.rerun()

@@ -154,7 +154,10 @@ def test_removed_upload_falls_back_with_a_message_and_the_store_is_bounded():
     assert any("Add a CSV file" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("page,key", [(CLU, "clustering")])
+@pytest.mark.parametrize(
+    "page,key",
+    [(CLU, "clu"), ("pages/5_Dimensionality_reduction.py", "proj"), ("pages/6_Anomaly_detection.py", "ano")],
+)
 def test_unsupervised_page_takes_the_upload_without_a_label(page, key):
     if not (ROOT / page).exists():
         pytest.skip(f"{page} is not installed")
