@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from ml import datasets, evaluation
 from ml.datasets import Dataset
@@ -43,7 +42,7 @@ from ml.regression import (
     regularisation_path,
 )
 from ui.data_source import _md, data_source
-from ui.state import accept_key_in_url, bound, kept, pop_pending, queue
+from ui.state import accept_key_in_url, bound, kept, pop_pending
 from ui.training import cached, fit_with_progress, history_panel
 from ui.widgets import (
     dataset_badge,
@@ -511,7 +510,8 @@ def fit_view(setup: Setup, fitted: Fitted) -> None:
 
 @guarded_fragment("The gradient-descent steps")
 def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
-    """The step slider and Play button: they only index the precomputed path (no refit)."""
+    """The step slider and the animated chart: they only index the precomputed path (no refit). Play runs
+    in the browser (Plotly frames), so the animation costs no server round trip per frame."""
     key = "reg.gd.step"
     pop_pending(key)
     # The position lives in our own key too: a new "Number of steps" makes a new slider (new range),
@@ -519,31 +519,17 @@ def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
     at, of = st.session_state.get("reg.gd.at", (path.n_steps, path.n_steps))
     if key not in st.session_state or of != path.n_steps:
         st.session_state[key] = path.n_steps if at >= of else min(at, path.n_steps)
-    c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
-    step = c1.slider("Step", 0, path.n_steps, key=key, help="Move through the precomputed run.")
+    step = st.slider(
+        "Step", 0, path.n_steps, key=key,
+        help="Move through the precomputed run; ▶ Play under the chart animates it in the browser.",
+    )  # fmt: skip
     st.session_state["reg.gd.at"] = (int(step), path.n_steps)
-    play = c2.button("▶ Play", key="reg.gd.play", help="Animate the run from step 0.")
-    left, right = st.columns(2)
-    line_box, loss_box = left.empty(), right.empty()
-
-    def draw(s: int, tag: str) -> None:
-        line_fig, loss_fig = rplots.gd_step_figures(x, y, path, s, ols, x_label, y_label)
-        line_box.plotly_chart(line_fig, key=f"reg.gd.line.{tag}")
-        loss_box.plotly_chart(loss_fig, key=f"reg.gd.loss.{tag}")
-
-    if play:
-        frames = np.unique(
-            np.linspace(0, path.n_steps, min(PLAY_FRAMES, path.n_steps + 1)).round().astype(int)
-        )
-        for s in frames:
-            draw(int(s), f"play{s}")
-            time.sleep(PLAY_PAUSE_S)
-        queue(key, path.n_steps)  # the slider shows the last step after the rerun
-        try:
-            st.rerun(scope="fragment")
-        except StreamlitAPIException:  # a full run (e.g. AppTest) rather than a fragment rerun
-            st.rerun()
-    draw(step, "now")
+    fig = cached(
+        "reg.gd.anim", ("anim", path.method, path.learning_rate, path.n_steps, float(path.w1[-1]), float(path.loss[-1]),
+                        float(np.sum(y)), len(y), int(step), x_label, y_label),
+        lambda: rplots.gd_animation_figure(x, y, path, step, ols, x_label, y_label), STORE_ENTRIES,
+    )  # fmt: skip
+    st.plotly_chart(fig, key="reg.gd.anim")
 
 
 def gd_view(setup: Setup, fitted: Fitted) -> None:

@@ -472,3 +472,128 @@ def gd_step_figures(
             height=480,
         )
     return fig, loss
+
+
+def _gd_state(xs, ys, path: GDPath, s: int, line_x: np.ndarray) -> tuple[dict, dict, dict, dict, str]:
+    """The four moving traces at step s (earlier lines, current line, point(s) used, loss marker) and the title."""
+    earlier = np.unique(np.linspace(0, s - 1, min(s, 15)).round().astype(int)) if s > 0 else []
+    ex, ey = [], []
+    for t in earlier:
+        ex += [line_x[0], line_x[1], None]
+        ey += [path.w1[t] * line_x[0] + path.w2[t], path.w1[t] * line_x[1] + path.w2[t], None]
+    w1, w2 = float(path.w1[s]), float(path.w2[s])
+    used = path.points_at(s)[:200]
+    loss = float(path.loss[s])
+    sign = "−" if w2 < 0 else "+"
+    title = f"Step {s}: y = {w1:.3g}·x {sign} {abs(w2):.3g}, MSE = {loss:.3g}"
+    return (
+        dict(x=ex, y=ey),
+        dict(x=list(line_x), y=list(w1 * line_x + w2), name=f"step {s}"),
+        dict(x=list(xs[used]), y=list(ys[used])),
+        dict(x=[s], y=[loss if loss > 0 else None]),
+        title,
+    )
+
+
+def _caption_trace(text: str, x: float, y: float) -> dict:
+    """The step's equation written in the line panel: a text trace, so an animation frame can change it
+    (a frame's layout title would not be redrawn in a no-redraw animation)."""
+    return dict(x=[x], y=[y], text=[text], mode="text", textposition="bottom right", showlegend=False,
+                hoverinfo="skip", textfont=dict(size=FONT_SIZE + 1, color=MARKER_COLOUR))  # fmt: skip
+
+
+def gd_animation_figure(
+    x,
+    y,
+    path: GDPath,
+    step: int,
+    ols: tuple[float, float] | None = None,
+    x_label: str = "x",
+    y_label: str = "y",
+    n_frames: int = 60,
+    frame_ms: int = 70,
+) -> dict:
+    """Gradient descent as ONE animated figure (a figure dict, frames included): the line (left) and the loss (right), with Play/Pause and
+    a step slider that run in the browser from precomputed frames (no server round trip, no blank frame).
+
+    It opens at `step`. Frames move only four small traces (earlier lines, current line, point(s) used,
+    loss marker) with redraw off, so Plotly restyles them in place: at `frame_ms` = 70 about 14 frames a
+    second. At most `n_frames` steps, evenly spaced, the last step always included.
+    """
+    from plotly.subplots import make_subplots
+
+    xs, ys = _arr(x, "x"), _arr(y, "y")
+    _same_length(xs, ys, "x", "y")
+    step = int(min(max(int(step), 0), path.n_steps))
+    x_range = _padded_range(xs, 0.05) or [0.0, 1.0]
+    y_range = _padded_range(ys, 0.15) or [0.0, 1.0]
+    line_x = np.array(x_range)
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.09,
+                        subplot_titles=("The line", "Loss during gradient descent"))  # fmt: skip
+    fig.add_trace(_scatter(xs, ys, name="data", colour=TRAIN_COLOUR), row=1, col=1)  # 0
+    if ols is not None:  # 1: the closed-form answer (static)
+        fig.add_trace(go.Scatter(x=line_x, y=ols[0] * line_x + ols[1], mode="lines", name="least squares (closed form)",
+                                 line=dict(color=MARKER_COLOUR, width=2, dash="dot")), row=1, col=1)  # fmt: skip
+    else:
+        fig.add_trace(go.Scatter(x=[], y=[], mode="lines", showlegend=False), row=1, col=1)
+    steps = np.arange(path.loss.size)
+    idx = even_indices(steps.size)
+    loss = np.where(path.loss[idx] > 0, path.loss[idx], np.nan)
+    fig.add_trace(go.Scatter(x=steps[idx], y=loss, mode="lines", name="loss (MSE)",
+                             line=dict(color=TRAIN_COLOUR, width=3), showlegend=False), row=1, col=2)  # 2 fmt: skip
+    earlier, current, used, marker, title = _gd_state(xs, ys, path, step, line_x)
+    fig.add_trace(go.Scatter(mode="lines", name="earlier steps", hoverinfo="skip",
+                             line=dict(color="rgba(120,120,120,0.35)", width=1.5), **earlier), row=1, col=1)  # 3 fmt: skip
+    fig.add_trace(go.Scatter(mode="lines", line=dict(color=FIT_COLOUR, width=4), **current), row=1, col=1)  # 4
+    fig.add_trace(go.Scatter(mode="markers", name="point(s) used", marker=dict(
+        color=TEST_COLOUR, size=16, line=dict(color=MARKER_COLOUR, width=2)), **used), row=1, col=1)  # 5 fmt: skip
+    fig.add_trace(go.Scatter(mode="markers", name="this step", showlegend=False, marker=dict(
+        color=FIT_COLOUR, size=14, line=dict(color=MARKER_COLOUR, width=1)), **marker), row=1, col=2)  # 6 fmt: skip
+    corner = (x_range[0], y_range[1])
+    fig.add_trace(go.Scatter(**_caption_trace(title, *corner)), row=1, col=1)  # 7
+
+    shown = np.unique(np.linspace(0, path.n_steps, min(n_frames, path.n_steps + 1)).round().astype(int))
+    frames = []
+    for s in shown:
+        e, c, u, m, t = _gd_state(xs, ys, path, int(s), line_x)
+        frames.append(dict(name=str(s), data=[{"type": "scatter", **d} for d in (e, c, u, m, _caption_trace(t, *corner))],
+                           traces=[3, 4, 5, 6, 7]))  # fmt: skip
+    play = dict(frame=dict(duration=frame_ms, redraw=False), transition=dict(duration=0), fromcurrent=False, mode="immediate")
+    fig.update_layout(
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0, y=-0.2, xanchor="left", yanchor="top", pad=dict(t=0, r=10),
+            buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
+                     dict(label="❚❚ Pause", method="animate",
+                          args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])],
+        )],
+        sliders=[dict(
+            active=int(np.searchsorted(shown, step)) if step in shown else 0, x=0.16, y=-0.2, len=0.84,
+            yanchor="top", pad=dict(t=0), currentvalue=dict(prefix="step ", font=dict(size=FONT_SIZE)),
+            steps=[dict(label=str(s), method="animate",
+                        args=[[str(s)], dict(frame=dict(duration=0, redraw=False), mode="immediate")]) for s in shown],
+        )],
+    )  # fmt: skip
+    base_layout(fig, title=f"Gradient descent ({path.method}, α = {path.learning_rate:g}): the line and its loss",
+                height=560)  # fmt: skip
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0), margin=dict(t=110, b=140))
+    fig.update_xaxes(title_text=x_label, range=x_range, row=1, col=1)
+    fig.update_yaxes(title_text=y_label, range=y_range, row=1, col=1)
+    fig.update_xaxes(title_text="step", range=[-0.02 * path.n_steps, path.n_steps * 1.02 + 0.5], row=1, col=2)
+    finite = loss[np.isfinite(loss)]
+    log = finite.size > 0 and finite.max() > 10 * finite.min()
+    if log:
+        lo, hi = np.log10(finite.min()), np.log10(finite.max())
+        pad = 0.05 * (hi - lo)
+        fig.update_yaxes(type="log", range=[lo - pad, hi + pad], dtick="D2", tickformat=".2g",
+                         title_text="MSE on all points (log scale)", row=1, col=2)  # fmt: skip
+    elif finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+        pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
+        fig.update_yaxes(range=[lo - pad, hi + pad], tickformat=".3g", nticks=6, title_text="MSE on all points",
+                         row=1, col=2)  # fmt: skip
+    if path.diverged_at is not None:
+        fig.add_vline(x=path.diverged_at, line=dict(color=POSITIVE_COLOUR, dash="dash"), row=1, col=2)
+    # frames as plain dicts: validating 4 × 60 Scatter objects would cost most of a second per build
+    out = fig.to_dict()
+    out["frames"] = frames
+    return out

@@ -175,9 +175,17 @@ def test_gradient_descent_steps_play_and_diverge():
     assert step.value == step.max == 100
     step.set_value(3)
     _run(at)
-    assert _figure(at, "Step 3:")
-    loss = _figure(at, "Loss during gradient descent")
-    assert loss["layout"]["yaxis"]["type"] == "log"
+    fig = _figure(at, "Gradient descent")
+    assert fig["data"][7]["text"][0].startswith("Step 3:")  # the step's equation, a text trace frames move
+    assert fig["layout"]["yaxis2"]["type"] == "log"  # the loss panel
+    # Play runs in the browser: precomputed frames moving only the line, the point(s) and the loss mark
+    frames = fig["frames"]
+    assert 10 <= len(frames) <= 60 and frames[-1]["name"] == "100"
+    assert all(f["traces"] == [3, 4, 5, 6, 7] and len(f["data"]) == 5 for f in frames)
+    play = fig["layout"]["updatemenus"][0]["buttons"][0]
+    assert play["method"] == "animate" and play["args"][1]["frame"]["redraw"] is False
+    assert play["args"][1]["frame"]["duration"] <= 100  # at least 10 frames a second
+    assert len(fig["layout"]["sliders"][0]["steps"]) == len(frames)  # the slider follows the frames
     # each update rule, with a new learning rate and number of steps
     for method in ("absolute", "square", "minibatch"):
         at.selectbox(key="reg.gd.method").set_value(method)
@@ -187,16 +195,14 @@ def test_gradient_descent_steps_play_and_diverge():
     at.select_slider(key="reg.gd.lr").set_value(0.01)
     _run(at)
     assert at.slider(key="reg.gd.step").max == 50
-    at.button(key="reg.gd.play").click()
-    _run(at)
-    assert at.slider(key="reg.gd.step").value == 50
+    assert _figure(at, "Gradient descent")["frames"][-1]["name"] == "50"
     # too large a rate on unscaled x diverges: a message, the page keeps working
     at.selectbox(key="reg.gd.method").set_value("batch")
     at.radio(key="reg.scaling").set_value("none")
     at.select_slider(key="reg.gd.lr").set_value(2.0)
     _run(at)
     assert any("diverged" in e.value and "smaller learning rate" in e.value for e in at.error)
-    assert _figure(at, "Loss during gradient descent")
+    assert _figure(at, "Gradient descent")
 
 
 def test_gradient_descent_oscillation_is_named_and_steps_keep_their_position():
@@ -213,8 +219,8 @@ def test_gradient_descent_oscillation_is_named_and_steps_keep_their_position():
     _no_errors(at)
     warning = " ".join(w.value for w in at.warning)
     assert "oscillates" in warning and "curvature" in warning and "standardise" not in warning, warning
-    loss = _figure(at, "Loss during gradient descent")
-    assert loss["layout"]["yaxis"]["title"]["text"].startswith("MSE")
+    loss = _figure(at, "Gradient descent")["layout"]["yaxis2"]
+    assert loss["title"]["text"].startswith("MSE") and loss.get("type") != "log"  # labelled, linear: flat loss
 
 
 def test_photoz_metrics_per_class_and_mape_near_zero_note():
