@@ -511,14 +511,15 @@ def tree_text(
         )
     if not hasattr(tree, "tree_"):
         raise ValueError("The decision tree is not fitted yet; train it first.")
+    steps = fitted_pipeline.named_steps if isinstance(fitted_pipeline, Pipeline) else {}
+    if "prep" in steps:  # imputation / one-hot before the scaler: the tree sees the prepared columns
+        feature_names = steps["prep"].get_feature_names_out()
     feature_names = [str(f) for f in feature_names]
     if len(feature_names) != tree.n_features_in_:
         raise ValueError(
             f"Got {len(feature_names)} feature names for a tree trained on {tree.n_features_in_} features."
         )
-    scaler = (
-        fitted_pipeline[0] if isinstance(fitted_pipeline, Pipeline) and len(fitted_pipeline) > 1 else None
-    )
+    scaler = steps.get("scale")
     tree = _unscaled_tree(tree, scaler)
     kwargs = {}
     if class_names is not None and isinstance(tree, DecisionTreeClassifier):

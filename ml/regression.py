@@ -584,7 +584,13 @@ def most_correlated_feature(X: pd.DataFrame, y) -> str:
     best, best_r = str(X.columns[0]), -1.0
     yc = ya - ya.mean()
     for col in X.columns:
+        if not pd.api.types.is_numeric_dtype(X[col]):
+            continue  # a text column has no correlation; its one-hot columns are learned in the pipeline
         xa = np.asarray(X[col], dtype=float)
+        ok = np.isfinite(xa)  # gaps are imputed in the pipeline; here they are left out of the sums
+        if not ok.any():
+            continue
+        xa = np.where(ok, xa, xa[ok].mean())
         xc = xa - xa.mean()
         denom = math.sqrt(float(np.sum(xc * xc)) * float(np.sum(yc * yc)))
         r = abs(float(np.sum(xc * yc)) / denom) if denom > 0 and math.isfinite(denom) else 0.0

@@ -140,7 +140,7 @@ def model_scores(dataset: Dataset, model: str, *, seed: int = 0, test_size: floa
     else:  # too few rows (NAND's four): scored on the rows it was trained on, as `can_split` lets the page say
         X_train = X_test = dataset.X
         y_train = y_test = dataset.y
-    fitted = fit_model(make_pipeline(model, "classification", None, seed, scaling), X_train, y_train)
+    fitted = fit_model(make_pipeline(model, "classification", None, seed, scaling, X=X_train), X_train, y_train)
     s = scores_for_roc(fitted, X_test)
     names = np.asarray(dataset.class_names, dtype=object)
     return names[np.asarray(y_test, dtype=int)], tuple(dataset.class_names), s
