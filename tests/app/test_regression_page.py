@@ -247,7 +247,7 @@ def test_gradient_descent_on_many_features_picks_one():
     other = next(o for o in feature.options if o != feature.value)
     feature.set_value(other)
     _run(at)
-    assert other in _figure(at, "Step").get("layout", {}).get("xaxis", {}).get("title", {}).get("text", "")
+    assert other in _figure(at, "Gradient descent").get("layout", {}).get("xaxis", {}).get("title", {}).get("text", "")
 
 
 def test_network_trains_on_request_with_history():
