@@ -159,8 +159,12 @@ def _gd_controls(ds: Dataset | None) -> dict:
         batch = sb.slider("Mini-batch size", 2, 128, 16, **kept(key="reg.gd.batch"))
     params = {"method": method, "learning_rate": float(lr), "steps": int(steps), "batch_size": int(batch)}
     if ds is not None and ds.X.shape[1] > 1:
-        names = ds.feature_names
-        best = most_correlated_feature(ds.X, ds.y)
+        # a line needs a complete numeric column (text is one-hot encoded, gaps imputed, only in pipelines)
+        names = [c for c in ds.feature_names if pd.api.types.is_numeric_dtype(ds.X[c]) and ds.X[c].notna().all()]
+        if not names:
+            params["feature"] = None  # fit() says why, inside the page's guard
+            return params
+        best = most_correlated_feature(ds.X[names], ds.y)
         params["feature"] = sb.selectbox(
             "Feature for the line (x)",
             names,
@@ -288,6 +292,11 @@ def fit(setup: Setup) -> Fitted:
     if setup.model == GD:
         p = setup.params
         feature = p["feature"]
+        if feature is None:
+            raise ValueError(
+                "Gradient descent fits a line to one numeric feature without gaps, and this data has none. "
+                "Choose another model, or pick a complete numeric feature column."
+            )
         x_tr, x_te = _scale_1d(X_tr[feature].to_numpy(float), X_te[feature].to_numpy(float), setup.scaling)
         start = time.perf_counter()
         path = cached(
@@ -453,8 +462,8 @@ def data_note(ds: Dataset) -> None:
 
 def _fit_curve(setup: Setup, fitted: Fitted):
     ds, col = setup.ds, setup.ds.feature_names[0]
-    x_all = ds.X[col].to_numpy(float)
-    grid = np.linspace(x_all.min(), x_all.max(), 400)
+    x_all = pd.to_numeric(ds.X[col], errors="coerce").to_numpy(float)
+    grid = np.linspace(np.nanmin(x_all), np.nanmax(x_all), 400)
     y_grid = cached(
         "reg.grid",
         ("grid", setup.fit_key),
