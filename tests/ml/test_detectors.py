@@ -80,6 +80,32 @@ def test_singular_covariance_is_regularised_and_said():
     assert note and "singular" in note and "rank 1 of 2" in note
 
 
+def test_covariance_factors_equal_the_direct_inverse_full_rank_and_ridged():
+    full = RNG.normal(size=(80, 5)) @ RNG.normal(size=(5, 5))
+    f = det.covariance_factors(full)
+    np.testing.assert_allclose(f.inverse(), np.linalg.inv(np.cov(full, rowvar=False)), rtol=1e-8, atol=1e-10)
+    few = RNG.normal(size=(6, 20))  # fewer rows than features: singular
+    g = det.covariance_factors(few)
+    cov = np.cov(few, rowvar=False)
+    ridge = 1e-3 * np.mean(np.diag(cov))
+    assert g.rank == 5 and g.ridge == pytest.approx(ridge)
+    want = np.linalg.inv(cov + ridge * np.eye(20))
+    np.testing.assert_allclose(g.inverse(), want, rtol=1e-6, atol=1e-8)
+    X, c = RNG.normal(size=(30, 20)), few.mean(axis=0)
+    direct = np.sqrt(np.einsum("ij,jk,ik->i", X - c, want, X - c))
+    np.testing.assert_allclose(g.distances(X, c), direct, rtol=1e-6)
+
+
+def test_drama_mahalanobis_is_the_direct_distance_to_the_nearest_prototype():
+    X = RNG.normal(size=(200, 4))
+    m = det.DRAMA(reduction="none", split_levels=2, metric="mahalanobis", scaling="none").fit(X)
+    want = np.full(len(X), np.inf)
+    for j, c in enumerate(m.centres_):
+        VI = np.linalg.inv(np.cov(X[m.cluster_labels_ == j], rowvar=False))
+        want = np.minimum(want, np.sqrt(np.einsum("ij,jk,ik->i", X - c, VI, X - c)))
+    np.testing.assert_allclose(m.decision_scores_, want, rtol=1e-8)
+
+
 def test_undefined_metrics_are_named():
     X = np.array([[-1.0, 2.0], [0.5, 0.3]])
     assert "non-negative" in det.metric_problem("braycurtis", X, X)
