@@ -433,9 +433,14 @@ def compare_view(setup: Setup) -> None:
         return
     colour, kind, label, classes = colouring(setup, "compare_colour")
     todo = [n for n in picked if n != "pca" and training.lookup(STORE, _default_key(setup, n), STORE_SIZE) is None]
-    if todo and not st.button(f"Fit {', '.join(entries[n].title for n in todo)} (defaults)", type="primary", key=f"{PAGE}.cmp_run"):
-        st.caption("Each method runs at its default parameters; results are kept, so the comparison reopens instantly.")
-        return
+    if todo:
+        gate = st.empty()
+        with gate.container():
+            run = st.button(f"Fit {', '.join(entries[n].title for n in todo)} (defaults)", type="primary", key=f"{PAGE}.cmp_run")
+            st.caption("Each method runs at its default parameters; results are kept, so the comparison reopens instantly.")
+        if not run:
+            return
+        gate.empty()
     cols = st.columns(len(picked))
     for name, col in zip(picked, cols, strict=True):
         with col, guard(entries[name].title):
