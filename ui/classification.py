@@ -25,7 +25,7 @@ from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
 from ui.state import accept_key_in_url, bound, kept
 from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted, lookup
-from ui.widgets import guard, guarded_fragment, param_widgets
+from ui.widgets import guard, guarded_fragment, param_widget
 
 TASK = "classification"
 TASKS = ("binary", "multiclass")
@@ -114,8 +114,35 @@ def model_sidebar() -> tuple[ModelSpec, dict]:
     spec = specs[name]
     sb.caption(spec.description)
     with sb:
-        params = param_widgets(spec.params_for(TASK), f"model.{name}", persist=True)
+        params = model_params(name, spec.params_for(TASK), f"model.{name}")
     return spec, params
+
+
+# (model, parameter) -> does the parameter matter, given the values drawn before it? Hidden ones keep
+# their default: a control that does nothing for the current choice is not shown.
+RELEVANT = {
+    ("svm", "degree"): lambda v: v.get("kernel") == "poly",
+    ("svr", "degree"): lambda v: v.get("kernel") == "poly",
+    ("svm", "gamma"): lambda v: v.get("kernel") != "linear",
+    ("svr", "gamma"): lambda v: v.get("kernel") != "linear",
+    ("mlp_torch", "momentum"): lambda v: v.get("optimizer") == "momentum",
+    ("mlp_torch", "patience"): lambda v: bool(v.get("early_stopping", True)),
+}
+
+
+def model_params(model: str, specs, prefix: str) -> dict:
+    """Widgets for a model's parameters (kept for the session), skipping those that do nothing for the
+    values chosen so far, and saying "0 = unlimited" on the label itself, not only in the tooltip."""
+    values: dict = {}
+    for p in specs:
+        rule = RELEVANT.get((model, p.name))
+        if rule is not None and not rule(values):
+            values[p.name] = p.default
+            continue
+        if "0 = unlimited" in (p.help or "") and "unlimited" not in p.label:
+            p = replace(p, label=f"{p.label} (0 = unlimited)")
+        values[p.name] = param_widget(p, f"{prefix}.{p.name}", persist=True)
+    return values
 
 
 # -- training --------------------------------------------------------------------------------------

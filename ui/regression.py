@@ -41,6 +41,7 @@ from ml.regression import (
     regression_metrics,
     regularisation_path,
 )
+from ui.classification import model_params
 from ui.data_source import _md, data_source
 from ui.state import accept_key_in_url, bound, kept, pop_pending
 from ui.training import cached, fit_with_progress, history_panel
@@ -229,7 +230,8 @@ def sidebar() -> Setup:
             specs = [_page_default(p, ds) for p in spec.params_for(TASK)] if model == "lasso" else spec.params_for(TASK)
             # the key names the data: a default chosen for its scale applies to each dataset afresh
             key = f"reg.{model}" if model != "lasso" or ds is None else f"reg.{model}.{ds.name}"
-            setup.params = param_widgets(specs, key, container=sb, persist=True)
+            with sb:
+                setup.params = model_params(model, specs, key)
 
     sb.header("Metrics")
     setup.eps = sb.select_slider(

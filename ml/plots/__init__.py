@@ -21,7 +21,7 @@ PALETTE = (
 NEGATIVE_COLOUR = PALETTE[0]  # background / class 0
 POSITIVE_COLOUR = PALETTE[5]  # signal / positive class
 MARKER_COLOUR = "#000000"
-FONT_SIZE = 15
+FONT_SIZE = 16  # the one font scale: titles +3, axis titles and ticks at it, legends −1
 MAX_POINTS = 5000  # no trace sent to the browser has more points than this
 
 
@@ -35,22 +35,22 @@ def class_colour(i: int) -> str:
     return CLASS_COLOURS[i % len(CLASS_COLOURS)]
 
 
-def base_layout(fig: go.Figure, *, title: str = "", x: str = "", y: str = "", height: int = 420) -> go.Figure:
+def base_layout(fig: go.Figure, *, title: str = "", x: str = "", y: str = "", height: int = 480) -> go.Figure:
     """Apply the project's layout: titled axes, projector-size fonts, tight margins, legend on top."""
     fig.update_layout(
         title=dict(text=title, font=dict(size=FONT_SIZE + 3)) if title else None,
         font=dict(size=FONT_SIZE),
         height=height,
-        margin=dict(l=60, r=20, t=60 if title else 30, b=55),
-        # 13 px keeps a four-entry legend on one row in a half-width chart at 1280 px; a second
-        # row would run into the title
+        # read from the back of a lecture room at 1920 × 1080: ticks at the axis-title size, legends
+        # one below; the top margin leaves room for a legend that wraps to a second row under the title
+        margin=dict(l=64, r=20, t=86 if title else 40, b=60),
         legend=dict(
-            orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=FONT_SIZE - 2)
+            orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=FONT_SIZE - 1)
         ),
         uirevision="keep",  # keep zoom while the data updates
     )
     # explicit axis fonts: Streamlit's chart theme would otherwise shrink ticks to ~11 px
-    axis_fonts = dict(tickfont=dict(size=FONT_SIZE - 1), title_font=dict(size=FONT_SIZE))
+    axis_fonts = dict(tickfont=dict(size=FONT_SIZE), title_font=dict(size=FONT_SIZE))
     fig.update_xaxes(title_text=x or None, **axis_fonts) if x else fig.update_xaxes(**axis_fonts)
     fig.update_yaxes(title_text=y or None, **axis_fonts) if y else fig.update_yaxes(**axis_fonts)
     return fig

@@ -106,23 +106,27 @@ def _point(fig, row, col, name) -> None:
 
 
 def _decade_axis(values: np.ndarray) -> dict:
-    """A linear axis over log10 values that reads like a log axis: range, and ticks at 1, 2, 5 per decade."""
+    """A linear axis over log10 values that reads like a log axis: range, labelled ticks at each decade
+    and unlabelled minor ticks at 2 and 5 (labelling them read "5, 2, 100, 5, 2, 10 …")."""
     lo, hi = float(np.min(values)), float(np.max(values))
     lo, hi = (lo - 0.5, hi + 0.5) if hi - lo < 1e-9 else (lo, hi)
     pad = 0.04 * (hi - lo)
-    vals, text = [], []
+    vals, text, decades = [], [], 0
     for k in range(int(np.floor(lo)), int(np.ceil(hi)) + 1):
         for mult in (1, 2, 5):
             v = k + np.log10(mult)
             if lo - pad <= v <= hi + pad:
                 vals.append(v)
                 text.append(_decade_label(mult, k))
-    return dict(range=[lo - pad, hi + pad], tickmode="array", tickvals=vals, ticktext=text)
+                decades += mult == 1
+    if decades < 2:  # less than a decade in view: label the 2s and 5s too, or one label would be all
+        text = [t or f"{10.0 ** v:.2g}" for v, t in zip(vals, text, strict=True)]
+    return dict(range=[lo - pad, hi + pad], tickmode="array", tickvals=vals, ticktext=text, ticks="outside")
 
 
 def _decade_label(mult: int, k: int) -> str:
     if mult != 1:
-        return str(mult)  # minor ticks: a bare 2 or 5, as on a log axis
+        return ""  # minor ticks at 2 and 5: a tick mark, no label
     if -2 <= k <= 3:
         return f"{10.0**k:g}"
     return "10" + str(k).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))

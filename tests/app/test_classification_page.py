@@ -247,6 +247,18 @@ def test_a_rerun_that_keeps_the_model_recomputes_nothing_heavy(monkeypatch):
     assert calls == before, (before, calls)
 
 
+def test_controls_that_do_nothing_are_hidden_and_unlimited_is_on_the_label():
+    at = _page(model="tree")
+    at.run()
+    assert "0 = unlimited" in at.slider(key="model.tree.max_depth").label
+    at.selectbox(key="model").set_value("svm").run()
+    _ok(at)
+    keys = {w.key for w in at.slider} | {w.key for w in at.select_slider}
+    assert "model.svm.degree" not in keys and "model.svm.gamma" in keys  # RBF: no polynomial degree
+    at.selectbox(key="model.svm.kernel").set_value("poly").run()
+    assert "model.svm.degree" in {w.key for w in at.slider}
+
+
 def _x_titles(at: AppTest) -> list[str]:
     return [
         f["layout"]["xaxis"]["title"]["text"] for f in _figures(at) if "title" in f["layout"].get("xaxis", {})
