@@ -396,7 +396,7 @@ def metrics_view(run: Run) -> None:
     accuracy = report.loc["accuracy", "f1"] if "accuracy" in report.index else None
     report = report.drop(index="accuracy", errors="ignore")  # a bare number: blank cells read "None"
     fmt = {c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")}
-    st.dataframe(report, column_config=fmt)
+    st.dataframe(report, column_config=fmt, height="content")
     if accuracy is not None:
         st.caption(
             f"Accuracy over all {int(report.loc['macro avg', 'support']):,} test rows: **{accuracy:.3f}**. Macro average: every class counts the same; weighted: by its support."

@@ -308,7 +308,7 @@ def _compare_view(ctx: dict) -> None:
     fmt = {
         c: st.column_config.NumberColumn(format="%.3f") for c in shown.columns if c not in ("model", "error")
     }
-    st.dataframe(shown, hide_index=True, column_config=fmt)
+    st.dataframe(shown, hide_index=True, column_config=fmt, height="content")  # every row, no inner scroll
 
 
 # -- the block -----------------------------------------------------------------------------------

@@ -284,6 +284,7 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
         st.dataframe(
             roc.summary_table(engines),
             hide_index=True,
+            height="content",
             column_config={
                 "AUC": st.column_config.NumberColumn(format="%.4f"),
                 "average precision": st.column_config.NumberColumn(format="%.4f"),
@@ -302,8 +303,9 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
         for col, (m, t) in zip(cols, per_class.items(), strict=True):
             col.caption(m)
             col.dataframe(
-                t, hide_index=True, column_config={"AUC": st.column_config.NumberColumn(format="%.4f")}
-            )
+                t, hide_index=True, height="content",
+                column_config={"AUC": st.column_config.NumberColumn(format="%.4f")},
+            )  # fmt: skip
 
 
 def _default_threshold(e: ThresholdEngine) -> float:
