@@ -83,6 +83,8 @@ def within_budget(name: str, mb: float):
 
     def decorate(cached):
         sig = inspect.signature(getattr(cached, "__wrapped__", cached))
+        # Streamlit drops entries past max_entries without telling us: the ledger forgets them too
+        max_entries = getattr(getattr(cached, "_info", None), "max_entries", None)
 
         @functools.wraps(cached)
         def call(*args, **kwargs):
@@ -98,6 +100,8 @@ def within_budget(name: str, mb: float):
                     ledger.entries.move_to_end(key)
                 else:
                     ledger.entries[key] = (key_args, nbytes(value))
+                    while max_entries and len(ledger.entries) > max_entries:
+                        ledger.entries.popitem(last=False)
                     while ledger.total > ledger.limit and len(ledger.entries) > 1:
                         _, (old_args, _) = ledger.entries.popitem(last=False)
                         evict.append(old_args)

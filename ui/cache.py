@@ -21,6 +21,7 @@ CACHE_BUDGET_MB = {
     "dataset": 200,  # built-in datasets (the largest simulated sets are ~10-40 MB)
     "upload_table": 400,  # parsed uploads (a 200 MB CSV is up to ~400 MB as a frame)
     "prepared_upload": 300,  # uploads as Datasets (features, target)
+    "sampled_upload": 100,  # seeded samples of uploads past a page's row budget (ui.data_source.ROW_BUDGET)
     "fitted": 200,  # ui.training's shared store of fitted models
     "training_store": 50,  # each other ui.training store (predictions, grids, sweeps, importances)
     "roc_table": 64,  # ROC Explorer's gzipped full threshold tables (downloads)
@@ -48,7 +49,7 @@ def upload_table(digest: str, filename: str, _data: bytes) -> tables.Table:
     return tables.read_table(_data, filename)
 
 
-@within_budget("prepared_upload", CACHE_BUDGET_MB["prepared_upload"])
+@within_budget("sampled_upload", CACHE_BUDGET_MB["sampled_upload"])
 @st.cache_resource(max_entries=8, show_spinner=False)
 def sampled_upload(key: tuple, n: int, seed: int, _ds: datasets.Dataset) -> datasets.Dataset:
     """`n` rows of the prepared upload `key`, drawn once with `seed` (rows keep their file order)."""

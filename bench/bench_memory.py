@@ -1,0 +1,130 @@
+"""Memory soak (issue 10): many big uploads and visits to every page with every built-in dataset, and the
+server's memory after each step. Not a test: it prints a table.
+
+The pages run in this process through Streamlit's AppTest (the same scripts, caches and stores a
+`streamlit run` server holds), so this process's resident memory is the server's. A few sessions stay
+open at once (`--sessions`), as students' tabs would; older ones are closed.
+
+    python bench/bench_memory.py                 # 20 uploads of 1,000,000 rows (long: minutes)
+    python bench/bench_memory.py --quick         # 4 uploads of 200,000 rows, fewer datasets
+
+Goal: memory flat once the caches are full (their byte budgets are ui.cache.CACHE_BUDGET_MB), and
+under 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("ML_EXPLORER_THREADS", "1")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from tests.app.test_hostile_uploads import to_upload  # noqa: E402
+from tests.app.walk import _set_raw  # noqa: E402
+from ui import navigation  # noqa: E402
+
+GOAL_MB = 1500
+
+
+def rss_mb() -> float:
+    """Resident memory of this process (Linux /proc), after a garbage collection."""
+    gc.collect()
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024**2
+
+
+def big_csv(n: int, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    df = pd.DataFrame({
+        "a": rng.normal(y, 1.0).round(5), "b": rng.normal(-y, 1.0).round(5), "c": rng.uniform(size=n).round(5),
+        "label": np.where(y == 1, "signal", "background"), "score": (0.4 * y + rng.uniform(size=n) * 0.6).round(5),
+    })  # fmt: skip
+    return df.to_csv(index=False).encode()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--uploads", type=int, default=20)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--sessions", type=int, default=3, help="sessions kept open at once")
+    ap.add_argument("--max-datasets", type=int, default=100, help="built-in datasets visited per page")
+    ap.add_argument("--quick", action="store_true", help="4 uploads of 200,000 rows, 4 datasets per page")
+    args = ap.parse_args()
+    if args.quick:
+        args.uploads, args.rows, args.max_datasets = 4, 200_000, 4
+    pages = navigation.installed()
+    rows: list[tuple[str, float, float]] = []
+    start = time.perf_counter()
+    base = rss_mb()
+    rows.append(("start", base, 0.0))
+    print(f"{'step':58s} {'RSS MB':>8s} {'s':>7s}")
+
+    def record(step: str, t0: float) -> None:
+        rows.append((step, rss_mb(), time.perf_counter() - t0))
+        print(f"{step[:58]:58s} {rows[-1][1]:8.0f} {rows[-1][2]:7.1f}", flush=True)
+
+    open_sessions: list[AppTest] = []
+
+    def keep(at: AppTest) -> None:
+        open_sessions.append(at)
+        while len(open_sessions) > args.sessions:
+            open_sessions.pop(0)
+
+    # 1. every page with every built-in dataset it offers
+    for page in pages:
+        t0 = time.perf_counter()
+        at = AppTest.from_file(str(ROOT / page.file), default_timeout=600)
+        at.run()
+        picker = next((s for s in at.selectbox if (s.key or "").endswith(".dataset")), None)
+        options = list(picker.options)[: args.max_datasets] if picker else []
+        for option in options:
+            picker = next(s for s in at.selectbox if (s.key or "").endswith(".dataset"))
+            _set_raw(picker, option)
+            at.run()
+        keep(at)
+        record(f"{page.title}: {len(options)} built-in datasets", t0)
+
+    # 2. big uploads, each to every page that takes uploads, a new session each time
+    for i in range(args.uploads):
+        data = big_csv(args.rows, seed=i)
+        for page in pages:
+            t0 = time.perf_counter()
+            at = AppTest.from_file(str(ROOT / page.file), default_timeout=600)
+            at.run()
+            uploader = to_upload(at)
+            if uploader is None:
+                continue
+            uploader.set_value((f"big_{i}.csv", data, "text/csv"))
+            at.run()
+            keep(at)
+            record(f"upload {i + 1}/{args.uploads} ({len(data) / 1024**2:.0f} MB, {args.rows:,} rows): {page.title}", t0)
+        del data
+
+    from ui import budget
+
+    peak = max(r[1] for r in rows)
+    half = rows[len(rows) // 2 :]
+    print()
+    print(f"start {base:.0f} MB · peak {peak:.0f} MB · end {rows[-1][1]:.0f} MB · goal < {GOAL_MB} MB: "
+          f"{'met' if peak < GOAL_MB else 'NOT met'} · {time.perf_counter() - start:.0f} s in all")  # fmt: skip
+    print(f"second half of the run: min {min(r[1] for r in half):.0f} MB, max {max(r[1] for r in half):.0f} MB "
+          "(flat once the caches are full)")  # fmt: skip
+    print("\ncache            entries   held MB  budget MB")
+    for name, (n, held, limit) in sorted(budget.usage().items()):
+        print(f"{name:16s} {n:7d} {held / 1024**2:9.1f} {limit / 1024**2:10.0f}")
+
+
+if __name__ == "__main__":
+    main()
