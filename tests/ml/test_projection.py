@@ -263,6 +263,7 @@ def test_linear_projectors_follow_the_contract(name, wine):
     assert pickle.loads(pickle.dumps(est)).embedding_.shape == (178, 3)
 
 
+@pytest.mark.slow  # the first UMAP fit in a process compiles numba code (15-40 s on a busy 2-core box)
 def test_umap_embeds_with_its_parameters_and_warms():
     X = P.scale(load_dataset("iris").X, "standard")
     proj = P.project("umap", X, {"n_neighbors": 10, "min_dist": 0.2}, seed=0)
