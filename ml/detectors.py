@@ -86,7 +86,8 @@ def metric_problem(metric: str, X: np.ndarray, prototypes: np.ndarray) -> str | 
     """Why `metric` is undefined between these rows and prototypes, or None when it is fine."""
     if metric == "braycurtis":
         lo = min(float(np.min(X)), float(np.min(prototypes)))
-        if lo < 0:
+        scale = max(1.0, float(np.max(np.abs(X))))
+        if lo < -1e-6 * scale:  # a reconstruction's rounding (-1e-8) is not a negative value
             return (
                 f"Bray–Curtis is undefined here: it needs non-negative values (a sum of |u - v| over a sum "
                 f"of |u + v|), and the data reach {lo:.3g}. Use min-max scaling in the original space, or "
@@ -1305,7 +1306,9 @@ def run_benchmark(
                     label = f"DRAMA {REDUCTION_TITLES[what]}-{metric_title(metric)}"
                     rows.append(_bench_row(name, seed, label, "DRAMA", what, metric, y, scores, dt))
                 for metric, why in skipped.items():
-                    notes.append(f"{name}, {REDUCTION_TITLES[what]}-{metric_title(metric)} skipped: {why}")
+                    notes.append(
+                        f"{name}, {REDUCTION_TITLES[what]}-{metric_title(metric)} skipped: {why.split(':')[0]}."
+                    )
         except ValueError as exc:
             notes.append(f"{name} (seed {seed}), {what}: not scored — {exc}")
         if progress is not None:

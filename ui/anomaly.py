@@ -22,7 +22,7 @@ from ml import registry
 from ml.plots import anomaly as plots
 from ui import cache, handoff
 from ui.data_source import DataChoice, data_source
-from ui.state import kept
+from ui.state import clamp_kept, kept
 from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets
 
 PAGE = "ano"
@@ -229,6 +229,7 @@ def _threshold_fragment(res: Result) -> None:
             threshold = hi
         else:
             default = float(sorted_scores[n - det.n_flagged(n, 0.05)])
+            clamp_kept(f"{PAGE}.threshold.{res.entry.name}", lo, hi)  # kept from other data or settings
             threshold = top[1].slider(
                 "Threshold on the score (rows at or above it are anomalies)",
                 lo,
@@ -280,7 +281,7 @@ def scatter_view(res: Result, flagged: np.ndarray) -> None:
         default="pca" if X.shape[1] > 2 else "features",
         required=True,
         format_func=VIEWS.get,
-        **kept(key=f"{PAGE}.view"),
+        **kept(key=f"{PAGE}.view.{'2d' if X.shape[1] <= 2 else 'nd'}"),  # two-feature data keep their plane
     )
     pair = (0, 1)
     if how == "features" and X.shape[1] > 2:

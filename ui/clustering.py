@@ -514,8 +514,10 @@ def profiles_view(res: Result) -> None:
     prof = mlc.profiles(ds.X, res.labels)
     st.plotly_chart(plots.profiles_figure(prof, ds.feature_names), key="clu.profiles")
     shape = mlc.image_shape(ds.feature_names)
-    if shape is not None:
-        rows = [i for i in prof.index if i != "noise"][:20]
+    rows = [i for i in prof.index if i != "noise"][:20]
+    if shape is not None and not rows:
+        st.info("Every point is noise with these settings, so no cluster has a mean image to show.")
+    elif shape is not None:
         images = (
             prof.loc[rows, [c for c in prof.columns if c not in ("size", "share")]]
             .to_numpy()

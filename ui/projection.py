@@ -21,7 +21,7 @@ from ml import registry
 from ml.plots import projection as plots
 from ui import cache, training
 from ui.data_source import data_source
-from ui.state import bound, kept
+from ui.state import bound, clamp_kept, kept
 from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets
 
 PAGE = "proj"
@@ -196,6 +196,7 @@ def _k_slider(c, label: str, high: int, default: int, key: str, **kw) -> int:
     if high <= 1:
         c.caption(f"{label}: 1 (the only value this data allows)")
         return 1
+    clamp_kept(key, 1, high)  # a count kept from a wider table must fit this one
     return int(c.slider(label, 1, high, min(max(default, 1), high), **kw, **kept(key=key)))
 
 

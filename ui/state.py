@@ -49,6 +49,18 @@ def kept(**kw) -> dict:
     return {"persist_state": "session", **kw}
 
 
+def clamp_kept(key: str, low, high) -> None:
+    """Bring a kept widget value back inside [low, high] before the widget is drawn.
+
+    A value kept for the session (`kept`) outlives the data it was chosen for: 39 components on a
+    table that now has 3 features would make Streamlit refuse the slider (value above max).
+    """
+    value = st.session_state.get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and low <= high:
+        if value < low or value > high:
+            st.session_state[key] = type(value)(min(max(value, low), high))
+
+
 def accept_key_in_url(key: str, options) -> None:
     """Let a link name a select box's option by its registry key (`?model=knn`), not only by its title.
 

@@ -251,7 +251,11 @@ def top_curves(
             row=r,
             col=c,
         )
-    base_layout(fig, height=200 * n_rows + 70)
+    base_layout(fig, height=200 * n_rows + 110)
+    # the legend under the panels: above them it would cover the first row's titles
+    fig.update_layout(
+        legend=dict(orientation="h", yanchor="top", y=-0.04, xanchor="left", x=0), margin=dict(b=70)
+    )
     fig.update_xaxes(showticklabels=False)
     fig.update_annotations(font_size=13)
     return fig
