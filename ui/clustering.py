@@ -275,9 +275,13 @@ def _view(res: Result, rows: np.ndarray):
                 f"{_md(', '.join(dropped))} is constant and was left out of the clustering: choose other axes."
             )
         pair = tuple(res.prep.features.index(n) for n in names)
-    return cache.clustering_view(
-        s.choice.key, s.scaling, s.view, pair, s.seed, res.prep.X, rows, tuple(res.prep.features)
-    )
+    args = (s.choice.key, s.scaling, s.view, pair, s.seed, res.prep.X, rows, tuple(res.prep.features))
+    if s.view != "umap":
+        return cache.clustering_view(*args)
+    with st.spinner(
+        "UMAP: the first run on this server compiles its code (10 s to a minute); later runs take seconds…"
+    ):
+        return cache.clustering_view(*args)
 
 
 def kdistance(res: Result):
@@ -352,7 +356,9 @@ def _side_figure(res: Result):
         )
     if f.name == "kmeans":
         sweep = ksweep(res)
-        return plots.elbow_figure(sweep.ks, sweep.inertia, sweep.knee_k, f.params["n_clusters"])
+        # no current-k mark here (the Choosing k tab has it): the chart stays identical as k moves,
+        # so the browser does not draw it again
+        return plots.elbow_figure(sweep.ks, sweep.inertia, sweep.knee_k)
     return None
 
 

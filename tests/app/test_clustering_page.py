@@ -256,3 +256,14 @@ def test_hierarchical_refuses_more_than_20000_rows():
     at.run()
     _ok(at)
     assert any("limited to 20,000 rows" in e.value for e in at.error)
+
+
+@pytest.mark.slow
+def test_umap_view_is_display_only():
+    at = _page("iris", "gmm", **{"clu.view.3": "umap"})
+    at.run()
+    _clean(at)
+    fig = _figure(at, "Gaussian mixture")
+    assert fig["layout"]["xaxis"]["title"]["text"] == "UMAP 1"
+    assert not any(t.get("name") in ("1σ", "2σ") for t in fig["data"])  # no ellipses in a non-linear view
+    assert any("UMAP bends the space" in c.value for c in at.caption)
