@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui import cache
 from ui import regression as reg
+from ui.code_panel import regression_panel
 from ui.data_source import data_line
 from ui.evaluation_views import evaluation_views
 from ui.navigation import ensure_router
@@ -80,3 +81,4 @@ for label, tab in zip(reg.TABS, tabs, strict=True):
             )  # fmt: skip
         else:
             reg.versus_view(setup)
+regression_panel(setup, fitted)  # Show the code and Downloads

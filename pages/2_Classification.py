@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import classification as cls
+from ui.code_panel import classification_panel
 from ui.data_source import data_line
 from ui.evaluation_views import evaluation_views
 from ui.navigation import ensure_router
@@ -71,3 +72,4 @@ evaluation_views(
     X_test=run.X_test,
     y_test=run.y_test,
 )
+classification_panel(run)  # Show the code and Downloads

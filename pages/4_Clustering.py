@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import clustering as clu
+from ui.code_panel import clustering_panel
 from ui.data_source import data_line
 from ui.navigation import ensure_router
 from ui.widgets import dataset_badge, guard
@@ -65,3 +66,4 @@ with st.expander("What am I looking at?"):
         "Calinski–Harabasz); *external* ones compare with known labels (adjusted Rand index, NMI, V-measure)."
     )
 dataset_badge(setup.choice.ds)
+clustering_panel(res)  # Show the code and Downloads

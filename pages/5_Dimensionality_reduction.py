@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import projection as proj
+from ui.code_panel import projection_panel
 from ui.data_source import data_line
 from ui.navigation import ensure_router
 
@@ -31,3 +32,4 @@ with st.expander("What am I looking at?"):
         "neighbours in the data."
     )
 proj.views(setup)
+projection_panel(setup)  # Show the code and Downloads

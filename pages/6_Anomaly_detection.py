@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import anomaly as ano
+from ui.code_panel import anomaly_panel
 from ui.data_source import data_line
 from ui.widgets import guard
 
@@ -57,3 +58,4 @@ with st.expander("What am I looking at?"):
         "metrics (L1, L2, L4, weighted L2/L4, Bray–Curtis, Chebyshev, Canberra, correlation, Mahalanobis).\n"
         "- With labels: **TP** anomalies caught, **FP** false alarms, **FN** missed anomalies."
     )
+anomaly_panel(res)  # Show the code and Downloads

@@ -18,6 +18,7 @@ from ml.plots.roc import live_base, overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
 from ui.budget import within_budget
+from ui.code_panel import roc_file_stem, roc_panel
 from ui.data_source import _md, builtin_picker, upload_picker, uploader
 from ui.live_threshold import live_threshold
 from ui.state import kept
@@ -434,7 +435,7 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
     d1.download_button(
         "Metrics at this threshold (CSV)",
         tables.csv_bytes(pd.DataFrame([m])),
-        file_name="metrics_at_threshold.csv",
+        file_name=f"{roc_file_stem(key, model)}_t={t:.4g}_metrics_at_threshold.csv",
         mime="text/csv",
         key="roc_dl_point",
     )
@@ -442,12 +443,13 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
     d2.download_button(
         f"Full threshold table (CSV, gzip; ~{size_mb:,.1f} MB unzipped)",
         lambda: _table_csv(key, model, positive, lower, float(beta), e),
-        file_name="threshold_table.csv.gz",
+        file_name=f"{roc_file_stem(key, model)}_threshold_table.csv.gz",
         mime="application/gzip",
         key="roc_dl_table",
         help=f"Every metric at each of the {len(e.thresholds):,} distinct thresholds; built when pressed, "
         "gzip-compressed (about a third of the size).",
     )
+    roc_panel(key, model, positive, lower, t, float(beta), e)  # Show the code and Downloads (ui/code_panel.py)
 
 
 EXPLAIN = """
