@@ -74,6 +74,7 @@ ENSEMBLE_TITLES = {"ensemble_sum": "ensemble: normalised sum", "ensemble_max": "
 REDUCTIONS = ("none", "pca", "ica", "nmf", "ae", "vae")
 REDUCTION_TITLES = {"none": "none", "pca": "PCA", "ica": "ICA", "nmf": "NMF", "ae": "AE", "vae": "VAE"}
 ELLIPTIC_MAX_DIMS = 10  # Elliptic Envelope works on at most this many principal components
+ELLIPTIC_MAX_ROWS = 500  # ... and estimates its robust covariance on at most this many rows
 SPREAD_FLOOR = 1e-2  # per-feature spread floor of weighted metrics (DRAMA clips the variance at 1e-4)
 _BLOCK = 2_000_000  # rows × features handled at once when computing distances (bounds memory)
 
@@ -554,11 +555,19 @@ class Elliptic(BaseDetector):
             )
         self.project_ = lambda A: pca.transform(scale(A))
         sf = None if self.support_fraction in (None, 0, 0.0) else float(self.support_fraction)
+        P = self.project_(X)
+        if P.shape[0] > ELLIPTIC_MAX_ROWS:  # the MCD search costs seconds per 10⁴ rows: estimate on a sample
+            rows = np.random.default_rng(self.random_state).choice(
+                P.shape[0], ELLIPTIC_MAX_ROWS, replace=False
+            )
+            self.notes_.append(
+                f"Elliptic Envelope estimated its robust covariance on {ELLIPTIC_MAX_ROWS:,} of the {P.shape[0]:,} "
+                "rows (a seeded sample) and scored every row with it."
+            )
+            P = P[np.sort(rows)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "covariance matrix is not full rank"
-            self.model_ = EllipticEnvelope(support_fraction=sf, random_state=self.random_state).fit(
-                self.project_(X)
-            )
+            self.model_ = EllipticEnvelope(support_fraction=sf, random_state=self.random_state).fit(P)
         return self._score(X)
 
     def _score(self, X):

@@ -423,6 +423,7 @@ def drama_view(res: Result) -> None:
         if y is not None:
             rows = [{"metric": det.metric_title(m), **det.evaluate(y, s)} for m, s in by.items()]
             frame = pd.DataFrame(rows).drop(columns="n_anomalies").set_index("metric")
+            frame = frame.rename(columns=det.SCORE_TITLES)[["AUC", "AP", "P@n_o", "MCC", "RWS"]]
             st.markdown("**Every metric from these prototypes** (same reduction and splitting, no refit):")
             st.dataframe(frame.style.format("{:.3f}").highlight_max(color="#F0E44280"), width="stretch")
         for m, why in skipped.items():
