@@ -26,7 +26,7 @@ GENERIC = "could not be computed"
 # Parameters whose value sets the cost of a rerun: sampled from the bottom few percent of the range.
 COSTLY = re.compile(
     r"(n_samples|epochs|n_estimators|max_iter|n_init|steps|hidden_units|hidden_layers|duration|"
-    r"n_repeats|n_points|rows|patience|n_iter|resolution|n_components_max|max_k|k_max)$"
+    r"n_repeats|n_points|rows|patience|n_iter|resolution|n_components_max|max_k|k_max|_n|candidates)$"
 )
 COSTLY_CAP = 0.04  # share of the range a costly slider may reach
 # Buttons that start work worth seconds (or minutes on big data): rare in the default walk.
@@ -116,7 +116,7 @@ class Walk:
     seed: int
     steps: int
     long: bool = False
-    timeout: float = 60
+    timeout: float = 180  # one run may pay a one-off compile (UMAP's numba: 10-75 s on a busy machine)
     log: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     n_runs: int = 0
