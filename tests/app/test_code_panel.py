@@ -32,3 +32,28 @@ def test_every_page_shows_its_code_and_downloads(page, kind, snippet):
     codes = [c.value for c in at.code if c.language == "python"]
     assert codes and snippet in codes[-1]
     compile(codes[-1], "generated.py", "exec")
+
+
+@pytest.mark.slow
+def test_the_classification_pages_code_prints_the_pages_accuracy(tmp_path, monkeypatch):
+    """The script shown on the page, run on its own, prints the page's test accuracy."""
+    import contextlib
+    import io
+    import runpy
+
+    from ml.codegen import parse_numbers
+
+    at = AppTest.from_file(str(ROOT / "pages" / "2_Classification.py"), default_timeout=TIMEOUT)
+    at.session_state["model.tree.max_depth"] = 3
+    at.run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    script = [c.value for c in at.code if c.language == "python"][-1]
+    (tmp_path / "g.py").write_text(script)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path(str(tmp_path / "g.py"), run_name="__main__")
+    got = parse_numbers(out.getvalue())
+    assert f"{got['Test accuracy']:.3f}" == shown["Test accuracy"]
+    assert f"{got['Train accuracy']:.3f}" == shown["Train accuracy"]
