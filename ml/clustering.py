@@ -809,7 +809,8 @@ _ENTRIES = (
         ),
         family="graph",
         tags=("k",),
-        size_limits={"n_clusters": _rows, "n_neighbors": lambda n, d: n - 1},
+        # ARPACK needs fewer eigenvectors than points: k < n (k = n raised a TypeError, issue 10)
+        size_limits={"n_clusters": lambda n, d: n - 1, "n_neighbors": lambda n, d: n - 1},
         extra={"k_param": "n_clusters", "max_rows": SPECTRAL_MAX_ROWS},
     ),
 )
