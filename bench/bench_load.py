@@ -143,7 +143,9 @@ class Student:
             if f.WhichOneof("type") == "ref_hash":
                 # "you already have this message": the browser takes it from its cache, and so do we
                 if f.ref_hash not in self.cached:
-                    raise StudentError(f"the server referred to a message this client never got ({f.ref_hash})")
+                    raise StudentError(
+                        f"the server referred to a message this client never got ({f.ref_hash})"
+                    )
                 ref = f
                 f = ForwardMsg()
                 f.CopyFrom(self.cached[ref.ref_hash])
@@ -162,7 +164,9 @@ class Student:
                 el = f.delta.new_element
                 which = el.WhichOneof("type")
                 if which == "exception":
-                    raise StudentError(f"exception in the page: {el.exception.type}: {el.exception.message}"[:300])
+                    raise StudentError(
+                        f"exception in the page: {el.exception.type}: {el.exception.message}"[:300]
+                    )
                 if which == "alert" and el.alert.format == ERROR_ALERT:
                     raise StudentError(f"error message in the page: {el.alert.body}"[:300])
             elif kind == "script_finished":
@@ -225,7 +229,9 @@ class Student:
         if not shown:
             raise StudentError("the rerun after a move did not redraw the slider")
         if abs(shown[-1].value - value) > s.step / 2:
-            raise StudentError(f"the server did not take the move: sent {value:.6g}, shows {shown[-1].value:.6g}")
+            raise StudentError(
+                f"the server did not take the move: sent {value:.6g}, shows {shown[-1].value:.6g}"
+            )
         s.value = value
         return reply
 
@@ -248,7 +254,9 @@ def _target(el, fragment_id: str, keys: str) -> Slider | None:
     return None
 
 
-async def student_loop(i: int, n: int, ws_url: str, args, tally: Tally, t0: float, t_end: float, seed: int) -> None:
+async def student_loop(
+    i: int, n: int, ws_url: str, args, tally: Tally, t0: float, t_end: float, seed: int
+) -> None:
     rng = random.Random(seed * 100_003 + i)
     await asyncio.sleep(args.ramp * i / max(n, 1))
     try:
@@ -352,7 +360,9 @@ async def run_phase(ws_url: str, n: int, args, pids: list[int], seed: int) -> di
 
 async def warm(url: str, args) -> float:
     """One student opens the page once (per process): trains and caches what the default needs."""
-    async with Student(url.replace("http", "ws", 1) + "/_stcore/stream", args.page, args.slider, "warm", 600) as st:
+    async with Student(
+        url.replace("http", "ws", 1) + "/_stcore/stream", args.page, args.slider, "warm", 600
+    ) as st:
         t = (await st.open()).seconds
         await st.move(random.Random(0))
     return t
@@ -431,22 +441,48 @@ HEADER = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--students", default="1,10,30,100", help="comma-separated N (default 1,10,30,100)")
-    p.add_argument("--processes", default="1,2", help="comma-separated Streamlit process counts behind nginx (default 1,2)")
-    p.add_argument("--duration", type=float, default=60, help="seconds of slider moves per phase, after the ramp (default 60)")
-    p.add_argument("--interval", type=float, default=3, help="mean seconds between one student's moves (default 3)")
-    p.add_argument("--ramp", type=float, default=10, help="students open the page spread over this many seconds (default 10)")
-    p.add_argument("--page", default=None, help="the page's URL path (default: the ROC Explorer's, from ui/navigation.py)")
+    p.add_argument(
+        "--processes",
+        default="1,2",
+        help="comma-separated Streamlit process counts behind nginx (default 1,2)",
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=60,
+        help="seconds of slider moves per phase, after the ramp (default 60)",
+    )
+    p.add_argument(
+        "--interval", type=float, default=3, help="mean seconds between one student's moves (default 3)"
+    )
+    p.add_argument(
+        "--ramp",
+        type=float,
+        default=10,
+        help="students open the page spread over this many seconds (default 10)",
+    )
+    p.add_argument(
+        "--page",
+        default=None,
+        help="the page's URL path (default: the ROC Explorer's, from ui/navigation.py)",
+    )
     p.add_argument(
         "--slider",
         default="roc_live,roc_t_slider",
         help="widget key of the slider (st.slider, or a component taking {t, seq} such as the ROC Explorer's "
         "live threshold), or text in a slider's label; comma-separated candidates (default roc_live,roc_t_slider)",
     )
-    p.add_argument("--timeout", type=float, default=30, help="seconds before a move counts as an error (default 30)")
+    p.add_argument(
+        "--timeout", type=float, default=30, help="seconds before a move counts as an error (default 30)"
+    )
     p.add_argument("--app", default="app.py", help="the Streamlit script (default app.py)")
-    p.add_argument("--direct", action="store_true", help="one Streamlit process without nginx (ignores --processes)")
+    p.add_argument(
+        "--direct", action="store_true", help="one Streamlit process without nginx (ignores --processes)"
+    )
     p.add_argument("--url", help="benchmark a server already running at this URL instead of starting one")
     p.add_argument("--pids", help="with --url: comma-separated server pids, for CPU and memory")
     p.add_argument(
@@ -460,17 +496,25 @@ def main(argv: list[str] | None = None) -> int:
     args.page = args.page or roc_page_path()
     counts = [int(x) for x in args.students.split(",")]
     configs = [1] if (args.direct or args.url) else [int(x) for x in args.processes.split(",")]
-    print(f"Load benchmark: page {args.page!r}, slider {args.slider!r}, {args.duration:g} s per phase after a "
-          f"{args.ramp:g} s ramp, one move per student every {args.interval:g} s (0.5-1.5x); {os.cpu_count()} CPUs")
+    print(
+        f"Load benchmark: page {args.page!r}, slider {args.slider!r}, {args.duration:g} s per phase after a "
+        f"{args.ramp:g} s ramp, one move per student every {args.interval:g} s (0.5-1.5x); {os.cpu_count()} CPUs"
+    )
     results = []
     for k in configs:
-        name = "external" if args.url else ("1 process, direct" if args.direct else f"{k} process{'es' * (k > 1)} + nginx")
+        name = (
+            "external"
+            if args.url
+            else ("1 process, direct" if args.direct else f"{k} process{'es' * (k > 1)} + nginx")
+        )
         with server(k, args) as (url, app_urls, pids):
             cold = [asyncio.run(warm(u, args)) for u in app_urls]
             busy = settle(pids)
-            print(f"\n{name}: cold page open (trains the default once per process): "
-                  + ", ".join(f"{c:.2f} s" for c in cold)
-                  + f"; servers busy in the background for {busy:.0f} s after it; load {os.getloadavg()[0]:.1f}")
+            print(
+                f"\n{name}: cold page open (trains the default once per process): "
+                + ", ".join(f"{c:.2f} s" for c in cold)
+                + f"; servers busy in the background for {busy:.0f} s after it; load {os.getloadavg()[0]:.1f}"
+            )
             print(HEADER)
             ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
             for n in counts:

@@ -203,7 +203,16 @@ class Recipe:
     # --- start and stop ----------------------------------------------------------------------
     def _nginx_cmd(self, *extra: str) -> list[str]:
         run = str(self.run_dir.resolve())
-        return [self.nginx, "-p", run, "-c", str(self.conf_path.resolve()), "-e", f"{run}/nginx-error.log", *extra]
+        return [
+            self.nginx,
+            "-p",
+            run,
+            "-c",
+            str(self.conf_path.resolve()),
+            "-e",
+            f"{run}/nginx-error.log",
+            *extra,
+        ]
 
     def write_config(self) -> Path:
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -323,12 +332,22 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Arguments after `--` go to every `streamlit run` (e.g. -- --server.maxUploadSize 500).",
     )
     p.add_argument("--processes", "-n", type=int, default=2, help="Streamlit processes (default 2)")
-    p.add_argument("--port", "-p", type=int, default=8080, help="port nginx listens on (default 8080; 0 = any free)")
-    p.add_argument("--host", default="127.0.0.1", help="address nginx listens on (0.0.0.0 for a lecture hall)")
+    p.add_argument(
+        "--port", "-p", type=int, default=8080, help="port nginx listens on (default 8080; 0 = any free)"
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address nginx listens on (0.0.0.0 for a lecture hall)"
+    )
     p.add_argument("--app", default="app.py", help="the Streamlit script (default app.py)")
-    p.add_argument("--app-ports", help="comma-separated loopback ports for the processes (default: free ports)")
-    p.add_argument("--sticky", choices=sorted(STICKY), default="cookie", help="session affinity (default cookie)")
-    p.add_argument("--run-dir", help="where config, logs and pid go (default: a new temporary directory, removed after)")
+    p.add_argument(
+        "--app-ports", help="comma-separated loopback ports for the processes (default: free ports)"
+    )
+    p.add_argument(
+        "--sticky", choices=sorted(STICKY), default="cookie", help="session affinity (default cookie)"
+    )
+    p.add_argument(
+        "--run-dir", help="where config, logs and pid go (default: a new temporary directory, removed after)"
+    )
     p.add_argument(
         "--post-script-gc",
         action="store_true",
@@ -376,7 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     try:
-        print(f"Starting {args.processes} Streamlit process(es) and nginx (run dir {recipe.run_dir}) …", flush=True)
+        print(
+            f"Starting {args.processes} Streamlit process(es) and nginx (run dir {recipe.run_dir}) …",
+            flush=True,
+        )
         recipe.start()
         ports_text = ", ".join(str(p) for p in recipe.app_ports)
         print(

@@ -189,7 +189,9 @@ def test_compose_file_has_replicas_behind_sticky_nginx():
 
 def test_kubernetes_manifests_have_affinity_probes_and_websocket_timeouts():
     yaml = pytest.importorskip("yaml")
-    docs = [d for f in sorted((DEPLOY / "k8s").glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d]
+    docs = [
+        d for f in sorted((DEPLOY / "k8s").glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d
+    ]
     kinds = {d["kind"]: d for d in docs}
     assert {"Deployment", "Service", "Ingress"} <= set(kinds)
     dep, svc, ing = kinds["Deployment"], kinds["Service"], kinds["Ingress"]
