@@ -21,7 +21,7 @@ from ml import registry
 from ml.plots import projection as plots
 from ui import cache, training
 from ui.data_source import data_source
-from ui.state import bound, clamp_kept, kept
+from ui.state import accept_key_in_url, bound, clamp_kept, kept
 from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets
 
 PAGE = "proj"
@@ -83,6 +83,7 @@ def sidebar() -> Setup | None:
     sb = st.sidebar
     sb.header("Method")
     entries = {e.name: e for e in registry.entries("projector")}
+    accept_key_in_url("method", list(entries))  # ?method=umap (the registry key) works in links
     name = sb.selectbox("Method", list(entries), format_func=lambda n: entries[n].title, **bound("method"))
     entry = entries[name]
     sb.caption(entry.description)

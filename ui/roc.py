@@ -501,12 +501,15 @@ def page_body() -> None:
             )
         positive = scores.classes[classes.index(positive)]
         negative = "rest" if scores.is_multiclass else next(c for c in scores.classes if c != positive)
-        describe_source(scores, key)
         e = engine(key, model, positive, lower, scores)
-        with st.expander("What am I looking at?"):
-            st.markdown(EXPLAIN)
     if e is None:
         return
+    # The threshold view comes first, so the slider, the confusion matrix and the ROC curve share the
+    # first screen (1366 × 768 too); what the data are and how to read the view follow it.
     live_view(key, model, str(positive), str(negative), lower, e)
+    with guard("Describing the scores"):
+        describe_source(scores, key)
+        with st.expander("What am I looking at?"):
+            st.markdown(EXPLAIN)
     with guard("The model comparison"):
         comparison(scores, key, positive, lower)

@@ -163,7 +163,7 @@ def live_base(
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}.")
     fig = make_subplots(
-        rows=2, cols=2, subplot_titles=_PANEL_TITLES[view], horizontal_spacing=0.1, vertical_spacing=0.17
+        rows=2, cols=2, subplot_titles=_PANEL_TITLES[view], horizontal_spacing=0.12, vertical_spacing=0.21
     )
     if view == "standard":
         _line(fig, c.roc_fpr, c.roc_tpr, 1, 1)
@@ -256,7 +256,7 @@ def live_base(
     legend_font = dict(size=FONT_SIZE - 1)
     fig.update_layout(
         margin=dict(t=60, b=40),
-        legend=dict(y=-0.1, yanchor="top", x=0, xanchor="left", orientation="h", font=legend_font),
+        legend=dict(y=-0.1, yanchor="top", x=0, xanchor="left", orientation="v", font=legend_font),
         legend2=dict(y=-0.1, yanchor="top", x=0.55, xanchor="left", orientation="h", font=legend_font),
     )
     fig.update_annotations(font_size=16)

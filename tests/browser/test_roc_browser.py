@@ -137,3 +137,28 @@ def test_new_upload_under_a_drag_raises_no_error(tmp_path):
         assert not errors, errors
         assert not frame.evaluate("() => !document.getElementById('error').hidden")
         assert page.locator("[data-testid='stException']").count() == 0
+
+
+@pytest.mark.slow
+def test_slider_matrix_and_roc_curve_share_the_first_screen(tmp_path):
+    """At 1366 × 768 and 1920 × 1080, without scrolling: the threshold slider, the confusion matrix
+    and the ROC curve's plot area are all inside the viewport."""
+    boxes_js = """() => {
+      const box = (el) => { const r = el.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; };
+      return {slider: box(document.getElementById('slider')), matrix: box(document.getElementById('counts')),
+              roc: box(document.querySelector('.js-plotly-plot .subplot.xy .bglayer rect, .js-plotly-plot .subplot.xy'))};
+    }"""
+    with streamlit_server(ROOT / "app.py") as url, browser_page(1366, 768) as page:
+        page.goto(f"{url}/ROC_Explorer")
+        live_frame(page)
+        for width, height in ((1366, 768), (1920, 1080)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(1500)  # the component re-lays itself out and tells Streamlit its height
+            wait_settled(page)
+            frame = live_frame(page)
+            top = page.locator("iframe[src*='live_threshold']").first.bounding_box()
+            for name, (t, b, left, right) in frame.evaluate(boxes_js).items():
+                assert b > t and right > left, name
+                assert 0 <= top["y"] + t and top["y"] + b <= height, (width, name, top["y"] + t, top["y"] + b)
+                assert top["x"] + right <= width, (width, name)
+            page.screenshot(path=str(tmp_path / f"roc_{width}.png"))
