@@ -274,3 +274,53 @@ def test_estimator_expr_uses_public_modules_and_only_non_default_params():
     expr = cg.estimator_expr(make_pipeline("svm", "classification", {"C": 2.0}, 3, "standard"), s)
     assert "from sklearn.svm import SVC" in s.imports
     assert "SVC(C=2.0" in expr and "cache_size" not in expr and "random_state=3" in expr
+
+
+def test_clustering_and_anomaly_scripts_on_an_unlabelled_upload(tmp_path, monkeypatch):
+    """An upload without a label column (unlabelled_dataset), with a gap policy: same rows, same numbers."""
+    from ml import clustering as mlc
+    from ml import detectors as det
+    from ml import tables
+    from ml.sources import unlabelled_dataset
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"objid": np.arange(300), "u": rng.normal(size=300), "g": rng.normal(size=300) * 2})
+    df.loc[::25, "u"] = np.nan
+    (tmp_path / "sky.csv").write_text(df.to_csv(index=False))
+    table = tables.read_table((tmp_path / "sky.csv").read_bytes(), "sky.csv")
+    ds = unlabelled_dataset(table.df, ["u", "g"], missing="drop", filename="sky.csv")
+    key = ("upload", "f" * 64, "clu", None, ("u", "g"), "error", "drop", None)
+    data = cg.data_state(key, filename="sky.csv")
+    prep = mlc.prepare(ds.X, "standard")
+    labels = mlc.fit("kmeans", {"n_clusters": 3}, prep.X, 0).labels
+    sil = mlc.internal_scores(prep.X, labels)[0]["silhouette"]
+    got = run(cg.clustering_code(data, "kmeans", {"n_clusters": 3}), tmp_path, monkeypatch)
+    assert got["Silhouette"] == pytest.approx(sil, rel=REL)
+    scores = det.make("iforest", {}, 0).fit(det.check_X(ds.X.to_numpy(float))).decision_scores_
+    script = cg.anomaly_code(data, "iforest", {}, labelled=False)
+    path = tmp_path / "a.py"
+    path.write_text(script.replace('print("Most anomalous rows:", order[:10].tolist())',
+                                   'print(f"Top score = {float(scores[order[0]])!r}")'))  # fmt: skip
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path(str(path), run_name="__main__")
+    assert cg.parse_numbers(out.getvalue())["Top score"] == pytest.approx(scores.max(), rel=1e-12)
+
+
+def test_torch_autoencoder_projection_and_drama_detector_scripts(tmp_path, monkeypatch):
+    from ml import detectors as det
+    from ml import projection as P
+
+    ds = datasets.load_dataset("iris")
+    values, _, _, _ = P.numeric_matrix(ds.X)
+    A = P.scale(values, "standard")
+    params = {"epochs": 5, "latent_dim": 2}
+    E = P.project("autoencoder", A, params, 0).embedding
+    got = run(cg.projection_code(builtin("iris"), "autoencoder", params, n_rows=len(A), n_features=4), tmp_path, monkeypatch)
+    assert got["Trustworthiness (k = 5)"] == pytest.approx(P.trustworthiness(A, E), rel=1e-6)
+
+    ds = datasets.load_dataset("anomaly_local")
+    model = det.make("drama", {"split_levels": 2}, 0).fit(det.check_X(ds.X.to_numpy(float)))
+    ev = det.evaluate(ds.y.to_numpy(), model.decision_scores_)
+    got = run(cg.anomaly_code(builtin("anomaly_local"), "drama", {"split_levels": 2}), tmp_path, monkeypatch)
+    assert got["ROC AUC"] == pytest.approx(ev["auc"], rel=REL)
