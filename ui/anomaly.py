@@ -357,9 +357,14 @@ def top_rows_view(res: Result) -> None:
             width="stretch",
         )
     table = res.choice.ds.X.iloc[order].copy()
-    table.insert(0, "score", res.scores[order])
+    def fresh(name: str) -> str:  # an upload may already have a column called "score" (issue 10)
+        while name in table.columns:
+            name += " (detector)" if not name.endswith(")") else "'"
+        return name
+
+    table.insert(0, fresh("score"), res.scores[order])
     if y is not None:
-        table.insert(1, "labelled anomaly", y[order].astype(bool))
+        table.insert(1, fresh("labelled anomaly"), y[order].astype(bool))
     st.dataframe(table.iloc[:, :12], hide_index=False, width="stretch")
 
 

@@ -330,3 +330,11 @@ def test_compare_models_on_many_rows_says_its_estimate_on_the_button():
     at.run()
     _ok(at)
     assert any(b.label.startswith("Train and compare every model (about") for b in at.button), [b.label for b in at.button]
+
+
+def test_projection_method_registry_key_in_the_url_is_honoured():
+    at = _page(str(ROOT / "pages" / "5_Dimensionality_reduction.py"))
+    at.query_params["method"] = "ica"
+    at.run()
+    _ok(at)
+    assert at.selectbox(key="method").value == "ica"

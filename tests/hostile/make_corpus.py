@@ -144,7 +144,7 @@ def corpus() -> dict[str, bytes]:
     files["mixed_label_types.csv"] = _csv([base[0]] + [[*r[:3], ["1", "1.0", "0", "yes"][i % 4], r[4]] for i, r in enumerate(base[1:])])
     files["empty_target.csv"] = _csv([base[0]] + [[*r[:3], "", r[4]] for r in base[1:]])
     files["minus_one_labels.csv"] = _csv([base[0]] + [[*r[:3], "1" if r[3] == "star" else "-1", r[4]] for r in base[1:]])
-    files["exponents.csv"] = _csv([base[0]] + [[f"+{float(r[0]):.3E}", f"{float(r[1]):.2e}", r[2], r[3], r[4]] for r in base[1:]])
+    files["exponents.csv"] = _csv([base[0]] + [[f"{float(r[0]):+.3E}", f"{float(r[1]):.2e}", r[2], r[3], r[4]] for r in base[1:]])
     # -- injection
     files["markdown_names.csv"] = _csv([["**bold**", "[link](http://host/x)", "![t](http://host/track.png)", "label", "score"]] + base[1:])
     files["html_names.csv"] = _csv([['"<img src=x onerror=alert(1)>"', "<script>alert(1)</script>", "<b>c</b>", "label", "score"]] + base[1:])
