@@ -226,6 +226,10 @@ def max_trace_points(page) -> int:
 
 
 LIVE_MARKS_JS = """() => {
+  const overlay = document.getElementById('marks');  // ui/live_threshold.py draws its marks as SVG
+  if (overlay) return [...overlay.children].filter(e => e.style.display !== 'none').map(e =>
+    [e.dataset.name, Number(e.getAttribute(e.tagName === 'circle' ? 'cx' : 'x1')),
+     Number(e.getAttribute(e.tagName === 'circle' ? 'cy' : 'y1'))]);
   const gd = document.querySelector('.js-plotly-plot');
   if (!gd || !gd._fullLayout) return null;
   const at = (s, a) => s[a + 'sizemode'] === 'pixel' ? s[a + 'anchor'] : s[a + '0'];
@@ -234,7 +238,8 @@ LIVE_MARKS_JS = """() => {
 
 
 def live_plot_marks(page) -> list | None:
-    """The named shapes [name, x, y] the live chart component (ui/live_plot.py) has drawn, or None."""
+    """The named marks [name, x, y] a live chart component has drawn (layout shapes in data units for
+    ui/live_plot.py, overlay positions in pixels for ui/live_threshold.py), or None."""
     for frame in page.frames:
         if frame != page.main_frame:
             marks = frame.evaluate(LIVE_MARKS_JS)
