@@ -95,14 +95,9 @@ st.markdown(
 )
 with guard("The dataset gallery"):
     table = gallery()
-    st.dataframe(
-        table,
-        hide_index=True,
-        height=35 * (len(table) + 1) + 3,  # every row visible: no inner scrolling on a projector
-        column_config={
-            "Origin": st.column_config.TextColumn(help="For simulated sets: what they imitate, then how."),
-        },
-    )
+    # A static table wraps its text: every name and origin is read in full at 1366 px (a data grid
+    # cut them at its column widths), and every row shows without an inner scroll.
+    st.table(table.set_index(table.columns[0]))
     st.caption("Origins, licences and columns: data/README.md.")
 
 st.header("Device")
