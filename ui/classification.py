@@ -290,7 +290,11 @@ def regions_view(run: Run) -> None:
     if n < 2:
         st.info("Decision regions need at least two features; this data has one.")
         return
-    c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 1.6, 2.4], vertical_alignment="bottom")
+    if n > 2:
+        c1, c2, c3, c4, c5 = st.columns([2.4, 2, 2, 1.9, 2.6], vertical_alignment="bottom")
+    else:  # two features: the plane is the data, only the certainty switch remains
+        c1 = c2 = c3 = c5 = None
+        c4 = st.container()
     mode = "features"
     if n > 2:
         default = 0 if any(a in cols and b in cols for a, b in NICE_PAIRS) else 1
