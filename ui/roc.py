@@ -222,6 +222,9 @@ def _upload_source():
     if not candidates:
         st.error("No numeric score column besides the label. Each model needs a column of numbers.")
         return None
+    if st.session_state.get("_roc_cols_for") != (table.sha256, label):  # a new table: its own default scores
+        st.session_state["_roc_cols_for"] = (table.sha256, label)
+        st.session_state["roc_score_cols"] = candidates[: min(4, len(candidates))]
     cols = c2.multiselect(
         "Score columns (one per model)",
         candidates,

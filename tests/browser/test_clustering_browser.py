@@ -1,6 +1,9 @@
-"""A real browser moves k on the Clustering page; the clusters are redrawn with one more colour."""
+"""A real browser moves k on the Clustering page (the clusters are redrawn with one more colour), then
+plays Lloyd's step-through, which animates in the browser without a rerun."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -21,7 +24,11 @@ CLUSTERS_JS = """() => {
 }"""
 
 
-def test_moving_k_redraws_the_clusters(tmp_path):
+TITLES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+  .map(el => ((el._fullLayout || {}).title || {}).text || '')"""
+
+
+def test_moving_k_redraws_the_clusters_and_the_steps_play(tmp_path):
     with streamlit_server(ROOT / "pages" / "4_Clustering.py") as url, browser_page(1366, 768) as page:
         page.goto(url)
         wait_settled(page)
@@ -38,4 +45,14 @@ def test_moving_k_redraws_the_clusters(tmp_path):
         back = page.evaluate(CLUSTERS_JS)
         assert "3 clusters" in back
         assert page.locator("[data-testid='stException']").count() == 0
+        page.get_by_text("Step through", exact=True).first.click()
+        wait_settled(page)
+        page.wait_for_function(f"() => ({TITLES_JS})().some(t => t.includes('Step '))", timeout=60_000)
+        last = page.evaluate(TITLES_JS)
+        page.locator("g.updatemenu-button").first.click()  # ▶ Play: Plotly frames, no server round trip
+        page.wait_for_function(
+            f"(b) => JSON.stringify(({TITLES_JS})()) !== b", arg=json.dumps(last), timeout=10_000
+        )
+        playing = page.evaluate(TITLES_JS)
+        assert playing != last and any(t.startswith("Step ") for t in playing)  # an earlier step is on show
         page.screenshot(path=str(tmp_path / "clustering.png"))
