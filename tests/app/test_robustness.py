@@ -338,3 +338,17 @@ def test_projection_method_registry_key_in_the_url_is_honoured():
     at.run()
     _ok(at)
     assert at.selectbox(key="method").value == "ica"
+
+
+def test_roc_score_columns_follow_a_new_upload():
+    from tests.app.test_hostile_uploads import to_upload
+    from tests.hostile.make_corpus import corpus
+
+    at = _page(ROC)
+    at.run()
+    for name in ("latin1.csv", "semicolon.csv"):  # columns of the first are not in the second
+        to_upload(at).set_value((name, corpus()[name], "text/csv"))
+        at.run()
+    _ok(at)
+    assert at.multiselect(key="roc_score_cols").value, "a new table starts with its own score columns"
+    assert not any("Choose at least one score column" in w.value for w in at.warning)
