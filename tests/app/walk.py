@@ -116,6 +116,7 @@ class Walk:
     seed: int
     steps: int
     long: bool = False
+    per_run: int = 1  # widget changes per rerun (2 halves the reruns: two controls moved between runs)
     timeout: float = 180  # one run may pay a one-off compile (UMAP's numba: 10-75 s on a busy machine)
     log: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -246,7 +247,7 @@ class Walk:
         self._run(at, "first run")
         if prepare:
             prepare(at, after_first=True)
-        for _ in range(self.steps):
+        for i in range(self.steps):
             action = self._action(at)
             if action is None:
                 self.log.append("(nothing to do) rerun")
@@ -255,7 +256,8 @@ class Walk:
                 what, apply = action
                 self.log.append(what)
                 apply()
-                self._run(at, what)
+                if (i + 1) % self.per_run == 0 or i == self.steps - 1:
+                    self._run(at, what)  # the changes since the last rerun reach the page together
             if self.failures:  # the first failure's steps are the reproduction; the log has its traceback
                 break
         return self
@@ -275,5 +277,6 @@ class Walk:
         return (
             f"Random walk over {self.path} (seed {self.seed}, {self.steps} steps) found:\n  "
             + "\n  ".join(self.failures)
-            + f"\nReproduce with WALK_SEED={self.seed}; the steps were:\n{steps}"
+            + f"\nReproduce with WALK_SEED={self.seed} WALK_STEPS={self.steps} WALK_PER_RUN={self.per_run} (a rerun "
+            f"after every {self.per_run} step(s)); the steps were:\n{steps}"
         )
