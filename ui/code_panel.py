@@ -33,7 +33,7 @@ def code_panel(script: str, key: str, file_name: str = "reproduce.py") -> None:
         st.code(script, language="python")
         st.download_button(
             "Download the script (.py)", script.encode("utf-8"), file_name=file_name, mime="text/x-python",
-            key=f"{key}.code_dl", icon=":material/download:",
+            key=f"{key}.code_dl", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
 
 
@@ -398,6 +398,29 @@ def roc_file_stem(key: tuple, model: str) -> str:
     return f"roc_{rp.slug(ds, 40)}_{rp.slug(model, 40)}"
 
 
+def roc_meta(key: tuple, model: str, positive, lower: bool, t: float | None, beta: float) -> dict:
+    _, ds = roc_source(key)
+    meta = {"page": "ROC Explorer", "data": ds, "scores": model, "positive class": positive,
+            "lower score means positive": lower, "beta": beta}  # fmt: skip
+    if t is not None:
+        meta["threshold"] = f"{t:.6g}"
+    return meta
+
+
+def roc_metrics_csv(key: tuple, model: str, positive, lower: bool, t: float, beta: float, metrics: dict) -> bytes:
+    """The metrics at one threshold as CSV, its first line naming the data, score and threshold."""
+    return rp.csv_with_meta(pd.DataFrame([metrics]), roc_meta(key, model, positive, lower, t, beta))
+
+
+def roc_table_gz(key: tuple, model: str, positive, lower: bool, beta: float, gz: bytes) -> bytes:
+    """The gzipped threshold table with a settings line in front (a second gzip member: gunzip and
+    gzip.decompress read both as one file)."""
+    import gzip
+
+    line = rp.meta_line(roc_meta(key, model, positive, lower, None, beta)) + "\n"
+    return gzip.compress(line.encode("utf-8")) + gz
+
+
 @_panel
 def roc_panel(key: tuple, model: str, positive, lower: bool, t: float, beta: float, e) -> None:
     """ROC Explorer (inside its threshold fragment): the script for the score and threshold shown,
@@ -411,8 +434,7 @@ def roc_panel(key: tuple, model: str, positive, lower: bool, t: float, beta: flo
     script = cg.roc_code(source, model, positive, threshold=t, lower=lower, beta=beta)
     stem = roc_file_stem(key, model)
     code_panel(script, "roc", f"{stem}_code.py")
-    meta = {"page": "ROC Explorer", "data": ds, "scores": model, "positive class": positive,
-            "threshold": f"{t:.6g}", "lower score means positive": lower, "beta": beta}  # fmt: skip
+    meta = roc_meta(key, model, positive, lower, t, beta)
 
     def numbers() -> dict:
         m = e.metrics(t, beta)

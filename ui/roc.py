@@ -18,7 +18,7 @@ from ml.plots.roc import live_base, overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
 from ui.budget import within_budget
-from ui.code_panel import roc_file_stem, roc_panel
+from ui.code_panel import roc_file_stem, roc_metrics_csv, roc_panel, roc_table_gz
 from ui.data_source import _md, builtin_picker, upload_picker, uploader
 from ui.live_threshold import live_threshold
 from ui.state import kept
@@ -437,7 +437,7 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
     d1, d2 = st.columns(2)
     d1.download_button(
         "Metrics at this threshold (CSV)",
-        tables.csv_bytes(pd.DataFrame([m])),
+        roc_metrics_csv(key, model, positive, lower, t, float(beta), m),
         file_name=f"{roc_file_stem(key, model)}_t={t:.4g}_metrics_at_threshold.csv",
         mime="text/csv",
         key="roc_dl_point",
@@ -445,7 +445,7 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
     size_mb = len(e.thresholds) * TABLE_BYTES_PER_ROW / 1024**2  # said before anything is built
     d2.download_button(
         f"Full threshold table (CSV, gzip; ~{size_mb:,.1f} MB unzipped)",
-        lambda: _table_csv(key, model, positive, lower, float(beta), e),
+        lambda: roc_table_gz(key, model, positive, lower, float(beta), _table_csv(key, model, positive, lower, float(beta), e)),
         file_name=f"{roc_file_stem(key, model)}_threshold_table.csv.gz",
         mime="application/gzip",
         key="roc_dl_table",
