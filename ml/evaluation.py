@@ -527,6 +527,53 @@ def tree_text(
     return export_text(tree, feature_names=feature_names, max_depth=max_depth, decimals=3, **kwargs)
 
 
+def tree_nodes(
+    fitted_pipeline, feature_names: Sequence[str], max_depth: int = 4
+) -> list[dict]:
+    """The fitted decision tree's nodes down to `max_depth`, laid out for drawing.
+
+    Each node: id, depth, parent (None at the root), side ("≤"/">" from its parent), x (leaves at
+    0, 1, 2, … left to right, a parent centred over its children), feature and threshold (in the
+    original units, scaling undone; None at a leaf), impurity, samples, value (the class shares,
+    or the mean target for a regressor), and cut (True where deeper levels are not drawn).
+    """
+    tree = final_estimator(fitted_pipeline)
+    if not isinstance(tree, DecisionTreeClassifier | DecisionTreeRegressor) or not hasattr(tree, "tree_"):
+        raise ValueError("A drawing of the tree needs a fitted decision tree; choose the 'tree' model and train it.")
+    steps = fitted_pipeline.named_steps if isinstance(fitted_pipeline, Pipeline) else {}
+    if "prep" in steps:
+        feature_names = steps["prep"].get_feature_names_out()
+    names = [str(f) for f in feature_names]
+    t = _unscaled_tree(tree, steps.get("scale")).tree_
+    nodes: list[dict] = []
+    next_x = [0.0]
+
+    def visit(i: int, depth: int, parent, side) -> float:
+        leaf = t.children_left[i] == -1
+        cut = not leaf and depth >= max_depth
+        value = t.value[i][0]
+        node = {
+            "id": i, "depth": depth, "parent": parent, "side": side,
+            "feature": None if leaf or cut else names[t.feature[i]],
+            "threshold": None if leaf or cut else float(t.threshold[i]),
+            "impurity": float(t.impurity[i]), "samples": int(t.n_node_samples[i]),
+            "value": (value / value.sum()).tolist() if isinstance(tree, DecisionTreeClassifier) else float(value[0]),
+            "cut": cut,
+        }  # fmt: skip
+        nodes.append(node)
+        if leaf or cut:
+            node["x"] = next_x[0]
+            next_x[0] += 1
+        else:
+            left = visit(t.children_left[i], depth + 1, i, "≤")
+            right = visit(t.children_right[i], depth + 1, i, ">")
+            node["x"] = (left + right) / 2
+        return node["x"]
+
+    visit(0, 0, None, None)
+    return nodes
+
+
 def _unscaled_tree(tree, scaler):
     """A copy of `tree` whose split thresholds are mapped back through `scaler` (if it is one we know)."""
     import copy

@@ -19,7 +19,7 @@ from ml import classification as mlc
 from ml import datasets, evaluation
 from ml.models import ModelSpec, final_estimator, list_models, make_pipeline
 from ml.models import entry as model_entry
-from ml.plots.classification import confusion_figure, decision_figure, importance_figure
+from ml.plots.classification import confusion_figure, decision_figure, importance_figure, tree_figure
 from ui import cache, handoff
 from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
@@ -450,14 +450,19 @@ def importance_view(run: Run) -> None:
 
 @guarded_fragment("The tree")
 def tree_view(run: Run) -> None:
-    """The fitted tree as text; the levels slider reruns only this fragment."""
-    depth = st.slider("Show levels", 1, 20, 6, **kept(key="tree.depth"))
-    text = evaluation.tree_text(run.est, list(run.X_train.columns), run.class_names, max_depth=depth)
+    """The fitted tree drawn (and as text); the levels slider reruns only this fragment."""
     tree = final_estimator(run.est)
+    depth = st.slider("Show levels", 1, 8, min(4, max(tree.get_depth(), 1)), **kept(key="tree.depth"),
+                      help="Deeper levels are summarised as '… deeper' boxes; all levels are in the text below.")  # fmt: skip
+    nodes = cached("tree_nodes", (run.key, depth), lambda: evaluation.tree_nodes(run.est, list(run.X_train.columns), depth), 16)
+    st.plotly_chart(tree_figure(nodes, run.class_names, getattr(tree, "criterion", "gini")), key="tree.fig")
     st.caption(
-        f"{tree.get_n_leaves()} leaves, depth {tree.get_depth()}. Thresholds are in the original feature units."
+        f"{tree.get_n_leaves()} leaves, depth {tree.get_depth()}. Each box: its split (go left when true), the training "
+        "rows that reach it, coloured by its majority class; hover for the impurity and the class mix. Thresholds are "
+        "in the original feature units."
     )
-    st.code(text, language=None)
+    with st.expander("The whole tree as text"):
+        st.code(evaluation.tree_text(run.est, list(run.X_train.columns), run.class_names, max_depth=20), language=None)
 
 
 def history_view(run: Run) -> None:

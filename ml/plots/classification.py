@@ -223,3 +223,51 @@ def importance_figure(frame: pd.DataFrame, top: int = 20, title: str = "") -> go
     )
     fig.update_yaxes(type="category")
     return fig
+
+
+def tree_figure(nodes: list[dict], class_names: Sequence[str], criterion: str = "gini") -> go.Figure:
+    """A fitted tree drawn as boxes: each node's split (feature ≤ threshold), impurity, rows and class
+    mix, coloured by its majority class (paler when mixed). Nodes from `ml.evaluation.tree_nodes`;
+    a node whose subtree is not drawn says so ("…"). Hover shows every number."""
+    fig = go.Figure()
+    by_id = {n["id"]: n for n in nodes}
+    ex, ey = [], []
+    for n in nodes:
+        if n["parent"] is not None:
+            p = by_id[n["parent"]]
+            ex += [p["x"], n["x"], None]
+            ey += [-p["depth"], -n["depth"], None]
+    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#888", width=1.5), hoverinfo="skip",
+                             showlegend=False))  # fmt: skip
+    xs, ys, colours, texts, hovers, outlines = [], [], [], [], [], []
+    for n in nodes:
+        mix = np.asarray(n["value"], dtype=float)
+        k = int(np.argmax(mix))
+        purity = float(mix[k])
+        colours.append(_rgba(class_colour(k), 0.25 + 0.75 * (purity - 1 / len(mix)) / max(1 - 1 / len(mix), 1e-9)))
+        outlines.append(class_colour(k))
+        split = f"{n['feature']} ≤ {n['threshold']:.3g}" if n["feature"] is not None else (
+            f"… deeper ({class_names[k]})" if n["cut"] else f"→ {class_names[k]}")  # fmt: skip
+        # leaves sit one unit apart: their class is their colour (legend, hover), the text only the rows
+        texts.append(f"<b>{split}</b><br>{n['samples']:,} rows" if n["feature"] is not None else
+                     f"{n['samples']:,} rows" + ("<br>⋯ deeper" if n["cut"] else ""))  # fmt: skip
+        shares = ", ".join(f"{class_names[i]} {m:.0%}" for i, m in enumerate(mix) if m > 0)
+        hovers.append(f"{split}<br>{criterion} = {n['impurity']:.3f}<br>{n['samples']:,} rows<br>{shares}")
+        xs.append(n["x"])
+        ys.append(-n["depth"])
+    n_leaves = max(int(max(xs)) + 1, 1)
+    depth = int(-min(ys)) + 1
+    size = 16 if n_leaves <= 16 else 10
+    fig.add_trace(go.Scatter(
+        x=xs, y=ys, mode="markers+text", text=texts, textposition="bottom center", hovertext=hovers,
+        hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
+        textfont=dict(size=FONT_SIZE - 2 if n_leaves <= 12 else FONT_SIZE - 4),
+        marker=dict(symbol="square", size=size * 2, color=colours, line=dict(color=outlines, width=2)),
+    ))  # fmt: skip
+    for i, name in enumerate(class_names):  # legend: one entry per class colour
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=str(name),
+                                 marker=dict(symbol="square", size=14, color=class_colour(i))))  # fmt: skip
+    base_layout(fig, title="The fitted tree: split, rows, majority class (paler = more mixed)", height=160 + 130 * depth)
+    fig.update_xaxes(visible=False, range=[-0.6, n_leaves - 0.4])
+    fig.update_yaxes(visible=False, range=[-depth + 0.4, 0.5])
+    return fig

@@ -169,6 +169,10 @@ def test_metrics_tables_and_tree_text():
     _tab(at, "view", "Tree structure")
     _ok(at)
     assert any("petal" in c.value for c in at.code)  # the tree, in feature units
+    drawn = next(f for f in _figures(at) if f["layout"]["title"]["text"].startswith("The fitted tree"))
+    boxes = next(t for t in drawn["data"] if t.get("mode") == "markers+text")
+    assert "petal" in boxes["text"][0] and "rows" in boxes["text"][0]  # the root's split and rows
+    assert {"setosa", "versicolor", "virginica"} <= {t.get("name") for t in drawn["data"]}  # a colour per class
     _tab(at, "view", "Metrics")
     _ok(at)
     frames = [d.value for d in at.dataframe]
