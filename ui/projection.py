@@ -121,10 +121,10 @@ def colouring(setup: Setup, key: str = "colour"):
     return ds.X[pick].to_numpy(dtype=float)[setup.rows], "value", pick, ()
 
 
-def hover_values(setup: Setup, idx) -> dict | None:
-    """Up to six raw feature values per point for the hover (none for images: pixels say little)."""
+def hover_values(setup: Setup, idx):
+    """Up to six raw feature values per point for the hover; for images, the image itself as text."""
     if P.image_shape(setup.names) is not None:
-        return None
+        return plots.glyphs(setup.images(idx))
     raw = setup.ds.X[setup.names[: plots.HOVER_FEATURES]]
     return {c: raw[c].to_numpy(dtype=float)[setup.rows][idx] for c in raw.columns}
 

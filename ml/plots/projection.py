@@ -102,7 +102,9 @@ def _colour_traces(
     three = len(coords) == 3
     n = len(coords[0])
     hover_text = None
-    if hover:
+    if isinstance(hover, np.ndarray) and hover.dtype == object:  # ready-made text (digit glyphs)
+        hover_text = hover
+    elif hover:
         names = list(hover)[:HOVER_FEATURES]
         hover_text = np.array(
             ["<br>".join(f"{nm} = {hover[nm][i]:.4g}" for nm in names) for i in range(n)], dtype=object
@@ -149,6 +151,20 @@ def _colour_traces(
     return [trace(np.arange(n), colour_label or "value", marker, False)]
 
 
+GLYPH_SHADES = "\u00a0░▒▓█"  # a no-break space: hover labels keep it
+
+
+def glyphs(images) -> np.ndarray:
+    """Each image (n, h, w) as text, one shade character per pixel (darker = more ink), for hover labels:
+    the digit under the mouse, drawn in its hover box."""
+    imgs = np.asarray(images, float)
+    lo = imgs.min(axis=(1, 2), keepdims=True)
+    span = np.maximum(imgs.max(axis=(1, 2), keepdims=True) - lo, 1e-12)
+    level = np.clip(((imgs - lo) / span * (len(GLYPH_SHADES) - 1)).round().astype(int), 0, len(GLYPH_SHADES) - 1)
+    chars = np.array(list(GLYPH_SHADES))[level]
+    return np.array(["<br>".join("".join(row) for row in img) for img in chars], dtype=object)
+
+
 def embedding_figure(
     embedding,
     colour=None,
@@ -156,7 +172,7 @@ def embedding_figure(
     *,
     class_names=(),
     colour_label: str = "",
-    hover: dict | None = None,
+    hover=None,
     title: str = "",
     axis_prefix: str = "component",
     dims: int = 2,
@@ -165,7 +181,8 @@ def embedding_figure(
     height: int = 460,
 ) -> go.Figure:
     """The rows in the first 2 (or 3) embedding dimensions, coloured by class (`colour_kind="class"`)
-    or by a continuous value; hover shows the coordinates and up to six feature values.
+    or by a continuous value; hover shows the coordinates and up to six feature values (`hover`
+    a {feature: values} dict), or ready-made text per row (an object array, e.g. `glyphs`).
 
     More rows than `max_points`: a seeded subsample is drawn (said in the title). WebGL
     (Scattergl) past WEBGL_ABOVE points."""
@@ -174,8 +191,13 @@ def embedding_figure(
     idx = thin_indices(len(E), max_points, seed)
     coords = [E[idx, j] for j in range(dims)] if dims >= 2 else [E[idx, 0], np.zeros(len(idx))]
     col = None if colour is None else np.asarray(colour)[idx]
-    hov = {k: np.asarray(v)[idx] for k, v in hover.items()} if hover else None
+    if isinstance(hover, dict):
+        hov = {k: np.asarray(v)[idx] for k, v in hover.items()}
+    else:
+        hov = None if hover is None else np.asarray(hover, dtype=object)[idx]
     fig = go.Figure(_colour_traces(coords, col, colour_kind, class_names, colour_label, hov))
+    if hov is not None and not isinstance(hov, dict):
+        fig.update_layout(hoverlabel=dict(font_family="monospace"))
     shown = f" ({len(idx):,} of {len(E):,} rows shown)" if len(idx) < len(E) else ""
     base_layout(fig, title=title + shown if title else "", height=height)
     if dims == 3:
