@@ -19,6 +19,7 @@ Pure Python: no Streamlit.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import math
@@ -77,6 +78,7 @@ def params_text(params: dict | None) -> str:
     return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in items)
 
 
+@functools.lru_cache(maxsize=256)
 def public_module(cls) -> str:
     """The shortest importable module path that exposes `cls` (sklearn.linear_model, not ._logistic)."""
     parts = cls.__module__.split(".")
@@ -91,6 +93,7 @@ def public_module(cls) -> str:
     return cls.__module__
 
 
+@functools.lru_cache(maxsize=256)
 def _defaults(cls) -> dict:
     try:
         sig = inspect.signature(cls.__init__)
@@ -418,6 +421,16 @@ def classification_code(
     return s.text()
 
 
+@functools.lru_cache(maxsize=32)
+def _roc_facts(name: str, options: tuple) -> tuple[list, bool]:
+    """(class names, whether a stratified 70/30 split is possible) of a built-in dataset, once per data."""
+    from ml.datasets import load_dataset
+    from ml.roc import can_split
+
+    ds = load_dataset(name, **dict(options))
+    return list(ds.class_names), bool(can_split(ds, 0.3))
+
+
 def roc_code(
     source: dict, model: str, positive, *, threshold: float, lower: bool = False, beta: float = 1.0,
 ) -> str:
@@ -441,16 +454,7 @@ def roc_code(
         s.header.append(f"Data: {data_title(data)} · model {source['model_name']} (default settings), seed {seed}")
         s.imp("from sklearn.model_selection import train_test_split")
         data_block(data, s)
-        from ml.roc import can_split
-
-        splittable = True
-        try:
-            from ml.datasets import load_dataset
-
-            if data["kind"] == "builtin":
-                splittable = can_split(load_dataset(data["name"], **data["options"]), 0.3)
-        except Exception:  # noqa: BLE001 - the page reports data errors itself
-            splittable = True
+        names, splittable = _roc_facts(data["name"], tuple(sorted(data["options"].items()))) if data["kind"] == "builtin" else ([], True)
         s.add("", "# --- a stratified 70/30 split, as the ROC Explorer's quick models use ---")
         if splittable:
             s.add(
@@ -463,9 +467,6 @@ def roc_code(
         s.add("", "# --- the model (default settings), scaling inside the pipeline ---")
         _model_block(s, "classifier", "classification", source["model_name"], {}, seed, "standard", False)
         s.add("model.fit(X_train, np.asarray(y_train))", "proba = model.predict_proba(X_test)")
-        from ml.datasets import load_dataset
-
-        names = list(load_dataset(data["name"], **data["options"]).class_names) if data["kind"] == "builtin" else []
         s.add(f"class_names = {py(names)}", "labels = np.asarray(class_names, dtype=object)[np.asarray(y_test, dtype=int)]")
         if len(names) == 2:
             col = "proba[:, 1]" if str(positive) == str(names[1]) else "1.0 - proba[:, 1]"
