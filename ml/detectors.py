@@ -32,6 +32,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -419,6 +420,26 @@ def check_X(X, what: str = "X", min_rows: int = 2) -> np.ndarray:
     return arr
 
 
+@contextmanager
+def capped_threads():
+    """BLAS and OpenMP threads capped to `ml.runtime.compute_threads()` (default 1) in the calling thread.
+
+    Measured here on a busy 2-core machine: the full benchmark table took 252 s with the libraries'
+    own thread counts and 46 s with one thread each (12 s of CPU): threads that wait for a core cost
+    more than they give.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from ml.runtime import compute_threads
+
+    n = compute_threads()
+    if n <= 0:
+        yield
+        return
+    with threadpool_limits(limits=n):
+        yield
+
+
 class BaseDetector(BaseEstimator):
     """PyOD-style base: subclasses implement `_fit(X) -> training scores` and `_score(X) -> scores`."""
 
@@ -427,7 +448,8 @@ class BaseDetector(BaseEstimator):
         check_contamination(self.contamination)
         self.notes_: list[str] = []
         self.n_features_in_ = X.shape[1]
-        scores = np.asarray(self._fit(X), dtype=float)
+        with capped_threads():
+            scores = np.asarray(self._fit(X), dtype=float)
         if not np.isfinite(scores).all():
             raise ValueError(
                 f"{type(self).__name__} produced {int((~np.isfinite(scores)).sum())} NaN/infinite scores; "
@@ -447,7 +469,8 @@ class BaseDetector(BaseEstimator):
             raise ValueError(
                 f"X has {X.shape[1]} features but the detector was fitted on {self.n_features_in_}."
             )
-        return np.asarray(self._score(X), dtype=float)
+        with capped_threads():
+            return np.asarray(self._score(X), dtype=float)
 
     def predict(self, X) -> np.ndarray:
         return (self.decision_function(X) >= self.threshold_).astype(int)
@@ -934,6 +957,10 @@ class DRAMA(BaseDetector):
 
         One DRAMA fit gives the whole metric row of the notes' table.
         """
+        with capped_threads():
+            return self._scores_by_metric(metrics)
+
+    def _scores_by_metric(self, metrics):
         rows = self._train_rows if hasattr(self, "_train_rows") else None
         if rows is None:
             raise ValueError("scores_by_metric needs the fitted training rows; refit the detector.")
@@ -1278,13 +1305,18 @@ def run_benchmark(
     simulation) and the detector's randomness. `data` maps extra dataset titles to (X, y) (e.g. an
     upload), scored with the same seeds. `progress(done, total, text)` is called after each unit.
     """
-    import time
-
     seeds = tuple(int(s) for s in seeds)
     if not seeds:
         raise ValueError("choose at least one seed.")
     names = list(datasets) + list(data or {})
     tasks = bench_tasks(names, seeds, reductions, networks)
+    with capped_threads():
+        return _run_tasks(tasks, data, progress, n_components, split_levels)
+
+
+def _run_tasks(tasks, data, progress, n_components, split_levels) -> tuple[pd.DataFrame, list[str]]:
+    import time
+
     rows, notes, cache = [], [], {}
     for i, (name, seed, kind, what) in enumerate(tasks):
         t0 = time.perf_counter()
