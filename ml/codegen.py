@@ -669,7 +669,7 @@ def projection_code(
 
 def anomaly_code(
     data: dict, detector: str, params: dict, *, seed: int = 0, anomaly_value=None, labelled: bool = True,
-    detector_title: str = "",
+    detector_title: str = "", contamination: float | None = None, threshold: float | None = None,
 ) -> str:
     """Anomaly page: the registry detector, its scores, and the ranking metrics against 0/1 labels.
 
@@ -696,6 +696,19 @@ def anomaly_code(
         "order = np.argsort(-scores, kind=\"stable\")  # most anomalous first (earlier rows first on ties)",
         'print("Most anomalous rows:", order[:10].tolist())',
     )
+    if contamination is not None or threshold is not None:
+        s.add("", "# --- the threshold: rows scoring at or above it are called anomalies (no refit) ---")
+        if threshold is None:
+            s.add(
+                f"contamination = {py(float(contamination))}  # the share of rows called anomalies",
+                "n_flagged = max(1, min(len(scores), int(round(contamination * len(scores)))))",
+                "threshold = np.sort(scores)[len(scores) - n_flagged]  # the score of the n_flagged-th highest row",
+            )
+        else:
+            s.add(f"threshold = {py(float(threshold))}")
+        s.add("flagged = scores >= threshold")
+        _print(s, "Threshold", "threshold")
+        s.add('print(f"Flagged = {int(flagged.sum())}")')
     if labelled:
         s.imp("from sklearn.metrics import average_precision_score, roc_auc_score")
         if anomaly_value is None:
@@ -714,6 +727,13 @@ def anomaly_code(
             "",
             "# --- the numbers the page shows (ranking only, no threshold) ---",
         )
+        if contamination is not None or threshold is not None:
+            s.add(
+                'print(f"Caught (TP) = {int(np.sum(flagged & is_anomaly))}")',
+                'print(f"False alarms (FP) = {int(np.sum(flagged & ~is_anomaly))}")',
+            )
+            _print(s, "Precision at the threshold", "np.sum(flagged & is_anomaly) / max(1, flagged.sum())")
+            _print(s, "Recall at the threshold", "np.sum(flagged & is_anomaly) / n_o")
         _print(s, "ROC AUC", "roc_auc_score(is_anomaly, scores)")
         _print(s, "Average precision", "average_precision_score(is_anomaly, scores)")
         _print(s, "Precision@n_o", "is_anomaly[top].mean()")

@@ -23,8 +23,11 @@ REPORT_POINTS = 3000  # points per scatter in the HTML report (seeded subsample 
 
 
 # -- the two expanders --------------------------------------------------------------------------------
-def code_panel(script: str, key: str, file_name: str = "reproduce.py") -> None:
-    """An expander 'Show the code': the script (copy button top right) and a .py download."""
+def code_panel(script: str, key: str, file_name: str = "reproduce.py", fresh=None) -> None:
+    """An expander 'Show the code': the script (copy button top right) and a .py download.
+
+    fresh: optional callable regenerating the script when the download is pressed (for state that a
+    fragment may have moved since the panel was drawn, e.g. the anomaly threshold)."""
     with st.expander("Show the code", icon=":material/code:"):
         st.caption(
             "Python that reproduces this result from scratch (same data and seed, split, scaling, model and "
@@ -32,7 +35,9 @@ def code_panel(script: str, key: str, file_name: str = "reproduce.py") -> None:
         )
         st.code(script, language="python")
         st.download_button(
-            "Download the script (.py)", script.encode("utf-8"), file_name=file_name, mime="text/x-python",
+            "Download the script (.py)",
+            script.encode("utf-8") if fresh is None else (lambda: _guarded(lambda: fresh().encode("utf-8"))),
+            file_name=file_name, mime="text/x-python",
             key=f"{key}.code_dl", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
 
@@ -184,11 +189,11 @@ def classification_panel(run) -> None:
 @_panel
 def regression_panel(setup, fitted) -> None:
     """Regression: the script, test-row predictions with residuals, the report."""
-    if fitted is None or setup.ds is None:
+    if setup.ds is None:
         return
     from sklearn.pipeline import Pipeline
 
-    est = fitted.estimator
+    est = None if fitted is None else fitted.estimator
     prep = isinstance(est, Pipeline) and "prep" in est.named_steps
     data = _data(setup.choice, "regression")
     params = dict(setup.params)
@@ -202,6 +207,8 @@ def regression_panel(setup, fitted) -> None:
     )  # fmt: skip
     stem = lambda what, ext: rp.file_name("regression", cg.data_slug(data), setup.model, params, what, ext)  # noqa: E731
     code_panel(script, "reg", stem("code", "py"))
+    if fitted is None:  # a network not trained yet: the code, but nothing to export
+        return
     meta = _meta("Regression", data, setup.title, params, test_fraction=setup.test_size, seed=setup.seed, scaling=setup.scaling)
 
     def table() -> pd.DataFrame:
@@ -323,6 +330,16 @@ def projection_panel(setup) -> None:
     )
 
 
+def _anomaly_threshold(name: str) -> dict:
+    """The anomaly page's threshold as its fragment last set it: contamination, or a score."""
+    from ui.anomaly import PAGE
+
+    ss = st.session_state
+    if ss.get(f"{PAGE}.mode", "contamination") == "score" and ss.get(f"{PAGE}.threshold.{name}") is not None:
+        return {"threshold": float(ss[f"{PAGE}.threshold.{name}"])}
+    return {"contamination": float(ss.get(f"{PAGE}.contamination", 0.05))}
+
+
 @_panel
 def anomaly_panel(res) -> None:
     """Anomaly detection: the script, every row's score (and label), the report."""
@@ -335,12 +352,15 @@ def anomaly_panel(res) -> None:
     if lab.y is not None and lab.key and lab.key[0] == "value":
         raw = res.choice.ds.y.to_numpy()
         anomaly_value = next((v for v in pd.unique(raw) if str(v) == lab.key[1]), lab.key[1])
-    script = cg.anomaly_code(
-        data, res.entry.name, params, seed=res.seed, anomaly_value=anomaly_value, labelled=lab.y is not None,
-        detector_title=res.entry.title,
-    )  # fmt: skip
+    def make_script() -> str:
+        return cg.anomaly_code(
+            data, res.entry.name, params, seed=res.seed, anomaly_value=anomaly_value, labelled=lab.y is not None,
+            detector_title=res.entry.title, **_anomaly_threshold(res.entry.name),
+        )  # fmt: skip
+
+    script = make_script()
     stem = lambda what, ext: rp.file_name("anomaly", cg.data_slug(data), res.entry.name, params, what, ext)  # noqa: E731
-    code_panel(script, "ano", stem("code", "py"))
+    code_panel(script, "ano", stem("code", "py"), make_script)
     meta = _meta("Anomaly detection", data, res.entry.title, params, seed=res.seed, labels=lab.text)
     scores = np.asarray(res.scores, dtype=float)
 

@@ -250,8 +250,16 @@ def test_anomaly_script_reproduces_the_ranking_metrics(tmp_path, monkeypatch, na
     model = det.make(detector, params, 7).fit(X)
     y = det.anomaly_labels(ds.y.to_numpy()) if anomaly_value is None else (ds.y.to_numpy() == anomaly_value).astype(int)
     ev = det.evaluate(y, model.decision_scores_)
-    script = cg.anomaly_code(builtin(name), detector, params, seed=7, anomaly_value=anomaly_value)
+    script = cg.anomaly_code(builtin(name), detector, params, seed=7, anomaly_value=anomaly_value, contamination=0.07)
     got = run(script, tmp_path, monkeypatch)
+    from ml.thresholds import ThresholdEngine
+
+    t = det.threshold_for(model.decision_scores_, 0.07)
+    m = ThresholdEngine(y, model.decision_scores_).metrics(t)  # what the page's threshold panel shows
+    assert got["Threshold"] == pytest.approx(t, rel=REL)
+    assert (got["Caught (TP)"], got["False alarms (FP)"]) == (m["tp"], m["fp"])
+    assert got["Precision at the threshold"] == pytest.approx(m["precision"], rel=REL)
+    assert got["Recall at the threshold"] == pytest.approx(m["recall"], rel=REL)
     assert got["ROC AUC"] == pytest.approx(ev["auc"], rel=REL)
     assert got["Average precision"] == pytest.approx(ev["average_precision"], rel=REL)
     assert got["Precision@n_o"] == pytest.approx(ev["precision_at_k"], rel=REL)
