@@ -78,9 +78,10 @@ pages = navigation.installed()
 if not pages:
     st.info("No pages are installed yet: add scripts to the pages/ folder and list them in ui/navigation.py.")
 else:
-    columns = st.columns(3, gap="medium")
     for i, page in enumerate(pages):
-        with columns[i % len(columns)].container(border=True, height="stretch"):
+        if i % 3 == 0:  # a row of three cards at a time, so the cards read in menu order
+            columns = st.columns(3, gap="medium")
+        with columns[i % 3].container(border=True, height="stretch"):
             st.subheader(page.title, anchor=False)
             st.caption(page.section)
             st.markdown(page.teaches)
