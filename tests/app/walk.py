@@ -82,7 +82,7 @@ _RAW = {
 
 
 def _set_raw(widget, raw) -> None:
-    widget.__class__ = _RAW[type(widget)]
+    widget.__class__ = _RAW.get(type(widget), type(widget))  # already raw when chosen twice between reruns
     widget._raw = raw
 
 
