@@ -38,8 +38,12 @@ def history_figure(history: Sequence[dict], task: str, best_epoch: int | None = 
     )
     idx = even_indices(len(frame), 2000)
     frame = frame.iloc[idx]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", score_label(task).capitalize()))
-    for col, metric in ((1, "loss"), (2, "score")):
+    # an autoencoder's history has no score: one loss panel, not an empty second one
+    has_score = frame.empty or frame[["train_score", "val_score"]].notna().any().any()
+    panels = ((1, "loss"), (2, "score")) if has_score else ((1, "loss"),)
+    titles = ("Loss", score_label(task).capitalize()) if has_score else ("Loss",)
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=titles)
+    for col, metric in panels:
         for split, colour, dash, label in (
             ("train", TRAIN_COLOUR, "dash", "train"),
             ("val", VAL_COLOUR, "solid", "validation"),
@@ -61,10 +65,11 @@ def history_figure(history: Sequence[dict], task: str, best_epoch: int | None = 
     base_layout(fig, height=360)
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text=loss_label(task), row=1, col=1)
-    fig.update_yaxes(title_text=score_label(task), row=1, col=2)
+    if has_score:
+        fig.update_yaxes(title_text=score_label(task), row=1, col=2)
     fig.update_annotations(font_size=FONT_SIZE)
     if best_epoch:
-        for col in (1, 2):
+        for col, _ in panels:
             fig.add_vline(x=best_epoch, line=dict(color=MARKER_COLOUR, dash="dot", width=1.5), row=1, col=col)
     return fig
 
