@@ -19,6 +19,8 @@ from bench.harness import (
     upload_file,
     wait_settled,
 )
+from ml.thresholds import ThresholdEngine
+from ui.roc import SHOWN
 
 pytestmark = pytest.mark.browser
 
@@ -100,6 +102,14 @@ def test_drag_updates_in_the_browser_and_release_confirms_sklearn_counts(tmp_pat
         tn, fp, fn, tp = confusion_matrix(y, (s >= t).astype(int)).ravel()
         assert shown_counts(frame) == {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
         assert "≈" not in frame.locator("#line").inner_text()
+        # every tile the browser computed equals the threshold engine's metric at that threshold
+        tiles = frame.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('.tile')].map(e => [e.dataset.label, e.dataset.value]))"
+        )
+        expected = ThresholdEngine(y, s).metrics(t)
+        for key, label in SHOWN:
+            label = "Fβ (β=1)" if key == "fbeta" else label
+            assert float(tiles[label]) == pytest.approx(expected[key], rel=1e-12), label
         assert live_plot_marks(page) != marks_before  # the operating points and lines moved
         assert 0 < max_trace_points(page) <= 5000
 
