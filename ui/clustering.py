@@ -348,9 +348,15 @@ def _side_figure(res: Result):
         eps = float(f.params["eps"])
         return plots.kdistance_figure(kd.distances, kd.k, eps, kd.knee_eps, kd.core_fraction(eps))
     if f.name == "gmm":
-        sweep = cache.clustering_information(
-            s.choice.key, s.scaling, f.params["covariance_type"], f.params["reg_covar"], s.seed, res.prep.X
-        )
+        with _maybe_spinner(res, "Fitting mixtures of 1 to 10 components (BIC and AIC)"):
+            sweep = cache.clustering_information(
+                s.choice.key,
+                s.scaling,
+                f.params["covariance_type"],
+                f.params["reg_covar"],
+                s.seed,
+                res.prep.X,
+            )
         return plots.information_figure(
             sweep.ks, sweep.bic, sweep.aic, sweep.best_bic, sweep.best_aic, f.params["n_components"]
         )
@@ -365,7 +371,15 @@ def _side_figure(res: Result):
 def ksweep(res: Result):
     s = res.setup
     init = s.params.get("init", "k-means++") if s.entry.name == "kmeans" else "k-means++"
-    return cache.clustering_ksweep(s.choice.key, s.scaling, init, s.seed, res.prep.X)
+    with _maybe_spinner(res, "Running k-means for k = 1 to 10 (the elbow and silhouette sweep)"):
+        return cache.clustering_ksweep(s.choice.key, s.scaling, init, s.seed, res.prep.X)
+
+
+def _maybe_spinner(res: Result, text: str):
+    """A spinner on big tables (where a sweep takes seconds); nothing on small ones (no flicker)."""
+    import contextlib
+
+    return st.spinner(text + "…") if res.prep.n_rows >= 5000 else contextlib.nullcontext()
 
 
 def steps_view(res: Result) -> None:
@@ -550,7 +564,17 @@ def compare_view(res: Result) -> None:
         (e.name, tuple(sorted(_settings(e.name).items()))) for e in registry.entries("clusterer")
     )
     y = res.y if s.choice.ds.task in ("binary", "multiclass") else None
-    table = cache.clustering_compare(s.choice.key, s.scaling, settings, s.seed, res.prep.X, y)
+    run_key = f"_{PAGE}.compared.{_digest(s.choice.key, s.scaling, settings, s.seed)}"
+    if res.prep.n_rows > 5000 and not st.session_state.get(run_key):
+        st.info(
+            f"Fitting all {len(settings)} algorithms on {res.prep.n_rows:,} rows may take a minute "
+            "(hierarchical and spectral refuse more than 20,000 rows, HDBSCAN too)."
+        )
+        if not st.button("Run the comparison", key="clu.compare.run", type="primary"):
+            return
+        st.session_state[run_key] = True
+    with _maybe_spinner(res, "Fitting every algorithm"):
+        table = cache.clustering_compare(s.choice.key, s.scaling, settings, s.seed, res.prep.X, y)
     labels = {**mlc.SCORE_LABELS, "algorithm": "algorithm", "clusters": "clusters", "noise": "noise share",
               "fit_s": "fit time (s)", "note": "note"}  # fmt: skip
     table = table.rename(columns=labels)

@@ -267,3 +267,16 @@ def test_umap_view_is_display_only():
     assert fig["layout"]["xaxis"]["title"]["text"] == "UMAP 1"
     assert not any(t.get("name") in ("1σ", "2σ") for t in fig["data"])  # no ellipses in a non-linear view
     assert any("UMAP bends the space" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_comparison_on_a_big_table_waits_for_the_button():
+    at = _page("sdss", "kmeans", **{"clu.dataset.sdss.n_samples": 6000, "clu.algo.kmeans.n_init": 1})
+    at.run()
+    at = _tab(at, "Compare algorithms")
+    _clean(at)
+    assert not at.dataframe and any("may take a minute" in i.value for i in at.info)
+    at.button(key="clu.compare.run").click().run()
+    _clean(at)
+    table = at.dataframe[0].value
+    assert len(table) == 6 and table["fit time (s)"].notna().sum() >= 4
