@@ -38,6 +38,7 @@ SKLEARN_LOADERS = {
 }
 SHAPES = ("moons", "circles", "blobs")
 
+REPAIRED = " (read as numbers)"  # ui.data_source.number_repair names the repaired upload so
 SILHOUETTE_SAMPLE = 5_000  # ml.clustering.SILHOUETTE_SAMPLE
 TRUST_ROWS = 2_000  # ml.projection.TRUST_ROWS
 PROJECTION_BUDGET = {"umap": 5000, "tsne": 2500, "autoencoder": 50_000, "vae": 50_000}  # ml.projection.ROW_BUDGET
@@ -269,11 +270,17 @@ def data_block(data: dict, s: Script) -> None:
         return
     s.imp("from pathlib import Path")
     s.imp("from ml.tables import read_table")
+    filename, repaired = str(data["filename"]), False
+    while filename.endswith(REPAIRED):  # the page's "Read these columns as numbers" made a new upload
+        filename, repaired = filename[: -len(REPAIRED)], True
     s.add(
-        f"CSV = Path({str(data['filename'])!r})  # the uploaded file: put it next to this script",
+        f"CSV = Path({filename!r})  # the uploaded file: put it next to this script",
         "# Read with this project's reader (ml/tables): the same parsing, repairs and checks as the app.",
         "df = read_table(CSV.read_bytes(), CSV.name).df",
     )
+    if repaired:
+        s.imp("from ml.tables.values import number_issues, repair_numbers")
+        s.add("df, _ = repair_numbers(df, [i.column for i in number_issues(df)])  # 'Read these columns as numbers'")
     f = data.get("filter")
     if f:
         s.imp("from ml.sources import RowFilter")

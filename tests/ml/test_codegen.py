@@ -332,3 +332,29 @@ def test_torch_autoencoder_projection_and_drama_detector_scripts(tmp_path, monke
     ev = det.evaluate(ds.y.to_numpy(), model.decision_scores_)
     got = run(cg.anomaly_code(builtin("anomaly_local"), "drama", {"split_levels": 2}), tmp_path, monkeypatch)
     assert got["ROC AUC"] == pytest.approx(ev["auc"], rel=REL)
+
+
+def test_a_repaired_upload_is_read_and_repaired_the_same_way(tmp_path, monkeypatch):
+    """'Read these columns as numbers' on the page: the script reads the original file and repairs it."""
+    from ml import clustering as mlc
+    from ml import tables
+    from ml.sources import unlabelled_dataset
+    from ml.tables.values import number_issues, repair_numbers
+
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=120).round(3)
+    df = pd.DataFrame({"a": a.astype(str), "b": rng.normal(size=120)})
+    df.loc[3, "a"] = "12%"
+    df.loc[7, "a"] = "1,234"
+    (tmp_path / "raw.csv").write_text(df.to_csv(index=False))
+    raw = tables.read_table((tmp_path / "raw.csv").read_bytes(), "raw.csv").df
+    fixed, _ = repair_numbers(raw, [i.column for i in number_issues(raw)])
+    ds = unlabelled_dataset(fixed, ["a", "b"], missing="drop")
+    labels = mlc.fit("kmeans", {"n_clusters": 2}, mlc.prepare(ds.X, "standard").X, 0).labels
+    sil = mlc.internal_scores(mlc.prepare(ds.X, "standard").X, labels)[0]["silhouette"]
+    key = ("upload", "e" * 64, "clu", None, ("a", "b"), "error", "drop", None)
+    data = cg.data_state(key, filename="raw.csv (read as numbers)")
+    script = cg.clustering_code(data, "kmeans", {"n_clusters": 2})
+    assert "repair_numbers" in script and "Path('raw.csv')" in script
+    got = run(script, tmp_path, monkeypatch)
+    assert got["Silhouette"] == pytest.approx(sil, rel=REL)
