@@ -139,8 +139,8 @@ def browser(n: int) -> None:
     with streamlit_server(ROOT / "app.py") as url, browser_page(1366, 768) as page:
         page.goto(f"{url}/Anomaly_detection")
         wait_settled(page)
-        page.wait_for_selector(".js-plotly-plot", timeout=120_000)
-        page.wait_for_timeout(1000)
+        page.wait_for_selector("iframe", timeout=120_000)  # the live charts (ui.live_plot)
+        page.wait_for_timeout(3000)
         times = key_moves(page, slider_handle(page, label="Contamination"), n, warmup=2)
         most = max_trace_points(page)
     fm, am = statistics.median(floor), statistics.median(times)

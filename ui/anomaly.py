@@ -8,6 +8,7 @@ exist), inside a fragment, so a move never refits and reruns only the threshold 
 
 from __future__ import annotations
 
+import hashlib
 import html
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from ml import registry
 from ml.plots import anomaly as plots
 from ui import cache, handoff
 from ui.data_source import DataChoice, data_source
+from ui.live_plot import live_plot
 from ui.state import clamp_kept, kept
 from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets
 
@@ -240,7 +242,6 @@ def _threshold_fragment(res: Result) -> None:
                 **kept(key=f"{PAGE}.threshold.{res.entry.name}"),
             )
     flagged_n = int(n - np.searchsorted(sorted_scores, threshold, "left"))
-    flagged = scores >= threshold
     y = res.labels.y
     items = [
         ("Flagged", flagged_n, f"{flagged_n:,}"),
@@ -259,20 +260,24 @@ def _threshold_fragment(res: Result) -> None:
     metric_grid(items, columns=len(items))
     left, right = st.columns(2, gap="medium")
     with left:
-        fig = plots.score_histogram(
-            scores,
-            y,
-            threshold,
-            log_y=st.session_state.get(f"{PAGE}.logy", False),
-            title="Scores and the threshold",
+        log_y = bool(st.session_state.get(f"{PAGE}.logy", False))
+        hist = cache.anomaly_hist_json(res.fit_key, res.labels.key, log_y, scores, y)
+        live_plot(
+            hist,
+            _revision(res.fit_key, res.labels.key, log_y),
+            plots.threshold_marks(threshold),
+            key=f"{PAGE}.hist",
         )
-        st.plotly_chart(fig, key=f"{PAGE}.hist", width="stretch")
         st.toggle("Log count axis", key=f"{PAGE}.logy", help="Shows the thin tail of rare high scores.")
     with right, guard("The 2-D view"):
-        scatter_view(res, flagged)
+        scatter_view(res, threshold)
 
 
-def scatter_view(res: Result, flagged: np.ndarray) -> None:
+def _revision(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def scatter_view(res: Result, threshold: float) -> None:
     X, y = res.X, res.labels.y
     names = res.choice.ds.feature_names
     how = st.segmented_control(
@@ -305,17 +310,23 @@ def scatter_view(res: Result, flagged: np.ndarray) -> None:
     with st.spinner("Embedding for the 2-D view …"):
         coords, xt, yt = cache.anomaly_view(res.choice.key + (rows_key,), how, pair, res.seed, X, rows)
     idx = np.arange(len(X)) if rows is None else rows
-    fig = plots.detection_scatter(
-        coords[:, 0],
-        coords[:, 1],
-        flagged[idx],
-        None if y is None else y[idx],
-        x_label=names[0] if X.shape[1] == 1 else (names[pair[0]] if how == "features" else xt),
-        y_label=yt if X.shape[1] == 1 or how != "features" else names[pair[1]],
-        title="What the detector calls anomalous",
-        seed=res.seed,
+    titles = (
+        names[0] if X.shape[1] == 1 else (names[pair[0]] if how == "features" else xt),
+        yt if X.shape[1] == 1 or how != "features" else names[pair[1]],
     )
-    st.plotly_chart(fig, key=f"{PAGE}.scatter", width="stretch")
+    view_key = (how, pair, rows_key)
+    scores = res.scores
+    truth = None if y is None else y[idx]
+    fig = cache.anomaly_scatter_json(
+        res.fit_key, res.labels.key, view_key, titles, coords, scores[idx], truth
+    )
+    marks = plots.flag_marks(threshold, float(scores[idx].min()), float(scores[idx].max()))
+    live_plot(fig, _revision(res.fit_key, res.labels.key, view_key), marks, key=f"{PAGE}.scatter")
+    st.caption(
+        "Vermillion = flagged (score ≥ threshold), grey = not."
+        + (" Big outlined circles are the labelled anomalies: vermillion ones are caught (TP), grey ones missed "
+           "(FN); a small vermillion dot is a false alarm (FP)." if y is not None else "")
+    )  # fmt: skip
     if rows is not None:
         st.caption(f"UMAP of {len(rows):,} of {len(X):,} rows (every labelled anomaly plus a seeded sample).")
 
@@ -357,6 +368,7 @@ def top_rows_view(res: Result) -> None:
             width="stretch",
         )
     table = res.choice.ds.X.iloc[order].copy()
+
     def fresh(name: str) -> str:  # an upload may already have a column called "score" (issue 10)
         while name in table.columns:
             name += " (detector)" if not name.endswith(")") else "'"

@@ -284,3 +284,24 @@ def anomaly_benchmarks() -> dict:
     """Finished benchmark runs, server-wide, keyed by (datasets, seeds, reductions, networks, upload key);
     ui.anomaly keeps at most a few."""
     return {}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def anomaly_hist_json(fit_key: tuple, labels_key: tuple, log_y: bool, _scores, _y) -> str:
+    """The score histogram (no threshold) as Plotly JSON, built once per scores and labels; the
+    threshold line is a mark laid over it (ui.live_plot)."""
+    from ml.plots import anomaly
+
+    return anomaly.score_histogram(_scores, _y, None, log_y=log_y, title="Scores and the threshold").to_json()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def anomaly_scatter_json(fit_key: tuple, labels_key: tuple, view_key: tuple, titles: tuple, _xy, _scores, _truth) -> str:
+    """The 2-D view coloured through a colour axis as Plotly JSON, built once per scores, labels and view;
+    which points are flagged is a mark (the colour axis) laid over it."""
+    from ml.plots import anomaly
+
+    return anomaly.live_scatter(
+        _xy[:, 0], _xy[:, 1], _scores, _truth, x_label=titles[0], y_label=titles[1],
+        title="What the detector calls anomalous", seed=fit_key[-1],
+    ).to_json()  # fmt: skip

@@ -288,3 +288,102 @@ def drama_grid(values, reductions, metrics, *, score: str = "AUC", title: str = 
     base_layout(fig, title=title, x="distance metric", y="reduction (DRT)", height=110 + 48 * len(reductions))
     fig.update_yaxes(autorange="reversed")
     return fig
+
+
+# ---- live versions: a base figure built once per scores, and marks that a threshold move changes ----
+GREY = "#9AA5B1"
+
+
+def threshold_marks(threshold: float) -> dict:
+    """Layout marks of the score histogram at `threshold` (for ui.live_plot: a relayout, no redraw)."""
+    return {"shapes": [threshold_shape(threshold)]}
+
+
+def flag_marks(threshold: float, lo: float, hi: float) -> dict:
+    """Layout marks of `live_scatter` at `threshold`: a two-colour step colour scale on the scores, so every
+    point with score >= threshold turns vermillion (flagged) and the rest grey, by one relayout."""
+    lo, hi, t = float(lo), float(hi), float(threshold)
+    if hi <= lo:
+        hi = lo + 1.0
+    if t > hi:
+        scale = [[0, GREY], [1, GREY]]
+    elif t <= lo:
+        scale = [[0, ANOMALY_COLOUR], [1, ANOMALY_COLOUR]]
+    else:
+        p = max(min((t - lo) / (hi - lo) - 1e-9, 1 - 1e-9), 1e-9)  # a tie with the threshold is flagged
+        scale = [[0, GREY], [p, GREY], [p, ANOMALY_COLOUR], [1, ANOMALY_COLOUR]]
+    return {"coloraxis": {"colorscale": scale, "cmin": lo, "cmax": hi, "showscale": False}}
+
+
+def live_scatter(
+    x,
+    y,
+    scores,
+    truth=None,
+    *,
+    x_label: str = "x",
+    y_label: str = "y",
+    title: str = "",
+    seed: int = 0,
+    max_normal: int = 3000,
+) -> go.Figure:
+    """The data in 2-D coloured by flagged / not flagged through a shared colour axis (see `flag_marks`).
+
+    With labels, labelled anomalies are big outlined circles and normal rows small dots, so a big
+    vermillion circle is a caught anomaly (TP), a small vermillion dot a false alarm (FP) and a big grey
+    circle a missed anomaly (FN). Normal rows are thinned to `max_normal` (fixed seed, said in the legend).
+    """
+    xa, ya, s = _arr(x, "x"), _arr(y, "y"), _arr(scores, "scores")
+    if not (xa.size == ya.size == s.size):
+        raise ValueError("x, y and the scores must have one value per row.")
+    t = np.zeros(s.size, dtype=bool) if truth is None else np.asarray(truth).astype(bool).ravel()
+    fig = go.Figure()
+    rng = np.random.default_rng(seed)
+    groups = (
+        (~t, "rows" if truth is None else "normal rows", 6, None, 0.75),
+        (t, "labelled anomalies", 13, MARKER_COLOUR, 1.0),
+    )
+    for mask, name, size, outline, opacity in groups:
+        idx = np.flatnonzero(mask)
+        if truth is not None and name == "labelled anomalies" and idx.size == 0:
+            continue
+        if truth is None and name != "rows":
+            continue
+        cap = max_normal if name != "labelled anomalies" else MAX_POINTS // 2
+        shown = idx if idx.size <= cap else np.sort(rng.choice(idx, cap, replace=False))
+        label = (
+            f"{name} ({shown.size:,} of {idx.size:,} shown)"
+            if shown.size < idx.size
+            else f"{name} ({idx.size:,})"
+        )
+        order = shown[np.argsort(s[shown], kind="stable")]  # highest scores drawn last, on top
+        marker = dict(color=s[order], coloraxis="coloraxis", size=size, opacity=opacity)
+        if outline:
+            marker["line"] = dict(color=outline, width=1.5)
+        fig.add_trace(
+            go.Scatter(
+                x=xa[order],
+                y=ya[order],
+                mode="markers",
+                name=label,
+                marker=marker,
+                customdata=s[order],
+                hovertemplate=f"{name}<br>score %{{customdata:.4g}}<extra></extra>",
+            )
+        )
+    for name, colour in (("flagged (score ≥ threshold)", ANOMALY_COLOUR), ("not flagged", GREY)):
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=name,
+                marker=dict(color=colour, size=10, symbol="square"),
+            )
+        )
+    fig.update_layout(coloraxis=flag_marks(float(np.median(s)), float(s.min()), float(s.max()))["coloraxis"])
+    base_layout(fig, title=title, x=x_label, y=y_label, height=480)
+    fig.update_layout(
+        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0), margin=dict(b=110)
+    )
+    return fig

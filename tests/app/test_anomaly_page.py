@@ -44,20 +44,31 @@ def _metrics(at: AppTest) -> dict[str, float]:
     return out
 
 
-def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+def _live(at: AppTest) -> list[dict]:
+    """The live charts (ui.live_plot): their figure JSON, decoded, and their marks."""
+    out = []
+    for el in at.get("component_instance"):
+        if el.proto.component_name.endswith("live_plot"):
+            args = json.loads(el.proto.json_args)
+            out.append({"figure": json.loads(args["figure"]), "marks": args["marks"]})
+    return out
 
 
 def _histogram(at: AppTest) -> dict:
-    return next(f for f in _figures(at) if f["layout"].get("shapes"))
+    """{figure, marks} of the score histogram (its marks are the threshold line)."""
+    return next(c for c in _live(at) if "shapes" in c["marks"])
+
+
+def _threshold_x(at: AppTest) -> float:
+    return _histogram(at)["marks"]["shapes"][0]["x0"]
+
+
+def _scatter(at: AppTest) -> dict:
+    return next(c for c in _live(at) if "coloraxis" in c["marks"])
 
 
 def _scatter_names(at: AppTest) -> set[str]:
-    for f in _figures(at):
-        names = {t.get("name", "").split(":")[0] for t in f["data"]}
-        if "normal" in names:
-            return names
-    raise AssertionError("no 2-D view")
+    return {t.get("name", "").split(" (")[0] for t in _scatter(at)["figure"]["data"]}
 
 
 def _tab(at: AppTest, label: str) -> AppTest:
@@ -73,10 +84,12 @@ def test_default_page_scores_thresholds_and_draws():
     m = _metrics(at)
     assert m["Flagged"] == det.n_flagged(300, 0.05)
     assert 0 <= m["Precision"] <= 1 and 0 <= m["Recall"] <= 1
-    hist = _histogram(at)
-    assert hist["layout"]["shapes"][0]["x0"] == pytest.approx(m["Threshold"])
-    assert {t["name"].split(" (")[0] for t in hist["data"]} == {"normal", "anomaly"}
-    assert _scatter_names(at) == {"normal", "false alarm (FP)", "missed (FN)", "caught (TP)"}
+    assert _threshold_x(at) == pytest.approx(m["Threshold"])
+    assert {t["name"].split(" (")[0] for t in _histogram(at)["figure"]["data"]} == {"normal", "anomaly"}
+    assert _scatter_names(at) == {"normal rows", "labelled anomalies", "flagged", "not flagged"}
+    scale = _scatter(at)["marks"]["coloraxis"]["colorscale"]  # the colour step sits at the threshold
+    lo, hi = _scatter(at)["marks"]["coloraxis"]["cmin"], _scatter(at)["marks"]["coloraxis"]["cmax"]
+    assert scale[1][0] == pytest.approx((m["Threshold"] - lo) / (hi - lo), abs=1e-6)
     assert any("Simulated data" in md.value for md in at.markdown)
 
 
@@ -92,7 +105,7 @@ def test_contamination_moves_the_threshold_without_refitting(monkeypatch):
     after = _metrics(at)
     assert after["Flagged"] == det.n_flagged(300, 0.2) > before["Flagged"]
     assert after["Threshold"] < before["Threshold"]
-    assert _histogram(at)["layout"]["shapes"][0]["x0"] == pytest.approx(after["Threshold"])
+    assert _threshold_x(at) == pytest.approx(after["Threshold"])
     assert after["Recall"] >= before["Recall"]
     at.button_group(key="ano.mode").set_value("score").run()  # the threshold set directly
     _ok(at)
@@ -123,7 +136,7 @@ def test_every_detector_on_labelled_unlabelled_and_uploaded_data(name):
     assert not at.error, [e.value for e in at.error]
     assert "Precision" not in _metrics(at) and "Flagged" in _metrics(at)
     assert any("Metrics need labels" in i.value for i in at.info)
-    assert _scatter_names(at) == {"normal", "flagged"}
+    assert _scatter_names(at) == {"rows", "flagged", "not flagged"}
     upload(at, "ano", _csv(), "odd.csv")  # an upload whose label names the anomaly ("odd" / "ok")
     _ok(at)
     assert not at.error, [e.value for e in at.error]
