@@ -497,7 +497,7 @@ def roc_code(
             "df = read_table(CSV.read_bytes(), CSV.name).df  # this project's reader (ml/tables)",
             f"prepared = prepare_scores(df, {source['label']!r}, [{model!r}], drop_nonfinite={bool(source.get('drop_nonfinite'))!r})",
             "labels = np.asarray(prepared.labels, dtype=object)",
-            f"is_positive = labels == {positive!r}",
+            f"is_positive = labels == {py(positive)}",
             f"scores = np.asarray(prepared.scores[{model!r}], dtype=float).reshape(len(labels), -1)[:, -1]",
         )
     else:

@@ -358,3 +358,21 @@ def test_a_repaired_upload_is_read_and_repaired_the_same_way(tmp_path, monkeypat
     assert "repair_numbers" in script and "Path('raw.csv')" in script
     got = run(script, tmp_path, monkeypatch)
     assert got["Silhouette"] == pytest.approx(sil, rel=REL)
+
+
+def test_roc_script_for_an_uploaded_score_table(tmp_path, monkeypatch):
+    from ml import roc, tables
+    from ml.thresholds import ThresholdEngine
+
+    rng = np.random.default_rng(3)
+    y = rng.random(400) < 0.3
+    df = pd.DataFrame({"truth": np.where(y, "signal", "background"), "bdt score": rng.normal(y * 1.0, 1.0)})
+    (tmp_path / "scores.csv").write_text(df.to_csv(index=False))
+    table = tables.read_table((tmp_path / "scores.csv").read_bytes(), "scores.csv")
+    sset = roc.upload_scores(table, "truth", ["bdt score"])
+    positive = roc.binary_positive_default(sset)
+    yy, s = sset.binary("bdt score", positive)
+    m = ThresholdEngine(yy, s).metrics(0.4)
+    source = {"kind": "upload", "filename": "scores.csv", "label": "truth", "drop_nonfinite": False}
+    got = run(cg.roc_code(source, "bdt score", positive, threshold=0.4), tmp_path, monkeypatch)
+    assert (got["TP"], got["FP"], got["TN"], got["FN"]) == (m["tp"], m["fp"], m["tn"], m["fn"])
