@@ -191,10 +191,12 @@ def _default_target(df: pd.DataFrame, mode: str, task: str | None) -> str | None
     return labels[0] if labels else cols[-1]
 
 
-def _suggest(df: pd.DataFrame, target: str | None, task: str | None):
+def _suggest(df: pd.DataFrame, target: str | None, task: str | None, mode: str = "required"):
+    """Default features. Leak detection only where a model learns the target: on pages where the label
+    is optional (it only colours and scores), the features that separate it well are the ones to keep."""
     from ml.tables.roles import suggest_features
 
-    s = suggest_features(df, target, task)
+    s = suggest_features(df, target, task, leaks=mode == "required")
     kinds = tables.column_kinds(df)
     text = [f for f in s.features if kinds.get(f) in ("categorical", "text")]
     if not text:
@@ -206,7 +208,7 @@ def _suggest(df: pd.DataFrame, target: str | None, task: str | None):
 
 def _initial_choices(df: pd.DataFrame, mode: str, task: str | None) -> dict:
     target = None if mode == "none" else _default_target(df, mode, task)
-    s = _suggest(df, target, task)
+    s = _suggest(df, target, task, mode)
     return {"target": target, "features": list(s.features), "left_out": dict(s.left_out), "filter": None}
 
 
@@ -253,7 +255,7 @@ def _column_form(page: str, up: Upload, mode: str, task: str | None, c) -> dict:
     if applied:
         new = dict(choices)
         if target != choices["target"]:
-            s = _suggest(df, target, task)
+            s = _suggest(df, target, task, mode)
             untouched = set(features) == set(current)
             new["features"] = list(s.features) if untouched else features
             new["left_out"] = dict(s.left_out) if untouched else {}

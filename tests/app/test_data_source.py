@@ -168,3 +168,20 @@ def test_unsupervised_page_takes_the_upload_without_a_label(page, key):
     target_box(at).set_value("(no label column)")
     apply(at)
     _clean(at)
+
+
+def test_optional_label_keeps_the_features_that_separate_it():
+    """Clustering scores against the label but never learns it: features separating it are kept."""
+    rng = np.random.default_rng(0)
+    n = 200
+    label = np.repeat(["a", "b"], n // 2)
+    df = pd.DataFrame({"x": np.where(label == "a", -5.0, 5.0) + rng.normal(0, 0.3, n), "y": rng.normal(size=n)})
+    df["class"] = label
+    at = _go(_app(), CLU)
+    upload(at, "clu", _csv(df), "blobs.csv")
+    _clean(at)
+    assert target_box(at).value == "class"
+    assert features_box(at).value == ["x", "y"]
+    at_cls = _go(_app(), CLS)
+    upload(at_cls, "cls", _csv(df), "blobs.csv")
+    assert "x" not in features_box(at_cls).value  # where a model learns the label, x leaks it
