@@ -339,9 +339,10 @@ def _model_block(s: Script, kind: str, task: str, name: str, params: dict, seed:
 # ------------------------------------------------------------------------------------------------
 def regression_code(
     data: dict, model: str, params: dict, *, test_size: float = 0.25, seed: int = 0, scaling: str = "standard",
-    prep: bool = False, model_title: str = "",
+    prep: bool = False, model_title: str = "", photoz: bool = False,
 ) -> str:
-    """Regression page: split, scaled pipeline, fit, test R² / RMSE / MAE (and train R²).
+    """Regression page: split, scaled pipeline, fit, test R² / RMSE / MAE (and train R²); with
+    `photoz`, the photo-z bias, σ_NMAD and outlier fraction of Δz/(1+z) too.
 
     `model` is a regressor registry name, or "gd" (gradient descent on one feature: params method,
     learning_rate, steps, batch_size, feature)."""
@@ -389,6 +390,13 @@ def regression_code(
     _print(s, "Test RMSE", "root_mean_squared_error(y_test, pred_test)")
     _print(s, "Test MAE", "mean_absolute_error(y_test, pred_test)")
     _print(s, "Train R²", "r2_score(y_train, pred_train)")
+    if photoz:
+        s.add(
+            "dz = (pred_test - y_test) / (1 + y_test)  # photo-z error, scaled by 1 + z",
+        )
+        _print(s, "Test photo-z bias", "np.mean(dz)")
+        _print(s, "Test σ_NMAD", "1.4826 * np.median(np.abs(dz - np.median(dz)))")
+        _print(s, "Test outlier fraction (|Δz|/(1+z) > 0.15)", "np.mean(np.abs(dz) > 0.15)")
     return s.text()
 
 

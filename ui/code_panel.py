@@ -203,7 +203,7 @@ def regression_panel(setup, fitted) -> None:
         params, _ = model_entry(setup.model, "regression").fit_to_data(params, len(fitted.X_train), fitted.X_train.shape[1])
     script = cg.regression_code(
         data, setup.model, params, test_size=setup.test_size, seed=setup.seed, scaling=setup.scaling, prep=prep,
-        model_title=setup.title,
+        model_title=setup.title, photoz=bool(setup.photoz),
     )  # fmt: skip
     stem = lambda what, ext: rp.file_name("regression", cg.data_slug(data), setup.model, params, what, ext)  # noqa: E731
     code_panel(script, "reg", stem("code", "py"))

@@ -122,6 +122,20 @@ def test_regression_script_reproduces_r2(tmp_path, monkeypatch, name, model, par
     assert got["Test MAE"] == pytest.approx(mean_absolute_error(y_te, pred), rel=REL)
 
 
+def test_regression_script_prints_the_photoz_metrics(tmp_path, monkeypatch):
+    from ml.regression import photoz_metrics
+
+    ds = datasets.load_dataset("sdss_photoz", n_samples=600)
+    X_tr, X_te, y_tr, y_te = evaluation.split(ds.X, ds.y, "regression", 0.25, 0)
+    est = make_pipeline("knn", "regression", {}, 0, "standard", X=X_tr).fit(X_tr, np.asarray(y_tr, float))
+    pz = photoz_metrics(np.asarray(y_te, float), est.predict(X_te))
+    script = cg.regression_code(builtin("sdss_photoz", n_samples=600), "knn", {}, photoz=True)
+    got = run(script, tmp_path, monkeypatch)
+    assert got["Test σ_NMAD"] == pytest.approx(pz["sigma_nmad"], rel=REL)
+    assert got["Test photo-z bias"] == pytest.approx(pz["bias"], rel=REL, abs=1e-12)
+    assert got["Test outlier fraction (|Δz|/(1+z) > 0.15)"] == pytest.approx(pz["outlier_fraction"], abs=1e-12)
+
+
 def test_regression_script_for_gradient_descent(tmp_path, monkeypatch):
     from sklearn.metrics import r2_score
 
