@@ -4,6 +4,7 @@ Prints median and 95th percentile of key press -> page settled over N moves for 
 Streamlit app (one slider, one number) and for the ROC Explorer, their ratio, the server's
 memory before and after the upload, and the most points any Plotly trace holds.
 Usage: python bench/bench_browser.py [--moves 25] [--rows 1000000]
+       python bench/bench_browser.py --pages [--moves 10]   (each page's main slider, first visits)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bench.harness import (  # noqa: E402
     floor_moves,
     key_moves,
     max_trace_points,
+    press_and_settle,
     rss_mb,
     slider_handle,
     streamlit_server,
@@ -70,11 +72,85 @@ def roc_page(n: int, csv: Path) -> tuple[list[float], dict]:
     return times, info
 
 
+# (page file, query string, slider label, what it does) on the built-in default datasets
+PAGE_SLIDERS = (
+    ("pages/2_Classification.py", "model=tree", "Maximum depth", "retrain"),
+    ("pages/2_Classification.py", "model=svm", "Kernel width", "retrain"),
+    ("pages/2_Classification.py", "model=knn", "Neighbours k", "retrain"),
+    ("pages/1_Regression.py", "reg.model=polynomial", "Degree", "retrain"),
+    ("pages/1_Regression.py", "reg.model=gd", "Step", "view"),
+)
+
+
+def page_sliders(n: int) -> list[tuple[str, str, list[float]]]:
+    """Key press -> settled on each page's main slider (warm server, one browser), and the first visit
+    of each page in a new browser session on the warm server."""
+    from ui.navigation import HOME, PAGES
+
+    path = {p.file: p.url_path for p in (HOME, *PAGES)}
+    out, visits = [], []
+    with streamlit_server(ROOT / "app.py") as url:
+        with browser_page(1366, 768) as page:  # warm the server: every page once
+            for f in (HOME.file, *(p.file for p in PAGES if p.file.endswith(("1_Regression.py", "2_Classification.py", "3_ROC_Explorer.py")))):
+                page.goto(f"{url}/{path[f]}")
+                wait_settled(page)
+                page.wait_for_timeout(2000)
+                wait_settled(page)
+        for f, query, label, kind in PAGE_SLIDERS:
+            with browser_page(1366, 768) as page:
+                page.goto(f"{url}/{path[f]}?{query}")
+                wait_settled(page)
+                page.wait_for_timeout(1500)
+                handle = slider_handle(page, label=label)
+                if kind == "view":  # the step slider opens at its last step: start from step 0
+                    handle.focus()
+                    handle.press("Home")
+                    page.wait_for_timeout(1500)
+                    wait_settled(page)
+                press_and_settle(page, handle, "ArrowRight")  # warm-up move (untimed)
+                press_and_settle(page, handle, "ArrowLeft")
+                right = [press_and_settle(page, handle, "ArrowRight") for _ in range(n)]  # new settings each
+                left = [press_and_settle(page, handle, "ArrowLeft") for _ in range(n)]  # back: fits are cached
+                out.append((f"{path[f]} {label} ({query})", kind, right))
+                out.append((f"{path[f]} {label} back (cached fits)", "view", left))
+        for f in (HOME.file, "pages/1_Regression.py", "pages/2_Classification.py", "pages/3_ROC_Explorer.py"):
+            with browser_page(1366, 768) as page:
+                t0 = time.perf_counter()
+                page.goto(f"{url}/{path[f]}")
+                page.wait_for_timeout(300)
+                wait_settled(page)
+                if "ROC" in f:  # the live threshold component has drawn its chart
+                    page.wait_for_function("() => [...document.querySelectorAll('iframe')].some(fr => "
+                                           "fr.contentDocument && fr.contentDocument.querySelector('.main-svg'))",
+                                           timeout=120_000)  # fmt: skip
+                visits.append((path[f], time.perf_counter() - t0))
+    return out, visits
+
+
+def pages_main(n: int) -> None:
+    f = floor_moves(n)
+    rows, visits = page_sliders(n)
+    fm = statistics.median(f)
+    print(f"Main sliders, key press -> page settled ({n} moves each, 1366x768, warm server)")
+    print(f"{'slider':<62}{'median s':>10}{'p95 s':>9}{'ratio':>8}{'goal':>7}")
+    print(f"{'floor (one slider, one number)':<62}{fm:>10.3f}{p95(f):>9.3f}{1.0:>8.2f}")
+    for name, kind, t in rows:
+        goal = "≤2×" if kind == "view" else "≤4×"
+        print(f"{name:<62}{statistics.median(t):>10.3f}{p95(t):>9.3f}{statistics.median(t) / fm:>8.2f}{goal:>7}")
+    print("First visit of each page (new browser session, warm server), goal ≤ 3 s")
+    for name, s in visits:
+        print(f"  {name:<40}{s:>7.2f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--moves", type=int, default=25)
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--pages", action="store_true", help="each page's main slider and first visits instead")
     args = ap.parse_args()
+    if args.pages:
+        pages_main(args.moves)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "scores.csv"
         scores_csv(args.rows, csv)
