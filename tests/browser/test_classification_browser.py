@@ -31,7 +31,7 @@ def test_max_depth_slider_redraws_the_decision_regions(tmp_path):
         press_and_settle(page, handle, "ArrowRight")  # depth 2
         assert page.evaluate(REGIONS_JS) != stump
         assert page.locator("[data-testid='stException']").count() == 0
-        assert page.get_by_text("Train accuracy").count() == 1
+        assert page.get_by_text("Train accuracy", exact=True).count() == 1  # the tile (the code view quotes it too)
         page.screenshot(path=str(tmp_path / "classification.png"))
 
 
