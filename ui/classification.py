@@ -20,6 +20,7 @@ from ml import datasets, evaluation
 from ml.models import ModelSpec, final_estimator, list_models, make_pipeline
 from ml.models import entry as model_entry
 from ml.plots.classification import confusion_figure, decision_figure, importance_figure, tree_figure
+from ml.runtime import estimate_fit_seconds
 from ui import cache, handoff
 from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
@@ -164,7 +165,7 @@ def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
     X_tr, X_te, y_tr, y_te, held_out = _split(data, prep)
     params, notes = model_entry(spec.name, TASK).fit_to_data(params, len(X_tr), X_tr.shape[1])
     key = (data.key, prep.test_size, prep.seed, prep.scaling, spec.name, tuple(sorted(params.items())))
-    if not is_fitted(key, TASK) and not _train_now(data, spec):
+    if not is_fitted(key, TASK) and not _train_now(data, spec, params, prep, X_tr):
         return _stale_or_none(data, spec)
     est, seconds = fit_with_progress(
         key,
@@ -182,19 +183,29 @@ def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
     return run
 
 
-def _slow_reason(data: Data, spec: ModelSpec) -> str | None:
-    """Why this model waits for a Train press (a network; or its last fit on this data was slow), or None."""
+def _slow_reason(data: Data, spec: ModelSpec, params: dict, prep: Prep, X_tr) -> str | None:
+    """Why this model waits for a Train press, or None: a network; a model whose last fit on this data
+    was slow; or, never fitted here yet, one forecast (ml.runtime, from size and parameters) to be slow."""
     if spec.is_torch:
         return "A network trains only when asked"
     took = fit_seconds((data.key, spec.name), TASK)
-    if took is not None and took > SLOW_FIT_S:
-        return f"{spec.title} took {took:.1f} s to fit on this data last time, so it refits only when asked"
+    if took is not None:
+        if took > SLOW_FIT_S:
+            return f"{spec.title} took {took:.1f} s to fit on this data last time, so it refits only when asked"
+        return None
+    try:
+        pipe = make_pipeline(spec.name, TASK, params, prep.seed, prep.scaling)
+        expected = estimate_fit_seconds(pipe, len(X_tr), X_tr.shape[1])
+    except ValueError:
+        return None
+    if expected > SLOW_FIT_S:
+        return f"{spec.title} is expected to take about {expected:.0f} s on {len(X_tr):,} rows, so it trains only when asked"
     return None
 
 
-def _train_now(data: Data, spec: ModelSpec) -> bool:
+def _train_now(data: Data, spec: ModelSpec, params: dict, prep: Prep, X_tr) -> bool:
     """True to fit now: a quick model, or a slow one whose Train button was just pressed."""
-    why = _slow_reason(data, spec)
+    why = _slow_reason(data, spec, params, prep, X_tr)
     if why is None:
         return True
     box = st.container(border=True)

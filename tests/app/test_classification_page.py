@@ -263,6 +263,15 @@ def test_controls_that_do_nothing_are_hidden_and_unlimited_is_on_the_label():
     assert "model.svm.degree" in {w.key for w in at.slider}
 
 
+def test_a_fit_forecast_to_be_slow_waits_for_train():
+    """A 100-tree forest on 3,750 SDSS rows is forecast at a few seconds: no fit until Train is pressed."""
+    at = _page(dataset="sdss", model="random_forest")
+    at.run()
+    _ok(at)
+    assert at.button(key="cls.train") and not at.metric
+    assert any("expected to take" in i.value for i in at.info)
+
+
 def _x_titles(at: AppTest) -> list[str]:
     return [
         f["layout"]["xaxis"]["title"]["text"] for f in _figures(at) if "title" in f["layout"].get("xaxis", {})
