@@ -441,6 +441,7 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
         file_name=f"{roc_file_stem(key, model)}_t={t:.4g}_metrics_at_threshold.csv",
         mime="text/csv",
         key="roc_dl_point",
+        on_click="ignore",  # a download needs no rerun (a rerun would revoke the table button's deferred file mid-click)
     )
     size_mb = len(e.thresholds) * TABLE_BYTES_PER_ROW / 1024**2  # said before anything is built
     d2.download_button(
