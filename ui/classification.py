@@ -301,8 +301,9 @@ def regions_view(run: Run) -> None:
     if n < 2:
         st.info("Decision regions need at least two features; this data has one.")
         return
-    if n > 2:
-        c1, c2, c3, c4, c5 = st.columns([2.4, 2, 2, 1.9, 2.6], vertical_alignment="bottom")
+    if n > 2:  # the plane and its axes on one row, the two switches on the next (labels stay whole)
+        c1, c2, c3 = st.columns([2.4, 2, 2], vertical_alignment="bottom")
+        c4, c5 = st.columns([1, 2], vertical_alignment="bottom")
     else:  # two features: the plane is the data, only the certainty switch remains
         c1 = c2 = c3 = c5 = None
         c4 = st.container()

@@ -20,7 +20,7 @@ from ml.plots.curves import _rgba, marker_scatter
 
 REGION_ALPHA = 0.45
 VEIL_ALPHA = 0.85  # how white the least certain cells get
-PER_CLASS_POINTS = 2000  # past this many points a class is thinned and drawn translucent
+PER_CLASS_POINTS = 1500  # past this many points a class is thinned and drawn translucent
 
 
 def _region_colourscale(k: int) -> list:
@@ -132,10 +132,13 @@ def decision_figure(
         fig.add_trace(
             marker_scatter(
                 bad[:, 0], bad[:, 1], name=f"misclassified ({', '.join(counts)})", colour=MARKER_COLOUR, symbol="x-thin",
-                outline=MARKER_COLOUR, size=11, legendgroup="wrong", max_points=max_points, seed=99,
+                outline=MARKER_COLOUR, size=11, legendgroup="wrong", max_points=min(max_points, 600), seed=99,
             )
         )  # fmt: skip
-        fig.data[-1].marker.line.width = 2.5 if len(bad) <= 200 else 1.5
+        if len(bad) > 200:  # many errors: small, translucent crosses, so the classes under them still show
+            fig.data[-1].marker.update(size=7, opacity=0.55, line=dict(width=1))
+        else:
+            fig.data[-1].marker.line.width = 2.5
     base_layout(fig, title=title, x=grid.x_label, y=grid.y_label, height=560)
     if note:
         fig.add_annotation(
