@@ -22,9 +22,9 @@ _component = components.declare_component("live_threshold", path=str(private_dir
 
 def live_threshold(
     *,
-    counts: dict,
+    counts: dict | None,
     data_rev: str,
-    figure_json: str,
+    figure_json: str | None,
     revision: str,
     t: float,
     t_seq: int,
@@ -40,7 +40,9 @@ def live_threshold(
     """Draw the live threshold view; returns the last committed {"t": value, "seq": n} (or None).
 
     counts: `BrowserCounts.payload()` for the current scores; `data_rev` names them (a change resets
-    the component). `t_seq` changes whenever the server sets the threshold itself (a picker, new
+    the component). counts and figure_json may be None when the browser already holds the ones named
+    by data_rev and revision; a component that lacks them (remounted) returns {"need": True, "seq": n}
+    and must be sent them again. `t_seq` changes whenever the server sets the threshold itself (a picker, new
     data): the slider then jumps to `t`. `confirmed`: the engine's exact {t, tp, fp, tn, fn} at `t`.
     labels: {"positive", "negative", "score"}; shown: [(metric key, tile label), ...].
     """

@@ -393,7 +393,10 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
     sent = st.session_state.get("roc_live")  # what the live slider committed (release, Enter, a key)
     if sent and sent.get("seq") != st.session_state.get("roc_live_seen"):
         st.session_state["roc_live_seen"] = sent.get("seq")
-        st.session_state["roc_t"] = float(sent["t"])
+        if sent.get("need"):  # the component lost its data (remounted): send it again
+            st.session_state.pop("roc_live_has", None)
+        else:
+            st.session_state["roc_t"] = float(sent["t"])
     t = float(min(max(st.session_state["roc_t"], lo - step), hi + step))
     st.session_state["roc_t"] = t
 
@@ -416,11 +419,16 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
         key, model, positive, lower, float(beta), view, c,
         pos_name=str(positive), neg_name=str(negative), score_label=model,
     )  # fmt: skip
+    # the counts (up to ~0.85 MB) and the figure go to the browser once per data and view; later reruns
+    # send only the threshold and the confirmed numbers (the component asks again if it lost them)
+    data_rev, revision = repr((key, model, str(positive), lower)), base["layout"]["datarevision"]
+    fresh = st.session_state.get("roc_live_has") != (data_rev, revision)
+    st.session_state["roc_live_has"] = (data_rev, revision)
     live_threshold(
-        counts=_browser_counts(key, model, str(positive), lower, e),
-        data_rev=repr((key, model, str(positive), lower)),
-        figure_json=base_json,
-        revision=base["layout"]["datarevision"],
+        counts=_browser_counts(key, model, str(positive), lower, e) if fresh else None,
+        data_rev=data_rev,
+        figure_json=base_json if fresh else None,
+        revision=revision,
         t=t,
         t_seq=st.session_state.get("roc_t_seq", 0),
         lo=lo - step,
