@@ -7,12 +7,17 @@ treated as read-only; small results go in `st.cache_data`.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from ml import datasets, tables
 from ml.device import device_name
 from ui.budget import within_budget
+
+if TYPE_CHECKING:
+    from ml import roc
+    from ml.thresholds import ThresholdEngine
 
 # Memory budget of each big cache, in MB (issue 10): on top of its entry count, a cache whose values
 # pass its budget drops its least recently used entries (ui.budget). Together they keep one server
@@ -305,3 +310,98 @@ def anomaly_scatter_json(fit_key: tuple, labels_key: tuple, view_key: tuple, tit
         _xy[:, 0], _xy[:, 1], _scores, _truth, x_label=titles[0], y_label=titles[1],
         title="What the detector calls anomalous", seed=fit_key[-1],
     ).to_json()  # fmt: skip
+
+
+# ---- ROC Explorer (ui/roc.py): scores, threshold engines, curves, the live figure, downloads -----------
+# Keys are primitives (data key, model, positive class, direction, β); big objects ride along as
+# underscore arguments. ml.roc and the plots are imported when first used (Home needs neither).
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def roc_model_scores(name: str, options: tuple, model: str, seed: int):
+    from ml import roc
+
+    return roc.model_scores(dataset(name, options), model, seed=seed)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def roc_photon_jet(n: int, seed: int) -> roc.ScoreSet:
+    from ml import roc
+
+    return roc.photon_jet_scores(n, seed)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def roc_upload(digest: str, label: str, cols: tuple, drop: bool, _table: tables.Table) -> roc.ScoreSet:
+    from ml import roc
+
+    return roc.upload_scores(_table, label, list(cols), drop_nonfinite=drop)
+
+
+@within_budget("roc_engine", CACHE_BUDGET_MB["roc_engine"])
+@st.cache_resource(max_entries=16, show_spinner=False)
+def roc_engine(key: tuple, model: str, positive: str, lower: bool, _scores: roc.ScoreSet) -> ThresholdEngine:
+    """The threshold engine for one model and positive class (built once: a sort)."""
+    from ml.thresholds import ThresholdEngine
+
+    y, s = _scores.binary(model, positive)
+    return ThresholdEngine(y, s, higher_is_positive=not lower)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def roc_curves(key: tuple, model: str, positive: str, lower: bool, beta: float, _engine: ThresholdEngine) -> roc.Curves:
+    """Thinned curves for one engine (computed once per β)."""
+    from ml import roc
+
+    return roc.curves(_engine, beta)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def roc_live_base(key: tuple, model: str, positive: str, lower: bool, beta: float, view: str, _c: roc.Curves, **kw):
+    """The four-panel figure (dict, and JSON for the browser) built once per curves and view."""
+    import plotly.io as pio
+
+    from ml.plots.roc import live_base
+
+    base = live_base(_c, view=view, beta=beta, lower_is_positive=lower, **kw)
+    return base, pio.to_json(base, validate=False)
+
+
+@within_budget("roc_table", CACHE_BUDGET_MB["roc_table"])
+@st.cache_data(max_entries=2, show_spinner=False)
+def roc_table_csv(key: tuple, model: str, positive: str, lower: bool, beta: float, _engine: ThresholdEngine) -> bytes:
+    """The full threshold table as gzipped CSV, built only when the download is pressed."""
+    import gzip
+
+    return gzip.compress(tables.csv_bytes(_engine.table(beta)), compresslevel=6)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def roc_browser_counts(key: tuple, model: str, positive: str, lower: bool, _engine: ThresholdEngine) -> dict:
+    """The cumulative counts the live threshold answers drags from (built once per scores)."""
+    return _engine.browser_counts().payload()
+
+
+# ---- Regression (ui/regression.py) -------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def regression_split(key: tuple, _ds: datasets.Dataset):
+    """(X_train, X_test, y_train, y_test) for key = (data key, test fraction, seed)."""
+    from ml import evaluation
+
+    _, test_size, seed = key
+    return evaluation.split(_ds.X, _ds.y, "regression", test_size, seed)
+
+
+# ---- Fitted models and their derived results (ui/training.py's LRU stores) ------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def training_store(name: str, maxsize: int = 16):
+    """The shared bounded store called `name` (one per server process): at most `maxsize` entries and
+    CACHE_BUDGET_MB[name] megabytes (default: the "training_store" budget)."""
+    from ui.training import LRUStore
+
+    budget = CACHE_BUDGET_MB.get(name, CACHE_BUDGET_MB["training_store"])
+    return LRUStore(maxsize, max_bytes=int(budget * 1024**2))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ml import datasets, evaluation
+from ml import datasets
 from ml.datasets import Dataset
 from ml.models import entry as model_entry
 from ml.models import final_estimator, get_model, list_models, make_pipeline, make_scaler
@@ -41,6 +41,7 @@ from ml.regression import (
     regression_metrics,
     regularisation_path,
 )
+from ui import cache
 from ui.classification import model_params
 from ui.data_source import _md, data_source
 from ui.state import accept_key_in_url, bound, kept, pop_pending
@@ -135,11 +136,7 @@ def target_label(ds: Dataset) -> str:
     return TARGET_LABELS.get(ds.name, str(ds.target_name))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def split_data(key: tuple, _ds: Dataset):
-    """(X_train, X_test, y_train, y_test) for key = (data key, test fraction, seed)."""
-    _, test_size, seed = key
-    return evaluation.split(_ds.X, _ds.y, TASK, test_size, seed)
+split_data = cache.regression_split  # (X_train, X_test, y_train, y_test) per (data key, test fraction, seed)
 
 
 def _gd_controls(ds: Dataset | None) -> dict:

@@ -6,18 +6,14 @@ A threshold move reruns only the `live_view` fragment, which queries a cached en
 
 from __future__ import annotations
 
-import gzip
-
 import numpy as np
 import pandas as pd
-import plotly.io as pio
 import streamlit as st
 
 from ml import roc, tables
-from ml.plots.roc import live_base, overlay_figure
+from ml.plots.roc import overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
-from ui.budget import within_budget
 from ui.code_panel import roc_file_stem, roc_metrics_csv, roc_panel, roc_table_gz
 from ui.data_source import _md, builtin_picker, upload_picker, uploader
 from ui.live_threshold import live_threshold
@@ -59,56 +55,15 @@ SHOWN = (
 )
 
 
-# --- cached computations (keys are primitives; big objects are passed as `_` arguments) -------
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _model_scores(dataset: str, options: tuple, model: str, seed: int):
-    return roc.model_scores(cache.dataset(dataset, options), model, seed=seed)
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _photon_jet(n: int, seed: int) -> roc.ScoreSet:
-    return roc.photon_jet_scores(n, seed)
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _upload(digest: str, label: str, cols: tuple, drop: bool, _table: tables.Table) -> roc.ScoreSet:
-    return roc.upload_scores(_table, label, list(cols), drop_nonfinite=drop)
-
-
-@within_budget("roc_engine", cache.CACHE_BUDGET_MB["roc_engine"])
-@st.cache_resource(max_entries=16, show_spinner=False)
-def engine(key: tuple, model: str, positive: str, lower: bool, _scores: roc.ScoreSet) -> ThresholdEngine:
-    """The threshold engine for one model and positive class (built once: a sort)."""
-    y, s = _scores.binary(model, positive)
-    return ThresholdEngine(y, s, higher_is_positive=not lower)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def curves(
-    key: tuple, model: str, positive: str, lower: bool, beta: float, _engine: ThresholdEngine
-) -> roc.Curves:
-    """Thinned curves for one engine (computed once per β)."""
-    return roc.curves(_engine, beta)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _live_base(
-    key: tuple, model: str, positive: str, lower: bool, beta: float, view: str, _c: roc.Curves, **kw
-):
-    """The four-panel figure (dict, and JSON for the browser) built once per curves and view."""
-    base = live_base(_c, view=view, beta=beta, lower_is_positive=lower, **kw)
-    return base, pio.to_json(base, validate=False)
-
-
-@within_budget("roc_table", cache.CACHE_BUDGET_MB["roc_table"])
-@st.cache_data(max_entries=2, show_spinner=False)
-def _table_csv(
-    key: tuple, model: str, positive: str, lower: bool, beta: float, _engine: ThresholdEngine
-) -> bytes:
-    """The full threshold table as gzipped CSV, built only when the download is pressed."""
-    return gzip.compress(tables.csv_bytes(_engine.table(beta)), compresslevel=6)
+# --- cached computations: declared in ui/cache.py with every other cache (keys are primitives) -------
+_model_scores = cache.roc_model_scores
+_photon_jet = cache.roc_photon_jet
+_upload = cache.roc_upload
+engine = cache.roc_engine
+curves = cache.roc_curves
+_live_base = cache.roc_live_base
+_table_csv = cache.roc_table_csv
+_browser_counts = cache.roc_browser_counts
 
 
 TABLE_BYTES_PER_ROW = 330  # CSV bytes per threshold row of ThresholdEngine.table (measured: 21 columns)
@@ -322,12 +277,6 @@ def _set_threshold(value: float) -> None:
     """The server sets the threshold (a picker, new data): the live slider jumps to it."""
     st.session_state["roc_t"] = float(value)
     st.session_state["roc_t_seq"] = st.session_state.get("roc_t_seq", 0) + 1
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _browser_counts(key: tuple, model: str, positive: str, lower: bool, _engine: ThresholdEngine) -> dict:
-    """The cumulative counts the live slider answers drags from (built once per scores)."""
-    return _engine.browser_counts().payload()
 
 
 def _apply_picker(e: ThresholdEngine, beta: float) -> None:

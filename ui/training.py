@@ -77,12 +77,7 @@ class LRUStore:
             return len(self._data)
 
 
-@st.cache_resource(show_spinner=False)
-def store(name: str, maxsize: int = 16) -> LRUStore:
-    """The shared bounded store called `name` (one per server process); bytes bounded by
-    ui.cache.CACHE_BUDGET_MB[name] (default: its "training_store" entry)."""
-    budget = cache.CACHE_BUDGET_MB.get(name, cache.CACHE_BUDGET_MB["training_store"])
-    return LRUStore(maxsize, max_bytes=int(budget * 1024**2))
+store = cache.training_store  # the shared bounded LRUStore called `name`, declared with every other cache
 
 
 def cached(name: str, key: tuple, compute: Callable[[], Any], maxsize: int = 16) -> Any:
