@@ -578,7 +578,7 @@ def clustering_code(
     elif scaling == "normalize":
         s.imp("from sklearn.preprocessing import normalize")
         s.add("A = normalize(A)  # each row to length 1")
-    s.add("", f"# --- {entry.title} (this project's wrapper in ml/clustering.py: every clusterer has labels_) ---")
+    s.add("", f"# --- {entry.title} (this project's wrapper in ml/clustering/: every clusterer has labels_) ---")
     if algorithm == "agglomerative":
         k = int(p["n_clusters"])
         tree = entry.make({**p, "n_clusters": 1}, seed)
