@@ -508,6 +508,10 @@ _SPECS = [
 
 MODELS: dict[str, ModelSpec] = {s.name: s for s in _SPECS}
 
+# Views a model offers beyond every model's, by name (pages look them up here, never by model name).
+_EXTRA_VIEWS = {"tree": ("tree",)}
+_TORCH_VIEWS = ("training_curves",)
+
 # Parameters bounded by the training data's size (checked by Entry.fit_to_data before any fit).
 _SIZE_LIMITS = {"knn": {"n_neighbors": lambda n_rows, n_features: n_rows}}
 _KIND_OF_TASK = {"classification": "classifier", "regression": "regressor"}
@@ -528,6 +532,7 @@ def _register_all() -> None:
                     family=spec.family,
                     is_torch=spec.is_torch,
                     size_limits=_SIZE_LIMITS.get(spec.name, {}),
+                    extra={"views": _EXTRA_VIEWS.get(spec.name, ()) + (_TORCH_VIEWS if spec.is_torch else ())},
                 )
             )
 

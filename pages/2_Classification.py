@@ -42,10 +42,7 @@ views = {
     "Confusion matrix": cls.confusion_view,
     "Feature importance": cls.importance_view,
 }
-if spec.name == "tree":
-    views["Tree structure"] = cls.tree_view
-if spec.is_torch:
-    views["Training curves"] = cls.history_view
+views.update(cls.extra_views(spec))  # the model's own views (a drawn tree, training curves), from the registry
 with left:
     # Only the open tab runs (on_change="rerun"): a hyperparameter move redraws what is on screen.
     tabs = st.tabs(list(views), key="view", on_change="rerun")

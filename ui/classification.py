@@ -498,3 +498,10 @@ def roc_button(run: Run) -> None:
                 )
             except StreamlitPageNotFoundError:  # this page was started on its own, not through app.py
                 st.info("Scores saved. Open the ROC Explorer page from the navigation to see them.")
+
+
+def extra_views(spec: ModelSpec) -> dict:
+    """The views a model's registry entry declares beyond every model's, by tab label."""
+    known = {"tree": ("Tree structure", tree_view), "training_curves": ("Training curves", history_view)}
+    names = model_entry(spec.name, TASK).extra.get("views", ())
+    return dict(known[v] for v in names if v in known)
