@@ -31,35 +31,11 @@ HISTORY_MAX_ITER = 100
 # ==================================================================================================
 
 
-@contextmanager
 def limited():
-    """Cap BLAS and OpenMP threads to `compute_threads()` (default 1) in the calling thread.
+    """Cap BLAS and OpenMP threads to `ml.runtime.compute_threads()` (default 1) in the calling thread."""
+    from ml.runtime import limited_threads
 
-    Measured on the busy 2-core machine: a 5-component Gaussian mixture on 1,000 points took 3 s
-    with two BLAS threads and 0.04 s with one (tiny matrix products, each waiting for a thread).
-    """
-    from threadpoolctl import threadpool_limits
-
-    n = _threads()
-    if n <= 0:
-        yield
-        return
-    with threadpool_limits(limits=n):
-        yield
-
-
-def _threads() -> int:
-    """ML_EXPLORER_THREADS (default 1; 0 = the libraries' own choice), as `ml.nets.compute_threads`
-    reads it; read here so clustering never imports torch."""
-    import os
-
-    value = os.environ.get("ML_EXPLORER_THREADS", "1").strip() or "0"
-    try:
-        return max(int(value), 0)
-    except ValueError:
-        raise ValueError(
-            f"ML_EXPLORER_THREADS must be a whole number (0 = library default), got {value!r}."
-        ) from None
+    return limited_threads(user_api=None)
 
 
 def capped(fn):

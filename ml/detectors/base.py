@@ -16,7 +16,6 @@ contamination parameter shared by every registry entry, and `make` (a detector b
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -71,7 +70,6 @@ def check_X(X, what: str = "X", min_rows: int = 2) -> np.ndarray:
     return arr
 
 
-@contextmanager
 def capped_threads():
     """BLAS and OpenMP threads capped to `ml.runtime.compute_threads()` (default 1) in the calling thread.
 
@@ -79,16 +77,9 @@ def capped_threads():
     own thread counts and 46 s with one thread each (12 s of CPU): threads that wait for a core cost
     more than they give.
     """
-    from threadpoolctl import threadpool_limits
+    from ml.runtime import limited_threads
 
-    from ml.runtime import compute_threads
-
-    n = compute_threads()
-    if n <= 0:
-        yield
-        return
-    with threadpool_limits(limits=n):
-        yield
+    return limited_threads(user_api=None)
 
 
 class BaseDetector(BaseEstimator):
