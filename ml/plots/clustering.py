@@ -280,7 +280,6 @@ def lloyd_figure(
     cl = list(range(k)) if centre_labels is None else [int(v) for v in centre_labels]
     fig = make_subplots(rows=1, cols=2, column_widths=[0.66, 0.34], horizontal_spacing=0.1)
     steps = step_indices(n_steps, max_frames)
-    last = int(steps[-1])
 
     def traces(s: int) -> list:
         out = [
@@ -314,39 +313,10 @@ def lloyd_figure(
         )  # fmt: skip
         return out
 
-    first = traces(last)
-    n_left = len(first) - 1
-    for tr in first[:n_left]:
-        fig.add_trace(tr, row=1, col=1)
-    hover = [f"step {i}: {kinds[i]}" for i in range(n_steps)]
-    fig.add_trace(
-        go.Scatter(
-            x=np.arange(n_steps), y=inertia, mode="lines+markers", name="inertia", showlegend=False,
-            line=dict(color=PALETTE[0], width=2), marker=dict(size=6), text=hover,
-            hovertemplate="%{text}<br>inertia %{y:.4g}<extra></extra>",
-        ),
-        row=1, col=2,
+    return _stepper(
+        fig, traces, steps, kinds, STEP_WORDS, curve=inertia, curve_name="inertia", curve_fmt=".4g",
+        curve_title="inertia (sum of squared distances)", x_title=x_title, y_title=y_title, height=height,
     )  # fmt: skip
-    fig.add_trace(first[-1], row=1, col=2)
-    moving = list(range(n_left)) + [n_left + 1]
-    fig.frames = [
-        go.Frame(
-            name=str(s),
-            data=traces(int(s)),
-            traces=moving,
-            layout=dict(title_text=f"Step {s} of {n_steps - 1}: {STEP_WORDS.get(kinds[s], kinds[s])}"),
-        )
-        for s in steps
-    ]
-    base_layout(
-        fig, title=f"Step {last} of {n_steps - 1}: {STEP_WORDS.get(kinds[last], kinds[last])}", height=height
-    )
-    fig.update_xaxes(title_text=x_title, row=1, col=1)
-    fig.update_yaxes(title_text=y_title, row=1, col=1)
-    fig.update_xaxes(title_text="step", row=1, col=2)
-    fig.update_yaxes(title_text="inertia (sum of squared distances)", row=1, col=2)
-    _animation_controls(fig, [str(s) for s in steps], [str(s) for s in steps], len(steps) - 1, "Step ")
-    return fig
 
 
 def em_figure(
@@ -374,7 +344,6 @@ def em_figure(
     k = 0 if means2d is None else np.asarray(means2d).shape[1]
     cl = list(range(k)) if centre_labels is None else [int(v) for v in centre_labels]
     steps = step_indices(n_steps, max_frames)
-    last = int(steps[-1])
     fig = make_subplots(rows=1, cols=2, column_widths=[0.66, 0.34], horizontal_spacing=0.1)
 
     def traces(s: int) -> list:
@@ -412,6 +381,19 @@ def em_figure(
         )  # fmt: skip
         return out
 
+    return _stepper(
+        fig, traces, steps, kinds, EM_WORDS, curve=ll, curve_name="log-likelihood", curve_fmt=".5g",
+        curve_title="mean log-likelihood per point", x_title=x_title, y_title=y_title, height=height,
+    )  # fmt: skip
+
+
+def _stepper(
+    fig, traces, steps, kinds, words, *, curve, curve_name, curve_fmt, curve_title, x_title, y_title, height
+) -> go.Figure:
+    """The step-through both algorithms share: `traces(step)` on the left (its last trace, the current
+    step's marker, goes on the right beside the per-step `curve`), one Plotly frame per shown step, a
+    slider and Play; the figure opens at the last step."""
+    n_steps, last = len(kinds), int(steps[-1])
     first = traces(last)
     n_left = len(first) - 1
     for tr in first[:n_left]:
@@ -419,30 +401,24 @@ def em_figure(
     hover = [f"step {i}: {kinds[i]}" for i in range(n_steps)]
     fig.add_trace(
         go.Scatter(
-            x=np.arange(n_steps), y=ll, mode="lines+markers", showlegend=False, name="log-likelihood",
+            x=np.arange(n_steps), y=curve, mode="lines+markers", name=curve_name, showlegend=False,
             line=dict(color=PALETTE[0], width=2), marker=dict(size=6), text=hover,
-            hovertemplate="%{text}<br>log-likelihood %{y:.5g}<extra></extra>",
+            hovertemplate=f"%{{text}}<br>{curve_name} %{{y:{curve_fmt}}}<extra></extra>",
         ),
         row=1, col=2,
     )  # fmt: skip
     fig.add_trace(first[-1], row=1, col=2)
     moving = list(range(n_left)) + [n_left + 1]
-    fig.frames = [
-        go.Frame(
-            name=str(s),
-            data=traces(int(s)),
-            traces=moving,
-            layout=dict(title_text=f"Step {s} of {n_steps - 1}: {EM_WORDS.get(kinds[s], kinds[s])}"),
-        )
-        for s in steps
-    ]
-    base_layout(
-        fig, title=f"Step {last} of {n_steps - 1}: {EM_WORDS.get(kinds[last], kinds[last])}", height=height
-    )
+
+    def title(s: int) -> str:
+        return f"Step {s} of {n_steps - 1}: {words.get(kinds[s], kinds[s])}"
+
+    fig.frames = [go.Frame(name=str(s), data=traces(int(s)), traces=moving, layout=dict(title_text=title(s))) for s in steps]
+    base_layout(fig, title=title(last), height=height)
     fig.update_xaxes(title_text=x_title, row=1, col=1)
     fig.update_yaxes(title_text=y_title, row=1, col=1)
     fig.update_xaxes(title_text="step", row=1, col=2)
-    fig.update_yaxes(title_text="mean log-likelihood per point", row=1, col=2)
+    fig.update_yaxes(title_text=curve_title, row=1, col=2)
     _animation_controls(fig, [str(s) for s in steps], [str(s) for s in steps], len(steps) - 1, "Step ")
     return fig
 
