@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import key_moves, timed  # noqa: E402
+from bench.harness import key_moves, latency_table, timed  # noqa: E402
 from ml import datasets, registry  # noqa: E402
 from ml import detectors as det  # noqa: E402
 
@@ -143,16 +142,10 @@ def browser(n: int) -> None:
         page.wait_for_timeout(3000)
         times = key_moves(page, slider_handle(page, label="Contamination"), n, warmup=2)
         most = max_trace_points(page)
-    fm, am = statistics.median(floor), statistics.median(times)
-    print(
-        f"\nContamination slider, key press -> page settled (Isolation Forest, local anomalies, 1,000 rows; {n} moves)"
-    )
-    print(f"{'app':<44}{'median s':>10}{'p95 s':>10}{'ratio':>8}")
-    print(f"{'floor (one slider, one number)':<44}{fm:>10.3f}{np.percentile(floor, 95):>10.3f}{1.0:>8.2f}")
-    print(
-        f"{'Anomaly detection, contamination':<44}{am:>10.3f}{np.percentile(times, 95):>10.3f}{am / fm:>8.2f}"
-    )
-    print(f"most points in any Plotly trace: {most:,}")
+    latency_table(
+        f"Contamination slider, key press -> page settled (Isolation Forest, local anomalies, 1,000 rows; {n} moves)",
+        floor, [("Anomaly detection, contamination", times)], most, width=44,
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -16,15 +16,12 @@
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import key_moves, timed  # noqa: E402
+from bench.harness import key_moves, latency_table, timed  # noqa: E402
 from ml import classification as mlc  # noqa: E402
 from ml import datasets  # noqa: E402
 from ml.models import fit_model, list_models, make_pipeline  # noqa: E402
@@ -79,19 +76,13 @@ def browser(n: int) -> None:
         handle = slider_handle(page, label="Maximum depth")
         times = key_moves(page, handle, n)
         most = max_trace_points(page)
-    fresh, cached = times[:10], times[10:]
-    fm = statistics.median(floor)
-    print(f"\nMax-depth slider, key press -> page settled (decision tree, two moons; {n} moves)")
-    print(f"{'app':<44}{'median s':>10}{'p95 s':>10}{'ratio':>8}")
-    print(f"{'floor (one slider, one number)':<44}{fm:>10.3f}{np.percentile(floor, 95):>10.3f}{1.0:>8.2f}")
-    for label, xs in (
-        ("Classification, new depth (fit + regions)", fresh),
-        ("Classification, depth seen before", cached),
-    ):
-        if xs:
-            m = statistics.median(xs)
-            print(f"{label:<44}{m:>10.3f}{np.percentile(xs, 95):>10.3f}{m / fm:>8.2f}")
-    print(f"most points in any Plotly trace: {most:,}")
+    latency_table(
+        f"Max-depth slider, key press -> page settled (decision tree, two moons; {n} moves)",
+        floor,
+        [("Classification, new depth (fit + regions)", times[:10]), ("Classification, depth seen before", times[10:])],
+        most,
+        width=44,
+    )
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ histories, the cheap queries (dendrogram cut, k-distance), and slider latency in
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import timed  # noqa: E402
+from bench.harness import latency_table, timed  # noqa: E402
 from ml import clustering as mlc  # noqa: E402
 from ml import registry  # noqa: E402
 
@@ -164,21 +163,16 @@ def browser(n: int, rows: int) -> None:
                 page, slider_handle(page, label="Number of clusters (the cut)"), n, warmup=2
             )
             out["points"] = max_trace_points(page)
-    fm = statistics.median(floor)
-    print(
-        f"\nKey press -> page settled, {rows:,} uploaded blob rows ({n} moves each; median, p95, ratio to floor)"
+    latency_table(
+        f"Key press -> page settled, {rows:,} uploaded blob rows ({n} moves each; median, p95, ratio to floor)",
+        floor,
+        [
+            ("k-means, new k (fit + figures)", out["k"][:10]),
+            ("k-means, k seen before (cached)", out["k"][10:]),
+            ("hierarchical, dendrogram cut (cached tree)", out["cut"]),
+        ],
+        out["points"],
     )
-    print(f"{'app':<46}{'median s':>10}{'p95 s':>10}{'ratio':>8}")
-    print(f"{'floor (one slider, one number)':<46}{fm:>10.3f}{np.percentile(floor, 95):>10.3f}{1.0:>8.2f}")
-    for label, xs in (
-        ("k-means, new k (fit + figures)", out["k"][:10]),
-        ("k-means, k seen before (cached)", out["k"][10:]),
-        ("hierarchical, dendrogram cut (cached tree)", out["cut"]),
-    ):
-        if xs:
-            m = statistics.median(xs)
-            print(f"{label:<46}{m:>10.3f}{np.percentile(xs, 95):>10.3f}{m / fm:>8.2f}")
-    print(f"most points in any Plotly trace: {out['points']:,}")
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import timed  # noqa: E402
+from bench.harness import latency_table, timed  # noqa: E402
 from ml import projection as P  # noqa: E402
 from ml.datasets import load_dataset  # noqa: E402
 
@@ -120,11 +119,6 @@ def autoencoder_table(epochs: int = 20) -> None:
             print(f"{cls.__name__.replace('Torch', '').replace('Variational', 'V'):<14}{dev:<8}{net.fit_time_:>8.2f}{n_fit / net.fit_time_:>12,.0f}")
 
 
-def _row(label: str, xs: list[float], floor: float) -> None:
-    m = statistics.median(xs)
-    print(f"{label:<46}{m:>10.3f}{np.percentile(xs, 95):>10.3f}{m / floor:>8.2f}")
-
-
 def browser(n: int) -> None:
     from bench.harness import (
         browser_page,
@@ -143,13 +137,12 @@ def browser(n: int) -> None:
         comps = key_moves(page, slider_handle(page, label="Components k"), n, warmup=2)
         recon = key_moves(page, slider_handle(page, label="Reconstruct with k components"), n, warmup=2)
         most = max_trace_points(page)
-    fm = statistics.median(floor)
-    print(f"\nKey press -> page settled, headless Chromium 1280 × 800, digits PCA tab ({n} moves each)")
-    print(f"{'what moved':<46}{'median s':>10}{'p95 s':>10}{'ratio':>8}")
-    _row("floor (one slider, one number)", floor, fm)
-    _row("PCA components k (scree, loadings, biplot)", comps, fm)
-    _row("reconstruction k (20 images)", recon, fm)
-    print(f"most points in any Plotly trace: {most:,}")
+    latency_table(
+        f"Key press -> page settled, headless Chromium 1280 × 800, digits PCA tab ({n} moves each)",
+        floor,
+        [("PCA components k (scree, loadings, biplot)", comps), ("reconstruction k (20 images)", recon)],
+        most,
+    )
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import key_moves, timed  # noqa: E402
+from bench.harness import key_moves, latency_table, timed  # noqa: E402
 from ml import simulate  # noqa: E402
 from ml.plots.regression import gd_step_figures  # noqa: E402
 from ml.regression import GD_METHODS, gd_path, ols_line  # noqa: E402
@@ -81,12 +81,6 @@ def step_table(n_steps_timed: int = 30) -> None:
         )
 
 
-def _row(label: str, xs: list[float], floor: float) -> None:
-    if xs:
-        m = statistics.median(xs)
-        print(f"{label:<46}{m:>10.3f}{np.percentile(xs, 95):>10.3f}{m / floor:>8.2f}")
-
-
 def browser(n: int) -> None:
     from bench.harness import (
         browser_page,
@@ -119,14 +113,16 @@ def browser(n: int) -> None:
             wait_settled(page)
             steps = key_moves(page, handle, n, warmup=2)
             most = max(most, max_trace_points(page))
-    fm = statistics.median(floor)
-    print(f"\nKey press -> page settled, headless Chromium 1280 × 800 ({n} moves each)")
-    print(f"{'what moved':<46}{'median s':>10}{'p95 s':>10}{'ratio':>8}")
-    _row("floor (one slider, one number)", floor, fm)
-    _row("polynomial degree, new degree (fit + redraw)", degree[:10], fm)
-    _row("polynomial degree, degree fitted before", degree[10:], fm)
-    _row(f"gradient-descent step, {N_POINTS:,} points", steps, fm)
-    print(f"most points in any Plotly trace: {most:,}")
+    latency_table(
+        f"Key press -> page settled, headless Chromium 1280 × 800 ({n} moves each)",
+        floor,
+        [
+            ("polynomial degree, new degree (fit + redraw)", degree[:10]),
+            ("polynomial degree, degree fitted before", degree[10:]),
+            (f"gradient-descent step, {N_POINTS:,} points", steps),
+        ],
+        most,
+    )
 
 
 def main() -> None:

@@ -259,3 +259,19 @@ def slider_handle(page, index: int = 0, label: str | None = None):
     if label is not None:
         sliders = sliders.filter(has_text=label)
     return sliders.nth(index).locator("input[type='range']").first
+
+
+def latency_table(title: str, floor: list[float], rows, most_points: int | None = None, width: int = 46) -> None:
+    """Print the browser benchmarks' one table: median and p95 of each (label, seconds) row and its ratio
+    to the one-slider floor's median, the floor first; empty rows are left out."""
+    import numpy as np
+
+    fm = statistics.median(floor)
+    print(f"\n{title}")
+    print(f"{'what moved':<{width}}{'median s':>10}{'p95 s':>10}{'ratio':>8}")
+    for label, xs in (("floor (one slider, one number)", floor), *rows):
+        if xs:
+            m = statistics.median(xs)
+            print(f"{label:<{width}}{m:>10.3f}{np.percentile(xs, 95):>10.3f}{m / fm:>8.2f}")
+    if most_points is not None:
+        print(f"most points in any Plotly trace: {most_points:,}")
