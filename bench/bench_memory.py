@@ -69,11 +69,14 @@ def main() -> None:
     start = time.perf_counter()
     base = rss_mb()
     rows.append(("start", base, 0.0))
-    print(f"{'step':58s} {'RSS MB':>8s} {'s':>7s}")
+    print(f"{'step':58s} {'RSS MB':>8s} {'s':>7s} {'cached MB':>9s} {'disk MB':>8s}")
+    from ui import budget, cache
 
     def record(step: str, t0: float) -> None:
         rows.append((step, rss_mb(), time.perf_counter() - t0))
-        print(f"{step[:58]:58s} {rows[-1][1]:8.0f} {rows[-1][2]:7.1f}", flush=True)
+        held = sum(h for _, h, _ in budget.usage().values()) / 1024**2
+        disk = cache.upload_files().total / 1024**2
+        print(f"{step[:58]:58s} {rows[-1][1]:8.0f} {rows[-1][2]:7.1f} {held:9.0f} {disk:8.0f}", flush=True)
 
     open_sessions: list[AppTest] = []
 
@@ -111,8 +114,6 @@ def main() -> None:
             keep(at)
             record(f"upload {i + 1}/{args.uploads} ({len(data) / 1024**2:.0f} MB, {args.rows:,} rows): {page.title}", t0)
         del data
-
-    from ui import budget
 
     peak = max(r[1] for r in rows)
     half = rows[len(rows) // 2 :]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 _LEDGERS: dict[str, _Ledger] = {}
+_STORES: dict[str, BudgetedStore] = {}  # stores that are not st.cache_* functions (ui.cache.upload_tables)
 
 
 def nbytes(obj, depth: int = 5, _seen: dict | None = None) -> int:
@@ -116,5 +117,137 @@ def within_budget(name: str, mb: float):
 
 
 def usage() -> dict[str, tuple[int, int, int]]:
-    """{cache name: (entries, bytes held, budget bytes)} for every budgeted cache."""
-    return {n: (len(led.entries), led.total, led.limit) for n, led in _LEDGERS.items()}
+    """{cache name: (entries, bytes held, budget bytes)} for every budgeted cache and store."""
+    out = {n: (len(led.entries), led.total, led.limit) for n, led in _LEDGERS.items()}
+    out.update({n: (len(s), s.total, s.limit) for n, s in _STORES.items()})
+    return out
+
+
+class BudgetedStore:
+    """A thread-safe {key: value} holding at most `mb` megabytes (estimated by `nbytes`) and `max_entries`
+    values, least recently used dropped first (the newest is always kept). Listed by `usage()` as `name`."""
+
+    def __init__(self, name: str, mb: float, max_entries: int = 64):
+        self.name, self.limit, self.max_entries = name, int(mb * 1024**2), int(max_entries)
+        self._data: OrderedDict = OrderedDict()
+        self._sizes: dict = {}
+        self._lock = threading.Lock()
+        _STORES[name] = self
+
+    def get(self, key, default=None):
+        with self._lock:
+            if key not in self._data:
+                return default
+            self._data.move_to_end(key)
+            return self._data[key]
+
+    def put(self, key, value) -> None:
+        size = nbytes(value)
+        with self._lock:
+            self._data[key] = value
+            self._sizes[key] = size
+            self._data.move_to_end(key)
+            while len(self._data) > 1 and (len(self._data) > self.max_entries or self.total > self.limit):
+                old, _ = self._data.popitem(last=False)
+                self._sizes.pop(old, None)
+
+    def pop(self, key) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+            self._sizes.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._sizes.clear()
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._data
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
+
+    @property
+    def total(self) -> int:
+        return sum(self._sizes.values())
+
+
+class FileStore:
+    """Bytes kept on disk, in a folder this process created with private permissions (0700), at most `mb`
+    megabytes in all, least recently used deleted first (the newest is always kept). Keys are hex digests.
+
+    Uploads keep their bytes here so a parsed table evicted from memory can be read again, without
+    holding the bytes in memory. The folder is removed when the process exits."""
+
+    def __init__(self, mb: float, prefix: str = "ml-explorer-uploads-"):
+        import atexit
+        import shutil
+        import tempfile
+
+        self.limit = int(mb * 1024**2)
+        self.folder = tempfile.mkdtemp(prefix=prefix)  # mode 0700, a new name: never someone else's folder
+        self._sizes: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+        atexit.register(shutil.rmtree, self.folder, True)
+
+    def _path(self, key: str) -> str:
+        import os
+
+        if not key or not all(ch in "0123456789abcdef" for ch in key):
+            raise ValueError(f"FileStore keys are lowercase hex digests, not {key[:40]!r}.")
+        return os.path.join(self.folder, key)
+
+    def put(self, key: str, data: bytes) -> None:
+        import os
+
+        path = self._path(key)
+        with self._lock:
+            if key not in self._sizes:
+                tmp = f"{path}.part"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, path)
+                self._sizes[key] = len(data)
+            self._sizes.move_to_end(key)
+            while len(self._sizes) > 1 and sum(self._sizes.values()) > self.limit:
+                old, _ = self._sizes.popitem(last=False)
+                try:
+                    os.remove(self._path(old))
+                except OSError:
+                    pass
+
+    def get(self, key: str) -> bytes | None:
+        path = self._path(key)
+        with self._lock:
+            if key not in self._sizes:
+                return None
+            self._sizes.move_to_end(key)
+        try:
+            with open(path, "rb") as fh:
+                return fh.read()
+        except OSError:
+            self.pop(key)
+            return None
+
+    def pop(self, key: str) -> None:
+        import os
+
+        with self._lock:
+            if self._sizes.pop(key, None) is not None:
+                try:
+                    os.remove(self._path(key))
+                except OSError:
+                    pass
+
+    def __contains__(self, key: str) -> bool:
+        with self._lock:
+            return key in self._sizes
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._sizes.values())
+

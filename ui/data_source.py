@@ -1,9 +1,15 @@
 """The one "built-in dataset or upload" component every page uses.
 
 - Uploads belong to the session, not to a page: a file uploaded on any page goes into a bounded
-  per-session store keyed by the SHA-256 of its bytes, and every page can pick it; it survives page
+  per-session list keyed by the SHA-256 of its bytes, and every page can pick it; it survives page
   switches and the hand-off to the ROC Explorer and back. Several uploads sit side by side; each can
-  be removed; the store says so when it drops the oldest.
+  be removed; the list says so when it drops the oldest.
+- Memory: a session holds only references (`Upload`: SHA-256, file name, sizes). The parsed table
+  lives once per server in `ui.cache.upload_tables` (byte budget CACHE_BUDGET_MB["upload_table"]),
+  the bytes on disk in `ui.cache.upload_files` (UPLOAD_DISK_MB); a table evicted from memory is read
+  again from its bytes when next used. Streamlit's own copy of the file is released once it is stored.
+- A file is read in a worker thread while the page shows a progress bar (bytes and rows read, time
+  left); a second session uploading the same bytes waits for the same read.
 - A page declares whether it needs a target ("required", "optional", "none"), the task the target
   is read as, and which built-in datasets it offers.
 - Default features are what a scientist would choose (`ml.tables.suggest_features`: no ids, survey
@@ -17,6 +23,10 @@ Column choices are remembered per page and upload for the whole session.
 from __future__ import annotations
 
 import html
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -26,7 +36,8 @@ from ml import datasets, tables
 from ml.sources import RowFilter
 from ml.tables.values import EXTREME, extreme_note
 from ui import cache
-from ui.state import kept
+from ui.state import from_link, kept, linked, peek, use
+from ui.state import note as link_note
 from ui.widgets import guard, param_widgets
 
 # Rows a page trains on (issue 10: a 5.6 M-row upload ran 772 s). Past its budget a page uses a seeded
@@ -46,10 +57,23 @@ _LABEL_WORDS = ("class", "label", "labels", "target", "y", "truth", "anomaly", "
 
 @dataclass(frozen=True)
 class Upload:
+    """A session's reference to an upload; the table itself is server-wide (`table`, read again if evicted)."""
+
     sha256: str
     filename: str
     n_bytes: int
-    table: tables.Table
+    n_rows: int = 0
+    n_cols: int = 0
+    root: tuple = ()  # (sha256, filename) of the file this is derived from ("read as numbers"), else ()
+    repaired: tuple = ()  # the columns read as numbers
+
+    @property
+    def table(self) -> tables.Table:
+        return upload_table(self)
+
+
+class UploadGone(ValueError):
+    """The upload's table was evicted and its bytes are no longer kept on this server."""
 
 
 @dataclass
@@ -86,8 +110,139 @@ def _store(upload: Upload) -> None:
 
 def remove_upload(sha256: str) -> None:
     uploads().pop(sha256, None)
+    st.session_state.get("_number_issues", {}).pop(sha256, None)
     if st.session_state.get("_upload_current") == sha256:
         st.session_state.pop("_upload_current", None)
+
+
+# -- reading: server-wide, in a worker thread, with a progress bar ----------------------------------------
+_READS_LOCK = threading.Lock()
+
+
+class _Read:
+    """One read in progress: its future (a Table) and the latest ml.tables.ReadProgress."""
+
+    def __init__(self):
+        self.future: Future = Future()
+        self.progress: tables.ReadProgress | None = None
+        self.started = time.monotonic()
+
+
+def _start_read(digest: str, filename: str, data: bytes) -> _Read:
+    """Start reading `data` in a worker thread (or join the read of the same bytes already running). The
+    table goes into the server-wide store even if the page that asked has moved on."""
+    reads = cache.upload_reads()
+    with _READS_LOCK:
+        read = reads.get(digest)
+        if read is not None:
+            return read
+        read = reads[digest] = _Read()
+
+    def work():
+        try:
+            table = tables.read_table(data, filename, progress=lambda p: setattr(read, "progress", p))
+            cache.upload_tables().put(digest, table)
+            read.future.set_result(table)
+        except BaseException as exc:  # noqa: BLE001 - handed to the page, which shows it
+            read.future.set_exception(exc)
+        finally:
+            with _READS_LOCK:
+                reads.pop(digest, None)
+
+    threading.Thread(target=work, name=f"read-upload-{digest[:8]}", daemon=True).start()
+    return read
+
+
+def _progress_text(filename: str, p: tables.ReadProgress | None, elapsed: float, fraction: float) -> str:
+    name = _md(filename)
+    if p is None or p.phase == "checking":
+        total = f" ({p.bytes_total / 1024**2:,.1f} MB)" if p else ""
+        return f"Reading {name}{total}: checking the format …"
+    if p.phase == "tidying":
+        return f"Reading {name}: tidying {p.rows_total:,} rows …"
+    text = f"Reading {name}: {p.bytes_done / 1024**2:,.1f} of {p.bytes_total / 1024**2:,.1f} MB"
+    if p.rows_total:
+        text += f", ≈ {p.rows_done:,} of ≈ {p.rows_total:,} rows"
+    text += f" · {elapsed:,.0f} s"
+    if fraction > 0.1:
+        text += f", about {max(elapsed * (1 - fraction) / fraction, 0):,.0f} s left"
+    return text
+
+
+def _wait_for(read: _Read, filename: str, container=None) -> tables.Table:
+    """The read's table; while it runs (past a quarter second), a progress bar in `container`."""
+    wait_futures([read.future], timeout=0.25)
+    bar = None
+    while not read.future.done():
+        elapsed = time.monotonic() - read.started
+        p = read.progress
+        fraction = p.fraction if p is not None else 0.0
+        text = _progress_text(filename, p, elapsed, fraction)
+        if bar is None:
+            bar = (container or st.sidebar).progress(fraction, text=text)
+        else:
+            bar.progress(fraction, text=text)
+        wait_futures([read.future], timeout=0.25)
+    if bar is not None:
+        bar.empty()
+    return read.future.result()
+
+
+def _read_new(digest: str, filename: str, data: bytes, container=None) -> tables.Table:
+    """A newly uploaded file's table: from the server-wide store, or read (bytes kept on disk first)."""
+    table = cache.upload_tables().get(digest)
+    if table is not None:
+        return table
+    cache.upload_files().put(digest, data)
+    try:
+        return _wait_for(_start_read(digest, filename, data), filename, container)
+    except ValueError:
+        cache.upload_files().pop(digest)  # a file that cannot be read is not kept
+        raise
+
+
+def upload_table(up: Upload, container=None) -> tables.Table:
+    """The table of a stored upload: from the server-wide store, else read again from its kept bytes (or,
+    for a derived upload, derived again from its root). Raises UploadGone when the bytes are gone too."""
+    table = cache.upload_tables().get(up.sha256)
+    if table is not None:
+        return table
+    if up.root:
+        from ml.tables.values import repair_numbers
+
+        root_sha, root_name = up.root
+        base = upload_table(Upload(root_sha, root_name, up.n_bytes), container)
+        df, notes = repair_numbers(base.df, list(up.repaired))
+        table = tables.Table(df, [*base.notes, *notes], up.sha256)
+        cache.upload_tables().put(up.sha256, table)
+        return table
+    read = cache.upload_reads().get(up.sha256)
+    if read is None:
+        data = cache.upload_files().get(up.sha256)
+        if data is None:
+            raise UploadGone(
+                f"'{up.filename}' is no longer kept on this server: it keeps {cache.UPLOAD_DISK_MB:,} MB of uploaded "
+                f"files and {cache.CACHE_BUDGET_MB['upload_table']:,} MB of read tables in all, and drops the least "
+                "recently used first. Upload the file again to use it."
+            )
+        read = _start_read(up.sha256, up.filename, data)
+        del data
+    return _wait_for(read, up.filename, container)
+
+
+def _release(file) -> None:
+    """Drop Streamlit's in-memory copy of an uploaded file (it would otherwise stay until the session
+    ends, outside every budget); its bytes are kept on disk and its table in the server-wide store."""
+    try:
+        from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        mgr = getattr(ctx, "uploaded_file_mgr", None)
+        if isinstance(mgr, MemoryUploadedFileManager):
+            mgr.remove_file(session_id=ctx.session_id, file_id=file.file_id)
+    except Exception:  # noqa: BLE001 - releasing early is an optimisation only
+        pass
 
 
 def uploader(page: str, container=None, help: str | None = None) -> None:
@@ -101,20 +256,22 @@ def uploader(page: str, container=None, help: str | None = None) -> None:
     notice = st.session_state.pop(_NOTICE, None)
     if notice:
         c.info(notice)
-    if file is None:
+    if file is None or not hasattr(file, "getvalue"):  # nothing, or a file already stored and released
         return
     seen = st.session_state.setdefault(_SEEN, {})
     if file.file_id in seen:
         return
     data = file.getvalue()
     digest = cache.sha256(data)
-    with guard("Reading the file"), st.spinner(f"Reading {_md(file.name)} ({len(data) / 1024**2:,.1f} MB) …", show_time=True):
-        table = cache.upload_table(digest, file.name, data)
-        _store(Upload(digest, file.name, len(data), table))
+    with guard("Reading the file"):
+        table = _read_new(digest, file.name, data, c)
+        _store(Upload(digest, file.name, len(data), len(table.df), table.df.shape[1]))
         st.session_state.pop(f"{page}.upload_pick", None)  # the picker restarts on the new upload, not the previous
         seen[file.file_id] = digest
+        _release(file)
         return
     seen[file.file_id] = None  # a file that could not be read is not retried on every rerun
+    _release(file)
 
 
 def upload_picker(page: str, container=None) -> Upload | None:
@@ -129,12 +286,22 @@ def upload_picker(page: str, container=None) -> Upload | None:
 
     def label(sha):
         up = store[sha]
-        return f"{up.filename} · {len(up.table.df):,} rows · {sha[:8]}"
+        return f"{up.filename} · {up.n_rows:,} rows · {sha[:8]}"
 
     sha = c.selectbox("Uploaded table", names, index=index, format_func=label, key=f"{page}.upload_pick")
     st.session_state["_upload_current"] = sha
     up = store[sha]
-    for note in up.table.notes:
+    try:
+        table = upload_table(up, c)  # read again, with progress, if the server dropped it from memory
+    except UploadGone as exc:
+        remove_upload(sha)
+        st.session_state.pop(f"{page}.upload_pick", None)
+        c.warning(_md(str(exc)), icon=":material/cloud_off:")
+        return None
+    except ValueError as exc:
+        c.error(_md(str(exc)))
+        return None
+    for note in table.notes:
         c.info(_md(note))
     number_repair(page, up)
     if c.button("Remove this upload", key=f"{page}.upload_remove", icon=":material/delete:"):
@@ -149,24 +316,30 @@ def number_repair(page: str, up: Upload) -> None:
     parsed, other bad cells left missing). Until then they are not offered as features or scores."""
     from ml.tables.values import number_issues, repair_numbers
 
-    memo = st.session_state.setdefault("_number_issues", {})
+    memo = st.session_state.setdefault("_number_issues", {})  # per upload: (column, message, fixable), small
     if up.sha256 not in memo:
-        memo[up.sha256] = number_issues(up.table.df)
+        memo[up.sha256] = [(i.column, i.message(), i.fixable) for i in number_issues(up.table.df)]
+        for old in [k for k in memo if k not in uploads()]:
+            memo.pop(old)
     issues = memo[up.sha256]
     if not issues:
         return
-    lines = "\n".join(f"- {_md(i.message())}" for i in issues)
+    lines = "\n".join(f"- {_md(message)}" for _, message, _ in issues)
     st.warning(
         f"Some columns are numbers except for a few cells, so they are not used as numbers yet:\n{lines}",
         icon=":material/rule:",
     )
-    fixable = any(i.fixable for i in issues)
+    fixable = any(f for _, _, f in issues)
     label = "Read these columns as numbers" + (" ('12%' as 12, '1,234' as 1234; other bad cells missing)" if fixable
                                               else " (the bad cells become missing values)")
     if st.button(label, key=f"{page}.repair.{up.sha256[:12]}", icon=":material/build:"):
-        df, notes = repair_numbers(up.table.df, [i.column for i in issues])
-        digest = cache.sha256(f"{up.sha256}:numbers".encode())
-        _store(Upload(digest, f"{up.filename} (read as numbers)", up.n_bytes, tables.Table(df, [*up.table.notes, *notes], digest)))
+        root = up.root or (up.sha256, up.filename)
+        columns = tuple(dict.fromkeys([*up.repaired, *(col for col, _, _ in issues)]))
+        base = upload_table(Upload(root[0], root[1], up.n_bytes))
+        df, notes = repair_numbers(base.df, list(columns))
+        digest = cache.sha256(f"{root[0]}:numbers:{columns!r}".encode())
+        cache.upload_tables().put(digest, tables.Table(df, [*base.notes, *notes], digest))
+        _store(Upload(digest, f"{root[1]} (read as numbers)", up.n_bytes, len(df), df.shape[1], root, columns))
         st.session_state.pop(f"{page}.upload_pick", None)
         st.rerun()
 
@@ -372,6 +545,32 @@ def _md(text: str) -> str:
     return text
 
 
+# -- links ----------------------------------------------------------------------------------------------
+def upload_from_link(page: str, source_key: str, fallback: str, upload: str = "Upload") -> None:
+    """A link naming an upload (`?{page}.upload=file.csv`, or `?{source_key}=Upload`): uploads cannot travel
+    in a link, so unless this session holds that file, say so and show the built-in data (`fallback`)."""
+    wanted = from_link(f"{page}.upload")
+    source = peek(source_key)
+    held = {u.filename for u in uploads().values()}
+    if wanted is not None and wanted in held:
+        return
+    if wanted is None and not (source is not None and source.lower() == upload.lower() and not held):
+        return
+    what = f"The upload '{_md(wanted)}'" if wanted else "An uploaded table"
+    link_note(
+        f"{what} can't travel in a link (a file stays with the session that uploaded it); showing the "
+        "built-in default. Upload the file here to use it.",
+        sentence=True,
+    )
+    from_link(source_key)  # the link's source is not applied
+    st.session_state[source_key] = fallback
+
+
+def link_upload(page: str, up: Upload | None) -> None:
+    """Name the chosen upload in the URL (`?{page}.upload=file.csv`), so a link says what it showed."""
+    use(f"{page}.upload", up.filename if up is not None else None, write=True)
+
+
 # -- the component ------------------------------------------------------------------------------------
 def builtin_picker(page: str, names: list[str], default: str | None, c) -> DataChoice | None:
     """Choose one of the built-in datasets `names` and its options (size, noise, seed)."""
@@ -380,13 +579,14 @@ def builtin_picker(page: str, names: list[str], default: str | None, c) -> DataC
     if not options:
         st.error("No built-in dataset suits this page.")
         return None
-    name = c.selectbox(
+    name = linked(
+        c.selectbox,
         "Dataset",
         options,
         index=options.index(default) if default in options else 0,
         format_func=lambda n: specs[n].title,
         **kept(key=f"{page}.dataset"),
-    )
+    )  # in the URL as ?{page}.dataset=<registry name>, its options as ?{page}.dataset.<name>.<option>
     spec = specs[name]
     values = {}
     if spec.params:
@@ -419,7 +619,9 @@ def data_source(
     c = container or st.sidebar
     c.header("Data")
     has_uploads = bool(uploads())
-    source = c.segmented_control(
+    upload_from_link(page, f"{page}.source", "Built-in")
+    source = linked(
+        c.segmented_control,
         "Source",
         ["Built-in", "Upload"],
         default="Upload" if has_uploads else "Built-in",
@@ -430,6 +632,7 @@ def data_source(
         return builtin_picker(page, list(datasets), default, c)
     uploader(page, c)
     up = upload_picker(page, c)
+    link_upload(page, up)
     if up is None:
         st.info(
             "Add a CSV file in the sidebar: one row per object"

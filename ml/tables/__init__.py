@@ -16,7 +16,7 @@ to do, written for a scientist, not a programmer.
 from __future__ import annotations
 
 from ml.tables.building import MAX_ONEHOT_CATEGORIES, MIN_ROWS, REGRESSION_MIN_DISTINCT, to_dataset
-from ml.tables.reading import MAX_UPLOAD_MB, Table, csv_bytes, read_table
+from ml.tables.reading import MAX_UPLOAD_MB, ReadProgress, Table, csv_bytes, read_table
 from ml.tables.roles import (
     MAX_CLASSES,
     FeatureSuggestion,
@@ -40,6 +40,7 @@ __all__ = [
     "REGRESSION_MIN_DISTINCT",
     "FeatureSuggestion",
     "NonFiniteScores",
+    "ReadProgress",
     "ScoreTable",
     "Table",
     "column_kinds",

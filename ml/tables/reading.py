@@ -14,6 +14,7 @@ import io
 import os
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,29 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")
 _DECIMAL_POINT = re.compile(r"^[+-]?\d*\.\d+([eE][+-]?\d+)?$")
 
 
+@dataclass(frozen=True)
+class ReadProgress:
+    """How far `read_table` has got, passed to its `progress` callback (from the reading thread).
+
+    phase: "checking" (size, format, encoding), "parsing" (the CSV parser reading the bytes) or
+    "tidying" (empty rows and columns, spaces); bytes_done / bytes_total: of the file's bytes;
+    rows_done / rows_total: estimates from the average line length of the first 64 KB (0 before it is known).
+    """
+
+    phase: str
+    bytes_done: int
+    bytes_total: int
+    rows_done: int = 0
+    rows_total: int = 0
+
+    @property
+    def fraction(self) -> float:
+        """0..1 over the whole read: checking the first 5 %, parsing up to 95 %, tidying the rest."""
+        part = self.bytes_done / self.bytes_total if self.bytes_total else 1.0
+        start, width = {"checking": (0.0, 0.05), "parsing": (0.05, 0.9), "tidying": (0.95, 0.05)}.get(self.phase, (0, 1))
+        return min(1.0, start + width * min(part, 1.0))
+
+
 @dataclass
 class Table:
     """An uploaded table, what the user should know about how it was read, and its SHA-256."""
@@ -42,19 +66,25 @@ class Table:
     sha256: str = ""
 
 
-def read_table(source, filename: str | None = None) -> Table:
+def read_table(source, filename: str | None = None, progress: Callable[[ReadProgress], None] | None = None) -> Table:
     """Read a CSV table into a Table, or raise ValueError saying what is wrong and how to fix it.
 
     `source` is a path (str or pathlib.Path), the file's bytes, or a file-like object opened in
     binary or text mode (an open file, io.BytesIO, Streamlit's UploadedFile). `filename` names the
     file in messages; by default the path's or the object's name, else "upload.csv".
+    `progress`, when given, is called with a `ReadProgress` as the parser reads each block (about
+    1 MB) and at each phase; it may be called from another thread. The table is the same with or
+    without it (the same parser reads the same bytes; only the reads are counted).
     """
     data, filename = _source_bytes(source, filename)
+    report = progress or _no_progress
+    report(ReadProgress("checking", 0, len(data)))
     name = f'"{filename}"' if filename else "The file"
     sha = hashlib.sha256(data).hexdigest()
     _check_size_and_emptiness(data, name)
     notes: list[str] = []
     data = _check_binary_and_decode(data, name, filename or "", notes)
+    report(ReadProgress("checking", len(data), len(data)))
 
     if b"\n" not in data[:_SNIFF_BYTES] and b"\r" in data[:_SNIFF_BYTES]:
         data = data.replace(b"\r", b"\n")  # old Mac line endings
@@ -67,7 +97,9 @@ def read_table(source, filename: str | None = None) -> Table:
     _check_header(header_cells, lines[header_at], sep, name)
     decimal = _sniff_decimal(lines[header_at + 1 :], sep, notes)
 
-    df = _parse(data, sep=sep, decimal=decimal, skiprows=header_at, name=name, notes=notes)
+    counter = _Counter(len(data), _bytes_per_row(data, sniff, lines), report) if progress else None
+    df = _parse(data, sep=sep, decimal=decimal, skiprows=header_at, name=name, notes=notes, counter=counter)
+    report(ReadProgress("tidying", 0, len(data), *(counter.rows(len(data)) if counter else (0, 0))))
     if len(df.columns) == len(header_cells):
         df.columns = [c if c else f"Unnamed: {i}" for i, c in enumerate(header_cells)]
     else:  # unusual quoting in the header; keep pandas' names, tidied
@@ -84,7 +116,72 @@ def read_table(source, filename: str | None = None) -> Table:
             f"{name} has only one column with data ({_q(df.columns[0])}). ML Explorer needs at least two "
             "columns, for example a label and a score."
         )
+    report(ReadProgress("tidying", len(data), len(data), len(df), len(df)))
     return Table(df=df, notes=notes, sha256=sha)
+
+
+def _no_progress(_: ReadProgress) -> None:
+    return None
+
+
+def _bytes_per_row(data: bytes, sniff: int, lines: list[str]) -> float:
+    """Average bytes per line in the sniffed sample (for the row estimates of ReadProgress)."""
+    sample = min(sniff, len(data))
+    n_lines = max(sum(1 for ln in lines if ln.strip()), 1)
+    return max(sample / n_lines, 1.0)
+
+
+class _Counter:
+    """Counts the bytes a parser has read and reports them (at most once per 1 MB read)."""
+
+    def __init__(self, total: int, bytes_per_row: float, report: Callable[[ReadProgress], None]):
+        self.total, self.per_row, self.report = total, bytes_per_row, report
+
+    def rows(self, done: int) -> tuple[int, int]:
+        return int(done / self.per_row), int(self.total / self.per_row)
+
+    def stream(self, data: bytes) -> _CountingReader:
+        self.report(ReadProgress("parsing", 0, self.total, 0, self.rows(self.total)[1]))
+        return _CountingReader(data, self)
+
+
+class _CountingReader(io.RawIOBase):
+    """A read-only stream over `data` that tells its counter how far the parser has read."""
+
+    def __init__(self, data: bytes, counter: _Counter):
+        super().__init__()
+        self._buf = io.BytesIO(data)
+        self._counter = counter
+        self._reported = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._buf.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._buf.tell()
+
+    def _moved(self) -> None:
+        done = self._buf.tell()
+        if done - self._reported >= 1 << 20 or (done >= self._counter.total > self._reported):
+            self._reported = done
+            c = self._counter
+            c.report(ReadProgress("parsing", done, c.total, *c.rows(done)))
+
+    def read(self, size: int = -1) -> bytes:
+        out = self._buf.read(size)
+        self._moved()
+        return out
+
+    def readinto(self, buffer) -> int:
+        n = self._buf.readinto(buffer)
+        self._moved()
+        return n
 
 
 def _source_bytes(source, filename: str | None) -> tuple[bytes, str]:
@@ -373,7 +470,7 @@ def _sniff_decimal(data_lines: list[str], sep: str, notes: list[str]) -> str:
 
 
 def _parse(
-    data: bytes, *, sep: str, decimal: str, skiprows: int, name: str, notes: list[str]
+    data: bytes, *, sep: str, decimal: str, skiprows: int, name: str, notes: list[str], counter: _Counter | None = None
 ) -> pd.DataFrame:
     kwargs = {"sep": sep, "decimal": decimal, "header": 0}
     if skiprows:
@@ -382,7 +479,7 @@ def _parse(
     use_arrow = sep != _WHITESPACE and data.count(b'"') % 2 == 0
     if use_arrow:
         try:
-            return pd.read_csv(io.BytesIO(data), engine="pyarrow", **kwargs)
+            return pd.read_csv(_stream(data, counter), engine="pyarrow", **kwargs)
         except Exception as exc:  # any pyarrow failure: retry with the C parser, whose messages are clearer
             m = re.search(r"Expected (\d+) columns, got (\d+)", str(exc))
             if m and int(m.group(2)) < int(m.group(1)):
@@ -392,7 +489,7 @@ def _parse(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return pd.read_csv(io.BytesIO(data), engine="c", **kwargs)
+            return pd.read_csv(_stream(data, counter), engine="c", **kwargs)
     except pd.errors.ParserError as exc:
         raise ValueError(_parser_message(str(exc), name, sep)) from None
     except (ValueError, pd.errors.EmptyDataError) as exc:
@@ -400,6 +497,10 @@ def _parse(
             f"{name} could not be read as a table ({exc}). Check that it is a CSV file with one header row "
             "and one row per line."
         ) from None
+
+
+def _stream(data: bytes, counter: _Counter | None):
+    return io.BytesIO(data) if counter is None else counter.stream(data)
 
 
 def _parser_message(msg: str, name: str, sep: str) -> str:
