@@ -13,7 +13,7 @@ import streamlit as st
 
 from ml import datasets, tables
 from ml.device import device_name
-from ui.budget import within_budget
+from ui.budget import BudgetedStore, FileStore, within_budget
 
 if TYPE_CHECKING:
     from ml import roc
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # under ~1.5 GB of cached data; bench/bench_memory.py measures it.
 CACHE_BUDGET_MB = {
     "dataset": 200,  # built-in datasets (the largest simulated sets are ~10-40 MB)
-    "upload_table": 400,  # parsed uploads (a 200 MB CSV is up to ~400 MB as a frame)
+    "upload_table": 400,  # parsed uploads, server-wide by SHA-256; sessions hold only the key (a 200 MB CSV is up to ~400 MB as a frame)
     "prepared_upload": 300,  # uploads as Datasets (features, target)
     "sampled_upload": 100,  # seeded samples of uploads past a page's row budget (ui.data_source.ROW_BUDGET)
     "fitted": 200,  # ui.training's shared store of fitted models
@@ -47,11 +47,30 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@within_budget("upload_table", CACHE_BUDGET_MB["upload_table"])
-@st.cache_resource(max_entries=4, show_spinner=False)
-def upload_table(digest: str, filename: str, _data: bytes) -> tables.Table:
-    """An uploaded file read and validated once per distinct content (keyed by its SHA-256)."""
-    return tables.read_table(_data, filename)
+# Uploads (ui/data_source.py). A session holds only references (SHA-256, file name, sizes); the parsed
+# tables live once per server in `upload_tables` (bounded by CACHE_BUDGET_MB["upload_table"]) and the
+# bytes on disk in `upload_files` (UPLOAD_DISK_MB, a private folder), so an evicted table is read again.
+UPLOAD_DISK_MB = 2000  # bytes of uploads kept on disk, server-wide (ten 200 MB files); oldest deleted first
+UPLOAD_TABLES_MAX = 8
+
+
+@st.cache_resource(show_spinner=False)
+def upload_tables() -> BudgetedStore:
+    """Parsed uploads (ml.tables.Table) by SHA-256, server-wide, at most CACHE_BUDGET_MB["upload_table"] MB."""
+    return BudgetedStore("upload_table", CACHE_BUDGET_MB["upload_table"], max_entries=UPLOAD_TABLES_MAX)
+
+
+@st.cache_resource(show_spinner=False)
+def upload_files() -> FileStore:
+    """The uploads' bytes by SHA-256 on disk (private folder), at most UPLOAD_DISK_MB MB in all."""
+    return FileStore(UPLOAD_DISK_MB)
+
+
+@st.cache_resource(show_spinner=False)
+def upload_reads() -> dict:
+    """Reads in progress, server-wide: {SHA-256: concurrent.futures.Future of a Table} (a second session,
+    or a rerun, uploading the same bytes waits for the same read)."""
+    return {}
 
 
 @within_budget("sampled_upload", CACHE_BUDGET_MB["sampled_upload"])
