@@ -1,14 +1,15 @@
 """ML Explorer: the router. Run with `streamlit run app.py`.
 
 `st.navigation` shows Home and the pages grouped in sections (Supervised, Evaluation,
-Unsupervised), from the one list in `ui.navigation`; each page's file lives in pages/.
+Unsupervised), from the one list in `ui.navigation`; each page's file lives in pages/. Presentation
+mode (`ui.present`: the sidebar toggle, `?present=1`, `?lock=...`) is set up here, once, for every page.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import navigation
+from ui import navigation, present, state
 from ui.warmup import warm_up_once
 
 st.set_page_config(page_title="ML Explorer", layout="wide")
@@ -21,6 +22,10 @@ pages = {
     for section, infos in navigation.by_section().items()
 }
 try:
-    st.navigation(pages, position="sidebar", expanded=True).run()
+    page = st.navigation(pages, position="sidebar", expanded=True)
+    present.setup(page.title)  # presentation mode: ?present=1, ?lock=..., the sidebar toggle, the page CSS
+    state.begin()  # the place for the note about a link's ignored settings, at the top of the page
+    page.run()
+    state.finish()  # after a complete run: unused URL parameters dropped, "Copy link" in the sidebar
 finally:  # also when the page stops or reruns itself
     warm_up_once()

@@ -1,21 +1,518 @@
 """Page state <-> URL query parameters, so a lecturer can share a link to an exact view.
 
-Streamlit widgets bind themselves to the URL with `bind="query-params"` (they need a key, which
-becomes the parameter name); `bound` returns the keyword arguments that do so.
+One mechanism for every page (issue 14, "Shareable states"):
+
+- `linked(widget, *args, **kw)` draws a keyed widget (`c.slider`, `c.selectbox`, `st.toggle`, ...)
+  and keeps its value in the URL under its key, with registry keys as values (`?model=knn`, not
+  the shown title). On the page's first run in a session (and on browser back/forward) the link's
+  value is checked against the widget's own options or range and, when valid, becomes the widget's
+  value; an invalid one is ignored and named in one note at the top of the page. After the widget
+  is drawn its value is written back (a value equal to the widget's default is left out of the URL).
+  `ui.widgets.param_widget` (every registry hyperparameter) and `ui.data_source.builtin_picker`
+  use it, so pages link their models and data without per-widget code.
+- `link_value(name, value, parse=...)` does the same for a value no widget holds (the live
+  threshold); `tabs(labels, key=...)` opens `st.tabs` bound to the URL by Streamlit itself.
+- `begin()` / `finish()` (called by app.py around the page) place the note at the top of the page
+  and, after a complete run, drop URL parameters no control used (named in the note when they came
+  from the link) and add the "Copy link" button to the sidebar.
+
+The widgets are not bound with Streamlit's `bind="query-params"` (which stores a select box's shown
+title in the URL and silently drops invalid values), so `st.switch_page` is free to empty the URL;
+`switch_page` below still hands it an explicit empty set for the tabs, which are bound.
 """
 
 from __future__ import annotations
 
+import html
+import inspect
+import math
+from dataclasses import dataclass, field
+
 import streamlit as st
+
+_SEEN = "_url_seen"  # {(page, name)}: names whose link value this session has already read on that page
+_RUN = "_url_run"  # this run's record (_Run)
+_NOTE = "_url_note"  # (page, text): the note about ignored link values, kept while that page is open
+# Parameters read by other code (presentation mode, locks) or by Streamlit: never called unknown.
+RESERVED = {"present", "lock", "locked", "embed", "embed_options"}
+
+
+@dataclass
+class _Run:
+    token: object  # ctx.cursors: a new dict every run, so `is` tells runs apart
+    page: str
+    fragment: bool
+    used: set = field(default_factory=set)
+    ignored: list = field(default_factory=list)
+    slot: object = None
+
+
+def _ctx():
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    return get_script_run_ctx()
+
+
+def _run() -> _Run:
+    ctx = _ctx()
+    token = ctx.cursors if ctx is not None else None
+    rec = st.session_state.get(_RUN)
+    if rec is None or rec.token is not token:
+        rec = _Run(token, ctx.page_script_hash if ctx else "", bool(ctx and ctx.fragment_ids_this_run))
+        st.session_state[_RUN] = rec
+    return rec
+
+
+def _first(name: str) -> bool:
+    """True when the link's value for `name` is to be read: the page's first run in this session that
+    draws it, or a browser back/forward (the URL is then the state to show)."""
+    ctx = _ctx()
+    seen = st.session_state.setdefault(_SEEN, set())
+    mark = (_run().page, name)
+    if mark not in seen:
+        seen.add(mark)
+        return True
+    return bool(ctx is not None and ctx.is_history_navigation)
+
+
+def _md(text: str) -> str:
+    text = html.escape(str(text), quote=False)
+    for ch in "\\`*_{}[]()#+!|~<>$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def note(text: str, sentence: bool = False) -> None:
+    """Add `text` to the page's one note about the link (shown at the top of the page): an ignored
+    setting ("model=foo (not one of …)"), or with sentence=True a whole sentence said first."""
+    rec = _run()
+    item = ("!" if sentence else "") + text
+    if item not in rec.ignored:
+        rec.ignored.append(item)
+    _show(rec)
+
+
+def _ignore(name: str, raw, why: str) -> None:
+    shown = ", ".join(raw) if isinstance(raw, list) else raw
+    text = f"{name}={shown}" if shown != "" else name
+    text = text if len(text) <= 80 else text[:77] + "…"
+    note(f"{_md(text)} ({_md(why)})")
+
+
+def _note_text(items: list[str]) -> str:
+    plain = [i for i in items if not i.startswith("!")]
+    special = [i[1:] for i in items if i.startswith("!")]
+    parts = special[:]
+    if plain:
+        parts.append("This link has settings this page cannot use; they were ignored: " + "; ".join(plain) + ".")
+    return " ".join(parts)
+
+
+def _show(rec: _Run) -> None:
+    if not rec.ignored:
+        return
+    text = _note_text(rec.ignored)
+    st.session_state[_NOTE] = (rec.page, text)
+    if rec.fragment:
+        return  # a fragment may not write outside itself; the next full run shows it
+    if rec.slot is None:
+        from streamlit.delta_generator_singletons import get_dg_singleton_instance
+
+        rec.slot = get_dg_singleton_instance().main_dg.empty()
+    rec.slot.info(text, icon=":material/link_off:")
+
+
+# -- reading and writing the URL -------------------------------------------------------------------
+def _num(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int) or (hasattr(v, "dtype") and getattr(v.dtype, "kind", "") in "iu"):
+        return str(int(v))
+    f = float(v)
+    if math.isfinite(f) and f == int(f) and abs(f) < 1e15:
+        return str(int(f))
+    return repr(f)
+
+
+def _fmt(v) -> str:
+    """An option or number as it stands in the URL: registry keys as they are, numbers short and exact."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (bool, int, float)) or hasattr(v, "dtype"):
+        return _num(v)
+    return str(v)
+
+
+def _url_get(name: str, multi: bool):
+    qp = st.query_params
+    if name not in qp:
+        return None
+    if multi:
+        values = qp.get_all(name)
+        return [v for v in values if v != ""]
+    return qp.get(name)
+
+
+def _bound_natively(name: str) -> bool:
+    ctx = _ctx()
+    if ctx is None:
+        return False
+    with ctx.session_state.query_params() as qp:
+        return qp.is_bound(name)
+
+
+def _write(name: str, value) -> None:
+    """Put `value` (a string, a list of strings, or None to leave it out) in the URL under `name`."""
+    qp = st.query_params
+    if _bound_natively(name):
+        return
+    if value is None:
+        if name in qp:
+            del qp[name]
+        return
+    if isinstance(value, list):
+        value = value or [""]  # an empty choice stays in the link as `name=`
+        if qp.get_all(name) != value:
+            qp[name] = value
+    elif name not in qp or qp.get_all(name) != [value]:
+        qp[name] = value
+
+
+# -- what a widget accepts -------------------------------------------------------------------------
+@dataclass
+class _Spec:
+    kind: str  # "options", "number", "bool"
+    default: object
+    multi: bool = False  # a list of values (multiselect, range slider)
+    options: list | None = None
+    labels: list | None = None  # shown text of each option
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+    def dump(self, value):
+        if value is None:
+            return None
+        if self.multi:
+            return [_fmt(v) for v in value]
+        return _fmt(value)
+
+    def parse_one(self, raw: str):
+        """The value `raw` stands for, or raise ValueError saying why not."""
+        if self.kind == "bool":
+            low = raw.strip().lower()
+            if low in ("true", "1", "yes", "on"):
+                return True
+            if low in ("false", "0", "no", "off"):
+                return False
+            raise ValueError("not true or false")
+        if self.kind == "options":
+            keys = [_fmt(o) for o in self.options]
+            for pool in (keys, self.labels or []):
+                if raw in pool:
+                    return self.options[pool.index(raw)]
+            for pool in (keys, self.labels or []):
+                low = [str(p).lower() for p in pool]
+                if raw.lower() in low:
+                    return self.options[low.index(raw.lower())]
+            try:
+                f = float(raw)
+                for o in self.options:
+                    if isinstance(o, (int, float)) and not isinstance(o, bool) and math.isclose(f, float(o), rel_tol=1e-9, abs_tol=1e-12):
+                        return o
+            except ValueError:
+                pass
+            shown = ", ".join(keys[:8]) + (" …" if len(keys) > 8 else "")
+            raise ValueError(f"not one of {shown}")
+        try:
+            f = float(raw)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not math.isfinite(f):
+            raise ValueError("not a finite number")
+        if self.integer:
+            if f != int(f):
+                raise ValueError("not a whole number")
+            f = int(f)
+        if (self.low is not None and f < self.low) or (self.high is not None and f > self.high):
+            raise ValueError(f"outside {_fmt(self.low)} to {_fmt(self.high)}")
+        return f
+
+    def parse(self, raw):
+        if not self.multi:
+            return self.parse_one(raw)
+        values = [self.parse_one(r) for r in raw]
+        if self.kind == "number":
+            if len(values) != 2 or values[0] > values[1]:
+                raise ValueError("not a range low, high")
+            return tuple(values)
+        if isinstance(self.default, tuple):
+            if len(values) != 2:
+                raise ValueError("not a range low, high")
+            return tuple(values)
+        return values
+
+
+def _labels(options, format_func):
+    if format_func is None:
+        return None
+    out = []
+    for o in options:
+        try:
+            out.append(str(format_func(o)))
+        except Exception:  # noqa: BLE001 - a label we cannot compute is just not accepted in links
+            out.append(None)
+    return out
+
+
+def _spec(widget, args, kw) -> _Spec | None:
+    """What the widget `widget(*args, **kw)` accepts and its default, from its own arguments."""
+    kind = getattr(widget, "__name__", "")
+    try:
+        ba = inspect.signature(widget).bind(*args, **kw)
+    except (TypeError, ValueError):
+        return None
+    ba.apply_defaults()
+    a = ba.arguments
+    if kind in ("toggle", "checkbox"):
+        return _Spec("bool", bool(a.get("value")))
+    if kind in ("selectbox", "radio", "select_slider", "segmented_control", "pills", "multiselect"):
+        options = list(a.get("options") or [])
+        labels = _labels(options, a.get("format_func"))
+        if kind in ("selectbox", "radio"):
+            index = a.get("index", 0)
+            default = options[index] if index is not None and options else None
+            return _Spec("options", default, options=options, labels=labels)
+        if kind == "select_slider":
+            value = a.get("value")
+            multi = isinstance(value, (tuple, list))
+            default = tuple(value) if multi else (value if value is not None else (options[0] if options else None))
+            return _Spec("options", default, multi=multi, options=options, labels=labels)
+        if kind == "multiselect":
+            default = a.get("default")
+            default = [] if default is None else ([default] if isinstance(default, str) else list(default))
+            return _Spec("options", default, multi=True, options=options, labels=labels)
+        multi = a.get("selection_mode") == "multi"
+        default = a.get("default")
+        if multi:
+            default = [] if default is None else ([default] if isinstance(default, str) else list(default))
+        return _Spec("options", default, multi=multi, options=options, labels=labels)
+    if kind in ("slider", "number_input"):
+        low, high, value, step = a.get("min_value"), a.get("max_value"), a.get("value"), a.get("step")
+        if kind == "slider":
+            if value is None:
+                value = low if low is not None else 0
+            low = 0 if low is None else low
+            high = 100 if high is None else high
+        elif value == "min" or value is None:
+            value = low if low is not None else 0.0
+        multi = isinstance(value, (tuple, list))
+        numbers = [x for x in (low, high, step, *(value if multi else [value])) if x is not None]
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in numbers):
+            return None  # dates and times are not linked
+        integer = all(isinstance(x, int) for x in numbers)
+        return _Spec("number", tuple(value) if multi else value, multi=multi, low=low, high=high, integer=integer)
+    return None
+
+
+# -- the public helpers ----------------------------------------------------------------------------
+def linked(widget, *args, url: str | None = None, **kw):
+    """Draw `widget(*args, **kw)` (a keyed Streamlit widget) with its value kept in the URL.
+
+    The URL parameter is `url` or the widget's key. A link's value is applied on the page's first
+    run when the widget accepts it (an option given by its key or its shown text, a number inside
+    the range) and ignored with a note otherwise; the value is written back after every run.
+    """
+    key = kw.get("key")
+    spec = _spec(widget, args, kw) if key is not None else None
+    if spec is None:
+        return widget(*args, **kw)
+    name = url or str(key)
+    if _locked(name, str(key)):
+        kw["disabled"] = True  # presentation mode: the link locked this control (?lock=name)
+    if _first(name):
+        raw = _url_get(name, spec.multi)
+        if raw is not None:
+            try:
+                st.session_state[key] = spec.parse(raw)
+            except ValueError as exc:
+                _ignore(name, raw, str(exc))
+    value = widget(*args, **kw)
+    _run().used.add(name)
+    dumped = spec.dump(value)
+    _write(name, None if dumped == spec.dump(spec.default) else dumped)
+    return value
+
+
+def _locked(*names: str) -> bool:
+    from ui.present import locked  # ui.present imports nothing of ui
+
+    return any(locked(n) for n in names)
+
+
+def link_value(name: str, value, *, parse, dump=_fmt, default=None):
+    """A value no widget holds (the live threshold), kept in the URL under `name`.
+
+    On the page's first run a value in the link replaces `value` when `parse(text)` accepts it
+    (ValueError says why not, and the value is named in the note); the result is written back
+    (left out when it equals `default`) and returned.
+    """
+    if _first(name):
+        raw = st.query_params.get(name)
+        if raw is not None:
+            try:
+                value = parse(raw)
+            except (ValueError, TypeError) as exc:
+                _ignore(name, raw, str(exc) or "not a valid value")
+    _run().used.add(name)
+    _write(name, None if default is not None and value == default else dump(value))
+    return value
+
+
+def number_in(low: float, high: float):
+    """A parser for `link_value`: a number inside [low, high], or ValueError saying why not."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise ValueError(f"outside {_fmt(low)} to {_fmt(high)}")
+        return value
+
+    return parse
+
+
+def truth(text: str) -> bool:
+    """A parser for `prime` / `link_value`: true/false (also 1/0, yes/no, on/off)."""
+    return _Spec("bool", False).parse_one(text)
+
+
+def prime(key: str, parse, url: str | None = None) -> None:
+    """Apply the link's value for widget `key` now, for code that reads st.session_state[key] before the
+    widget (drawn later through `linked`) is drawn; `parse(text)` raises ValueError for a bad value."""
+    name = url or key
+    if not _first(name):
+        return
+    raw = st.query_params.get(name)
+    if raw is None:
+        return
+    try:
+        st.session_state[key] = parse(raw)
+    except ValueError as exc:
+        _ignore(name, raw, str(exc))
+
+
+def from_link(name: str) -> str | None:
+    """The link's raw value for `name` on the page's first run (None afterwards or when absent);
+    the caller decides what it means and calls `use(name)` when the parameter stays meaningful."""
+    if not _first(name):
+        return None
+    return st.query_params.get(name)
+
+
+def peek(name: str) -> str | None:
+    """The link's raw value for `name` if it has not been read yet on this page (nothing is marked)."""
+    if (_run().page, name) in st.session_state.get(_SEEN, set()):
+        return None
+    return st.query_params.get(name)
+
+
+def use(name: str, value: str | None = None, write: bool = False) -> None:
+    """Mark URL parameter `name` as used this run (so `finish` keeps it); with write=True also set
+    it to `value` (None removes it)."""
+    _run().used.add(name)
+    if write:
+        _write(name, value)
+
+
+def tabs(labels, *, key: str, container=None, **kw):
+    """`st.tabs` whose open tab is in the URL (`?key=label`, Streamlit's own binding); only the open
+    tab's body runs (`tab.open`). A label in a link that is not one of `labels` is named in the note."""
+    labels = list(labels)
+    if _first(key):
+        raw = st.query_params.get(key)
+        if raw is not None and raw not in labels:
+            _ignore(key, raw, "not one of the tabs " + ", ".join(labels))
+    _run().used.add(key)
+    return (container or st).tabs(labels, key=key, on_change="rerun", bind="query-params", **kw)
+
+
+def begin() -> None:
+    """Called by app.py before the page runs: the place at the top of the page for the link note."""
+    rec = _run()
+    if rec.fragment:
+        return
+    rec.slot = st.empty()
+    kept_note = st.session_state.get(_NOTE)
+    if kept_note and kept_note[0] == rec.page:
+        rec.slot.info(kept_note[1], icon=":material/link_off:")
+    elif kept_note:
+        st.session_state.pop(_NOTE, None)  # another page: the note was about that page's link
+
+
+def finish(copy_button: bool = True) -> None:
+    """Called by app.py after a page ran to its end: drop URL parameters no control used this run
+    (naming those that came from the link), then offer the link in the sidebar."""
+    rec = _run()
+    if rec.fragment:
+        return
+    seen = st.session_state.setdefault(_SEEN, set())
+    for name in list(st.query_params):
+        if name in rec.used or name.lower() in RESERVED or _bound_natively(name):
+            continue
+        if (rec.page, name) not in seen:
+            seen.add((rec.page, name))
+            _ignore(name, st.query_params.get(name), "not a setting of this page or of this view")
+        del st.query_params[name]
+    if copy_button and rec.used:
+        copy_link_button()
+
+
+_COPY_HTML = """
+<div style="font-family:sans-serif">
+<button id="b" title="Copy the address of this exact view (data, model, settings, tab)"
+ style="width:100%;padding:0.4rem 0.6rem;border:1px solid rgba(49,51,63,0.25);border-radius:0.5rem;
+ background:white;cursor:pointer;font-size:0.95rem">&#128279; Copy link</button>
+<input id="u" readonly aria-label="Link to this view"
+ style="width:100%;margin-top:4px;font-size:0.75rem;border:none;background:transparent;color:#555">
+</div>
+<script>
+const b = document.getElementById("b"), u = document.getElementById("u");
+function href() { try { return window.parent.location.href; } catch (e) { return document.referrer; } }
+function show() { u.value = href(); }
+show(); setInterval(show, 1000);
+b.onclick = async () => {
+  const link = href(); u.value = link;
+  let ok = false;
+  try { await navigator.clipboard.writeText(link); ok = true; } catch (e) {
+    try { u.select(); ok = document.execCommand("copy"); } catch (e2) { ok = false; }
+  }
+  b.textContent = ok ? "\\u2713 Link copied" : "Select the link below and copy it";
+  b.dataset.copied = ok ? "1" : "0";
+  setTimeout(() => { b.innerHTML = "&#128279; Copy link"; }, 2500);
+};
+</script>
+"""
+
+
+def copy_link_button(container=None) -> None:
+    """A "Copy link" button (with the link shown under it) that copies the browser's current address."""
+    import streamlit.components.v1 as components
+
+    with container or st.sidebar:
+        components.html(_COPY_HTML, height=70)
 
 
 def bound(key: str) -> dict:
-    """Widget kwargs that give the widget `key` and sync its value with the URL query parameter `key`.
+    """Widget kwargs for a widget whose value belongs in the URL: its key, kept for the session.
 
-    The value is also kept for the session (`persist_state`), so leaving the page with `switch_page`
-    below (which empties the URL) and coming back restores it.
+    Draw the widget through `linked(...)`, which puts the value in the URL (`?key=value`) and
+    reads it from a link; the value is also kept for the session (`persist_state`), so leaving
+    the page and coming back restores it.
     """
-    return {"key": key, "bind": "query-params", "persist_state": "session"}
+    return {"key": key, "persist_state": "session"}
 
 
 def switch_page(page: str) -> None:
@@ -62,11 +559,10 @@ def clamp_kept(key: str, low, high) -> None:
 
 
 def accept_key_in_url(key: str, options) -> None:
-    """Let a link name a select box's option by its registry key (`?model=knn`), not only by its title.
+    """Kept for callers: `linked` now reads registry keys (and shown titles) from links itself.
 
-    A widget bound to the URL stores the *shown* text there (the title, with `format_func`), and
-    Streamlit drops a URL value that is not one of those texts. Called before the widget is drawn: a
-    URL value that is one of `options` (registry keys) becomes the widget's value on the page's first run.
+    Called before the widget is drawn: a URL value that is one of `options` (registry keys)
+    becomes the widget's value on the page's first run.
     """
     raw = st.query_params.get(key)
     if raw is not None and raw in list(options) and key not in st.session_state:

@@ -70,35 +70,44 @@ def _log_options(spec: ParamSpec, n: int = 25) -> list[float]:
     return [float(f"{v:.3g}") for v in values]
 
 
-def param_widget(spec: ParamSpec, key: str, container=None, disabled: bool = False, persist: bool = False):
+def param_widget(
+    spec: ParamSpec, key: str, container=None, disabled: bool = False, persist: bool = False, link: bool = True
+):
     """One widget for `spec`: slider, log-scale select slider, select box or toggle.
 
-    persist=True keeps the value for the whole session (closed tabs, page switches).
+    persist=True keeps the value for the whole session (closed tabs, page switches). link=True (the
+    default) keeps it in the URL under `key` too (`ui.state.linked`), so a shared link restores it.
     """
+    from ui.present import locked
+    from ui.state import linked
+
     c = container or st
-    kw = dict(key=key, help=spec.help or None, disabled=disabled)
+    kw = dict(key=key, help=spec.help or None, disabled=disabled or locked(key))  # locked: ?lock= (ui.present)
     if persist:
         kw["persist_state"] = "session"
+
+    def draw(widget, *args, **more):
+        return linked(widget, *args, **more) if link else widget(*args, **more)
+
     if spec.kind == "bool":
-        return c.toggle(spec.label, value=bool(spec.default), **kw)
+        return draw(c.toggle, spec.label, value=bool(spec.default), **kw)
     if spec.kind == "choice":
-        return c.selectbox(spec.label, list(spec.choices), index=list(spec.choices).index(spec.default), **kw)
+        return draw(c.selectbox, spec.label, list(spec.choices), index=list(spec.choices).index(spec.default), **kw)
     if spec.kind == "int":
         step = int(spec.step or 1)
-        return c.slider(spec.label, int(spec.low), int(spec.high), int(spec.default), step, **kw)
+        return draw(c.slider, spec.label, int(spec.low), int(spec.high), int(spec.default), step, **kw)
     if spec.log:
         options = _log_options(spec)
         default = float(f"{spec.default:.3g}")
-        return c.select_slider(
-            spec.label, options=options, value=default, format_func=lambda v: f"{v:g}", **kw
-        )
+        return draw(c.select_slider, spec.label, options=options, value=default, format_func=lambda v: f"{v:g}", **kw)
     step = spec.step or (spec.high - spec.low) / 100
-    return c.slider(spec.label, float(spec.low), float(spec.high), float(spec.default), float(step), **kw)
+    return draw(c.slider, spec.label, float(spec.low), float(spec.high), float(spec.default), float(step), **kw)
 
 
-def param_widgets(specs, prefix: str, container=None, persist: bool = False) -> dict:
-    """Widgets for every spec; returns {name: value}. Keys are `prefix.name` so each model keeps its own."""
-    return {s.name: param_widget(s, f"{prefix}.{s.name}", container, persist=persist) for s in specs}
+def param_widgets(specs, prefix: str, container=None, persist: bool = False, link: bool = True) -> dict:
+    """Widgets for every spec; returns {name: value}. Keys are `prefix.name` so each model keeps its own;
+    each value is in the URL under its key (link=False: not)."""
+    return {s.name: param_widget(s, f"{prefix}.{s.name}", container, persist=persist, link=link) for s in specs}
 
 
 def dataset_badge(ds: datasets.Dataset) -> None:
@@ -131,6 +140,6 @@ def metric_grid(items: list[tuple[str, float, str]], columns: int = 6) -> None:
         for label, value, text in items
     )
     st.html(
-        f"<div style='display:grid;grid-template-columns:repeat({int(columns)},minmax(0,1fr));"
+        f"<div class='mx-metrics' style='display:grid;grid-template-columns:repeat({int(columns)},minmax(0,1fr));"
         f"gap:0.6rem 1rem;margin:0.4rem 0 0.8rem'>{cells}</div>"
     )
