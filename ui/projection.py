@@ -9,7 +9,9 @@ screen marked stale and run on a button.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import time
 from dataclasses import dataclass
 
@@ -21,7 +23,9 @@ from ml import registry
 from ml.plots import projection as plots
 from ui import cache, training
 from ui.data_source import data_source
-from ui.state import accept_key_in_url, bound, clamp_kept, kept
+from ui.live_plot import live_plot
+from ui.state import accept_key_in_url, bound, clamp_kept, kept, linked
+from ui.state import tabs as linked_tabs
 from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets
 
 PAGE = "proj"
@@ -84,15 +88,15 @@ def sidebar() -> Setup | None:
     sb.header("Method")
     entries = {e.name: e for e in registry.entries("projector")}
     accept_key_in_url("method", list(entries))  # ?method=umap (the registry key) works in links
-    name = sb.selectbox("Method", list(entries), format_func=lambda n: entries[n].title, **bound("method"))
+    name = linked(sb.selectbox, "Method", list(entries), format_func=lambda n: entries[n].title, **bound("method"))
     entry = entries[name]
     sb.caption(entry.description)
     params = param_widgets(entry.params, f"{PAGE}.{name}", sb, persist=True)
-    scaling = sb.radio(
-        "Scaling", P.SCALINGS, format_func=P.SCALING_LABELS.get, help="Applied to every feature before any method.",
+    scaling = linked(
+        sb.radio, "Scaling", P.SCALINGS, format_func=P.SCALING_LABELS.get, help="Applied to every feature before any method.",
         **bound("scaling"),
     )  # fmt: skip
-    seed = int(sb.number_input("Seed", 0, 9999, 0, **kept(key=f"{PAGE}.seed")))
+    seed = int(linked(sb.number_input, "Seed", 0, 9999, 0, **kept(key=f"{PAGE}.seed")))
     if choice is None:
         return None
     with guard("Preparing the data"):
@@ -106,8 +110,8 @@ def colouring(setup: Setup, key: str = "colour"):
     """The colouring chosen in the view (label or a feature): (values over A's rows, kind, label, class names)."""
     ds = setup.ds
     options = (["label"] if ds.y is not None else []) + ["none"] + setup.names
-    pick = st.selectbox(
-        "Colour by",
+    pick = linked(
+        st.selectbox, "Colour by",
         options,
         format_func=lambda o: f"label ({ds.target_name})" if o == "label" else ("no colour" if o == "none" else o),
         **kept(key=f"{PAGE}.{key}"),
@@ -198,7 +202,7 @@ def _k_slider(c, label: str, high: int, default: int, key: str, **kw) -> int:
         c.caption(f"{label}: 1 (the only value this data allows)")
         return 1
     clamp_kept(key, 1, high)  # a count kept from a wider table must fit this one
-    return int(c.slider(label, 1, high, min(max(default, 1), high), **kw, **kept(key=key)))
+    return int(linked(c.slider, label, 1, high, min(max(default, 1), high), **kw, **kept(key=key)))
 
 
 # -- views -----------------------------------------------------------------------------------------
@@ -210,7 +214,7 @@ def embedding_view(setup: Setup) -> None:
         colour, kind, label, classes = colouring(setup)
     dims_max = int(setup.params.get("n_components", setup.params.get("latent_dim", 2)))
     with c2:
-        dims = 3 if dims_max >= 3 and st.toggle("3-D", **kept(key=f"{PAGE}.3d")) else 2
+        dims = 3 if dims_max >= 3 and linked(st.toggle, "3-D", **kept(key=f"{PAGE}.3d")) else 2
     key = setup.fit_key()
     slot = st.empty()
     if name == "pca":
@@ -317,10 +321,12 @@ def pca_view(setup: Setup) -> None:
 
 @guarded_fragment("The PCA view")
 def _pca_queries(setup: Setup, full: P.PCAFit) -> None:
+    """The component and target sliders with what they move: four numbers and the marks of two live
+    charts (built once per data and scaling; a move is one Plotly.relayout in the browser)."""
     n = full.n_components
     c1, c2 = st.columns(2)
     k = _k_slider(c1, "Components k", n, 2, f"{PAGE}.pca_k")
-    target = c2.slider("Variance target (%)", 50, 99, int(P.DEFAULT_TARGET * 100), **kept(key=f"{PAGE}.target")) / 100
+    target = linked(c2.slider, "Variance target (%)", 50, 99, int(P.DEFAULT_TARGET * 100), **kept(key=f"{PAGE}.target")) / 100
     k_t = full.n_for_target(target)
     err = full.reconstruction_errors()
     metric_grid(
@@ -332,9 +338,19 @@ def _pca_queries(setup: Setup, full: P.PCAFit) -> None:
         ],
         columns=4,
     )
-    st.plotly_chart(plots.scree_figure(full.explained_variance_ratio_, target, k_t, k), key="scree")
-    st.markdown("**Loadings** (eigenvectors): each feature's weight in each of the first k components")
-    st.plotly_chart(plots.loadings_figure(full.loadings(min(k, 12)), setup.names), key="loadings")
+    scree, loadings, n_shown = cache.pca_live_figures(*setup.data_key, _full=full, _names=tuple(setup.names))
+    rev = _revision(setup.data_key)
+    live_plot(scree, rev, plots.scree_marks(n, target, k_t, k), key=f"{PAGE}.scree")
+    st.markdown(
+        f"**Loadings** (eigenvectors): each feature's weight in each of the first {n_shown} components; "
+        "the k kept are outlined, the rest faded"
+    )
+    live_plot(loadings, rev, plots.loadings_marks(k, n_shown), key=f"{PAGE}.loadings")
+
+
+def _revision(*parts) -> str:
+    """A live chart's revision: names the figure's content (ui.live_plot redraws it only when this changes)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def _biplot(setup: Setup, full: P.PCAFit) -> None:
@@ -369,25 +385,43 @@ def _eigen_images(setup: Setup, full: P.PCAFit) -> None:
 
 @guarded_fragment("The reconstruction slider")
 def _reconstruction_slider(setup: Setup, full: P.PCAFit) -> None:
+    """The reconstruction slider and the images it moves (one live chart: a move sends one small array,
+    drawn with Plotly.react in the mounted chart) with their error."""
     k = _k_slider(st, "Reconstruct with k components", full.n_components, 10, f"{PAGE}.recon_k")
     idx = _sample_images(setup)
     recon = full.reconstruct_rows(idx, k)
     err = P.reconstruction_error(setup.A[idx], recon)
-    labels = (
-        [str(setup.ds.class_names[int(v)]) if setup.ds.class_names else str(v) for v in np.asarray(setup.ds.y)[setup.rows][idx]]
-        if setup.ds.y is not None else []
-    )  # fmt: skip
-    st.plotly_chart(
-        plots.image_mosaic(
-            np.concatenate([setup.images(idx), setup.images(idx, recon)]), labels, rows=2,
-            row_titles=("original", f"k = {k}"), name="reconstruction",
-        ),
-        key="recon_images",
-    )  # fmt: skip
+    live_plot(_recon_json(setup, idx, recon, k), _revision(setup.data_key, k), {}, key=f"{PAGE}.recon")
     st.caption(
         f"k = {k} of {full.n_components} components keep {full.cumulative[k - 1]:.1%} of the variance; mean squared "
         f"error of these {len(idx)} images {err:.3g} (all rows: {full.reconstruction_errors()[k - 1]:.3g}, in scaled units)."
     )
+
+
+_K_TITLE = "k = ?"
+
+
+def _recon_json(setup: Setup, idx: np.ndarray, recon: np.ndarray, k: int) -> str:
+    """The originals above their k-component reconstructions as figure JSON: the layout (labels, grey
+    scale fixed by the originals) is built once per data; each k fills in only the pixels and its title."""
+
+    def build() -> dict:
+        labels = (
+            [str(setup.ds.class_names[int(v)]) if setup.ds.class_names else str(v) for v in np.asarray(setup.ds.y)[setup.rows][idx]]
+            if setup.ds.y is not None else []
+        )  # fmt: skip
+        originals = setup.images(idx)
+        fig = plots.image_mosaic(
+            np.concatenate([originals, originals]), labels, rows=2, row_titles=("original", _K_TITLE),
+            name="reconstruction",
+        )  # fmt: skip
+        return json.loads(fig.to_json())
+
+    base = cache.pca_recon_template(*setup.data_key, tuple(int(i) for i in idx), _build=build)
+    grid = plots.mosaic_grid(np.concatenate([setup.images(idx), setup.images(idx, recon)]), rows=2)
+    trace = {**base["data"][0], "z": np.where(np.isnan(grid), None, grid).tolist()}
+    notes = [{**a, "text": f"k = {k}"} if a.get("text") == _K_TITLE else a for a in base["layout"]["annotations"]]
+    return json.dumps({"data": [trace], "layout": {**base["layout"], "annotations": notes}})
 
 
 def _accuracy(setup: Setup) -> None:
@@ -395,8 +429,8 @@ def _accuracy(setup: Setup) -> None:
     if ds.y is None or ds.task not in ("binary", "multiclass"):
         st.caption("Needs a class label: choose a labelled dataset (or a label column for an upload).")
         return
-    clf = st.radio(
-        "Classifier", ["random_forest", "logistic"], horizontal=True,
+    clf = linked(
+        st.radio, "Classifier", ["random_forest", "logistic"], horizontal=True,
         format_func={"random_forest": "random forest (the notes' choice)", "logistic": "logistic regression (faster)"}.get,
         **kept(key=f"{PAGE}.acc_clf"),
     )  # fmt: skip
@@ -426,8 +460,8 @@ def _accuracy(setup: Setup) -> None:
 def compare_view(setup: Setup) -> None:
     """Two to four methods on the same data and colouring, with trustworthiness and fit time."""
     entries = {e.name: e for e in registry.entries("projector")}
-    picked = st.multiselect(
-        "Methods (2 to 4)", list(entries), default=COMPARE_DEFAULT, max_selections=4,
+    picked = linked(
+        st.multiselect, "Methods (2 to 4)", list(entries), default=COMPARE_DEFAULT, max_selections=4,
         format_func=lambda n: entries[n].title, **kept(key=f"{PAGE}.compare"),
     )  # fmt: skip
     if len(picked) < 2:
@@ -500,10 +534,10 @@ def cocktail_view(setup: Setup | None) -> None:
         "decorrelates them, which is not the same as unmixing."
     )
     c = st.columns(4)
-    n = c[0].slider("Sources", 2, 4, 3, help="sine, square, sawtooth, then a speech-like tone", **kept(key=f"{PAGE}.cp_n"))
-    seed = int(c[1].number_input("Mixing seed", 0, 9999, 0, **kept(key=f"{PAGE}.cp_seed")))
-    noise = c[2].slider("Microphone noise", 0.0, 0.3, 0.0, 0.01, **kept(key=f"{PAGE}.cp_noise"))
-    fun = c[3].selectbox("ICA contrast", ["logcosh", "exp", "cube"], **kept(key=f"{PAGE}.cp_fun"))
+    n = linked(c[0].slider, "Sources", 2, 4, 3, help="sine, square, sawtooth, then a speech-like tone", **kept(key=f"{PAGE}.cp_n"))
+    seed = int(linked(c[1].number_input, "Mixing seed", 0, 9999, 0, **kept(key=f"{PAGE}.cp_seed")))
+    noise = linked(c[2].slider, "Microphone noise", 0.0, 0.3, 0.0, 0.01, **kept(key=f"{PAGE}.cp_noise"))
+    fun = linked(c[3].selectbox, "ICA contrast", ["logcosh", "exp", "cube"], **kept(key=f"{PAGE}.cp_fun"))
     A0 = simulate.mixing_matrix(n, seed)
     with st.expander("Mixing matrix A (editable: one row per microphone)"):
         edited = st.data_editor(
@@ -545,9 +579,9 @@ def jl_view(setup: Setup) -> None:
     """Random projection: the Johnson-Lindenstrauss minimum dimension and the distance ratios it keeps."""
     n, p = setup.A.shape
     c = st.columns(3)
-    eps = c[0].slider("ε (allowed distortion)", 0.05, 0.95, 0.5, 0.05, **kept(key=f"{PAGE}.jl_eps"))
-    kind = c[1].radio(
-        "Projection", ["rp_gaussian", "rp_sparse"], format_func=lambda n: registry.get("projector", n).title,
+    eps = linked(c[0].slider, "ε (allowed distortion)", 0.05, 0.95, 0.5, 0.05, **kept(key=f"{PAGE}.jl_eps"))
+    kind = linked(
+        c[1].radio, "Projection", ["rp_gaussian", "rp_sparse"], format_func=lambda n: registry.get("projector", n).title,
         **kept(key=f"{PAGE}.jl_kind"),
     )  # fmt: skip
     k_min = P.jl_min_dim(n, eps)
@@ -589,7 +623,7 @@ def views(setup: Setup) -> None:
     names = list(VIEWS)
     if setup.choice.key[:2] == ("builtin", "cocktail_party"):
         names.insert(0, names.pop(names.index("Cocktail party (ICA)")))
-    tabs = st.tabs(names, key=f"{PAGE}.view", on_change="rerun")
+    tabs = linked_tabs(names, key=f"{PAGE}.view")  # the open tab is in the URL too
     for label, tab in zip(names, tabs, strict=True):
         if tab.open:
             with tab, guard(label):
