@@ -4,6 +4,12 @@ Splits, cross-validation, learning and validation curves, grid search, model com
 feature importance and tree text: each returns plain DataFrames / arrays for a page to draw,
 and the slow ones take an optional `progress(fraction, text)` callback for a progress bar.
 Default scoring: accuracy for classification, R² for regression.
+
+Every sweep is also available as a `Plan` (`cv_plan`, `learning_curve_plan`, `validation_curve_plan`,
+`grid_search_plan`, `compare_plan`, `permutation_plan`): a list of small `Step`s (one fit, one model,
+one feature) and an `assemble(results)` that builds the result from the results of the first steps
+done, so a sweep stopped half-way still gives a (partial) result. `ui.sweep` runs plans with a
+progress bar, time left and a Stop button; the functions above run the same plans to the end.
 """
 
 from __future__ import annotations
@@ -43,8 +49,42 @@ from ml.models import (
     readable_errors,
     scores_for_roc,
 )
+from ml.runtime import estimate_fit_seconds
 
 Progress = Callable[[float, str], None] | None
+
+
+@dataclass
+class Step:
+    """One unit of a sweep: `run()` returns its (small, picklable) result; `weight` is its relative cost."""
+
+    label: str
+    run: Callable[[], object]
+    weight: float = 1.0
+
+
+@dataclass
+class Plan:
+    """A sweep cut into steps. `assemble(results)` builds the result from the results of the first
+    `len(results)` steps (all of them, or the steps done before a stop); `unit` names a step in
+    messages ("fold", "fit", "model", "feature")."""
+
+    steps: list[Step]
+    assemble: Callable[[list], object]
+    unit: str = "step"
+    units: str = ""
+
+    def __post_init__(self) -> None:
+        self.units = self.units or self.unit + "s"
+
+    def run(self, progress: Progress = None, done_text: str = "Done") -> object:
+        """Every step in order, then the assembled result."""
+        results = []
+        for i, step in enumerate(self.steps):
+            _report(progress, i / max(len(self.steps), 1), step.label)
+            results.append(step.run())
+        _report(progress, 1.0, done_text)
+        return self.assemble(results)
 
 
 def default_scoring(task: str) -> str:
@@ -148,16 +188,26 @@ def cross_validate(
     scoring: str | None = None,
 ) -> pd.DataFrame:
     """One row per fold: fold, train_score, test_score, fit_time (s). Scaling is refit inside each fold."""
+    return cv_plan(pipeline, X, y, task, k, seed, scoring).run(progress, "Cross-validation done")
+
+
+def cv_plan(pipeline, X, y, task: str, k: int = 5, seed: int = 0, scoring: str | None = None) -> Plan:
+    """`cross_validate` as a plan: one step per fold; a partial result has the folds done."""
     folds = make_folds(X, y, task, k, seed)
     scorer = get_scorer(scoring or default_scoring(task))
     y = _as_array(y)
-    rows = []
-    for i, (tr, te) in enumerate(folds):
-        _report(progress, i / len(folds), f"Fold {i + 1} of {len(folds)}")
-        train, test, fit_time = _fit_score(pipeline, X, y, tr, te, scorer)
-        rows.append({"fold": i + 1, "train_score": train, "test_score": test, "fit_time": fit_time})
-    _report(progress, 1.0, "Cross-validation done")
-    return pd.DataFrame(rows, columns=["fold", "train_score", "test_score", "fit_time"])
+
+    def fold(tr, te):
+        return lambda: _fit_score(pipeline, X, y, tr, te, scorer)
+
+    def assemble(results: list) -> pd.DataFrame:
+        rows = [
+            {"fold": i + 1, "train_score": a, "test_score": b, "fit_time": t} for i, (a, b, t) in enumerate(results)
+        ]
+        return pd.DataFrame(rows, columns=["fold", "train_score", "test_score", "fit_time"])
+
+    steps = [Step(f"Fold {i + 1} of {len(folds)}", fold(tr, te)) for i, (tr, te) in enumerate(folds)]
+    return Plan(steps, assemble, "fold")
 
 
 def _fit_score(pipeline, X, y, tr, te, scorer) -> tuple[float, float, float]:
@@ -202,6 +252,15 @@ def learning_curve_data(
     Columns: train_size (rows), fraction, train_mean, train_std, val_mean, val_std. Each fold's
     training part is subsampled (stratified for classification) to each fraction in `train_sizes`.
     """
+    return learning_curve_plan(pipeline, X, y, task, train_sizes, k, seed, scoring).run(progress, "Learning curve done")
+
+
+def learning_curve_plan(
+    pipeline, X, y, task: str, train_sizes: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 1.0), k: int = 5,
+    seed: int = 0, scoring: str | None = None,
+) -> Plan:  # fmt: skip
+    """`learning_curve_data` as a plan: one fit per (fold, size), fold by fold, so a partial result
+    already has every size (over fewer folds)."""
     task = normalise_task(task)
     fractions = sorted({float(f) for f in train_sizes})
     if not fractions or fractions[0] <= 0 or fractions[-1] > 1:
@@ -210,28 +269,35 @@ def learning_curve_data(
     scorer = get_scorer(scoring or default_scoring(task))
     y = _as_array(y)
     n_classes = len(np.unique(y)) if task == "classification" else 0
-    results: dict[float, tuple[list, list, list]] = {f: ([], [], []) for f in fractions}
-    total, done = len(fractions) * len(folds), 0
-    for fold_i, (tr, te) in enumerate(folds):
-        for f in fractions:
-            _report(progress, done / total, f"Fold {fold_i + 1}/{len(folds)}, {f:.0%} of the training rows")
+
+    def fit(fold_i, tr, te, f):
+        def run():
             n_sub = max(int(round(f * len(tr))), 2 * n_classes, 2)
             sub = _subsample(tr, y, n_sub, task, seed + fold_i)
             train, test, _ = _fit_score(pipeline, X, y, sub, te, scorer)
-            results[f][0].append(len(sub))
-            results[f][1].append(train)
-            results[f][2].append(test)
-            done += 1
-    _report(progress, 1.0, "Learning curve done")
-    rows = []
-    for f in fractions:
-        sizes, train, test = results[f]
-        row = _summary(f, train, test)
-        row["fraction"] = row.pop("value")
-        row["train_size"] = int(round(np.mean(sizes)))
-        rows.append(row)
-    cols = ["train_size", "fraction", "train_mean", "train_std", "val_mean", "val_std"]
-    return pd.DataFrame(rows)[cols]
+            return f, len(sub), train, test
+
+        return run
+
+    def assemble(results: list) -> pd.DataFrame:
+        rows = []
+        for f in fractions:
+            done = [r for r in results if r[0] == f]
+            if not done:
+                continue
+            row = _summary(f, [r[2] for r in done], [r[3] for r in done])
+            row["fraction"] = row.pop("value")
+            row["train_size"] = int(round(np.mean([r[1] for r in done])))
+            rows.append(row)
+        cols = ["train_size", "fraction", "train_mean", "train_std", "val_mean", "val_std"]
+        return pd.DataFrame(rows, columns=cols)
+
+    steps = [
+        Step(f"Fold {i + 1}/{len(folds)}, {f:.0%} of the training rows", fit(i, tr, te, f), f)
+        for i, (tr, te) in enumerate(folds)
+        for f in fractions
+    ]
+    return Plan(steps, assemble, "fit")
 
 
 def _subsample(idx: np.ndarray, y: np.ndarray, n: int, task: str, seed: int) -> np.ndarray:
@@ -243,6 +309,13 @@ def _subsample(idx: np.ndarray, y: np.ndarray, n: int, task: str, seed: int) -> 
     except ValueError:  # a class too rare to stratify at this size
         sub, _ = train_test_split(idx, train_size=n, random_state=seed)
     return np.sort(sub)
+
+
+def sample_rows(X, y, n: int, task: str, seed: int = 0):
+    """(X, y) cut to a seeded sample of `n` rows (stratified by class for classification); all rows if n ≥ len."""
+    idx = _subsample(np.arange(len(y)), _as_array(y), int(n), normalise_task(task), seed)
+    y_out = y.iloc[idx] if hasattr(y, "iloc") else _as_array(y)[idx]
+    return _rows(X, idx), y_out
 
 
 def validation_curve_data(
@@ -265,6 +338,60 @@ def validation_curve_data(
     A value the model refuses (e.g. a polynomial degree with too many terms) gets NaN scores and a
     line in `frame.attrs["errors"]`, as grid search does; only all values failing raises.
     """
+    plan = validation_curve_plan(model_name, task, param_name, values, X, y, scaling, seed, k, params, scoring)
+    return plan.run(progress, "Validation curve done")
+
+
+def _setting_fits(model_name, task, settings: list[dict], X, y, scaling, seed, folds, scorer) -> list[Step]:
+    """One step per (setting, fold): the setting's pipeline is built once, at its first fold; a setting the
+    model refuses gives ("error", message) for each of its folds (the later ones at once)."""
+    pipes: dict[int, object] = {}
+    n, d = len(y), (np.shape(X)[1] if np.ndim(X) > 1 else 1)
+
+    def fit(i: int, tr, te):
+        def run():
+            if i not in pipes:
+                try:
+                    pipes[i] = make_pipeline(model_name, task, settings[i], seed, scaling, X=X)
+                except ValueError as exc:
+                    pipes[i] = exc
+            if isinstance(pipes[i], ValueError):
+                return ("error", str(pipes[i]))
+            try:
+                return _fit_score(pipes[i], X, y, tr, te, scorer)[:2]
+            except ValueError as exc:
+                pipes[i] = exc
+                return ("error", str(exc))
+
+        return run
+
+    steps = []
+    for i, setting in enumerate(settings):
+        try:
+            weight = estimate_fit_seconds(make_pipeline(model_name, task, setting), n, d)
+        except ValueError:
+            weight = 0.01
+        text = ", ".join(f"{name} = {value}" for name, value in setting.items())
+        for f_i, (tr, te) in enumerate(folds):
+            steps.append(Step(f"{text} (fold {f_i + 1} of {len(folds)})", fit(i, tr, te), max(weight, 1e-3)))
+    return steps
+
+
+def _setting_scores(results: list, i: int, k: int):
+    """(train scores, test scores, error or None) of setting i, or None while some of its folds are not done."""
+    mine = results[i * k : (i + 1) * k]
+    if len(mine) < k:
+        return None
+    error = next((r[1] for r in mine if r[0] == "error"), None)
+    return [r[0] for r in mine if r[0] != "error"], [r[1] for r in mine if r[0] != "error"], error
+
+
+def validation_curve_plan(
+    model_name: str, task: str, param_name: str, values: Sequence, X, y, scaling: str = "standard",
+    seed: int = 0, k: int = 5, params: dict | None = None, scoring: str | None = None,
+) -> Plan:  # fmt: skip
+    """`validation_curve_data` as a plan: one fit per (value, fold); a partial result has the values whose
+    folds are all done (with `frame.attrs["values"]` the values asked for)."""
     spec = get_model(model_name, task)
     _check_param(spec, task, param_name)
     folds = make_folds(X, y, task, k, seed)
@@ -273,21 +400,29 @@ def validation_curve_data(
     values = list(values)
     if not values:
         raise ValueError(f"Give at least one value of {param_name!r} to sweep.")
-    rows, errors = [], []
-    for i, value in enumerate(values):
-        _report(progress, i / len(values), f"{param_name} = {value}")
-        pipe = make_pipeline(model_name, task, {**(params or {}), param_name: value}, seed, scaling, X=X)
-        try:
-            rows.append(_summary(value, *_cv_scores(pipe, X, y, folds, scorer)))
-        except ValueError as exc:
-            errors.append(f"{param_name}={value}: {exc}")
-            rows.append(_summary(value, [np.nan], [np.nan]))
-    _report(progress, 1.0, "Validation curve done")
-    if len(errors) == len(values):
-        raise ValueError(f"Every value failed; the first error: {errors[0]}")
-    frame = pd.DataFrame(rows, columns=["value", "train_mean", "train_std", "val_mean", "val_std"])
-    frame.attrs["errors"] = errors
-    return frame
+    settings = [{**(params or {}), param_name: v} for v in values]
+    steps = _setting_fits(model_name, task, settings, X, y, scaling, seed, folds, scorer)
+    for step, (value, _) in zip(steps, [(v, f) for v in values for f in folds], strict=True):
+        step.label = f"{param_name} = {value}" + step.label[step.label.index(" (fold") :]
+
+    def assemble(results: list) -> pd.DataFrame:
+        rows, errors = [], []
+        for i, value in enumerate(values):
+            done = _setting_scores(results, i, len(folds))
+            if done is None:
+                break
+            train, test, error = done
+            if error is not None:
+                errors.append(f"{param_name}={value}: {error}")
+                train, test = [np.nan], [np.nan]
+            rows.append(_summary(value, train, test))
+        if rows and len(errors) == len(rows) == len(values):
+            raise ValueError(f"Every value failed; the first error: {errors[0]}")
+        frame = pd.DataFrame(rows, columns=["value", "train_mean", "train_std", "val_mean", "val_std"])
+        frame.attrs["errors"] = errors
+        return frame
+
+    return Plan(steps, assemble, "fit")
 
 
 def _check_param(spec, task, name: str) -> None:
@@ -347,6 +482,18 @@ def grid_search_data(
 
     A combination the model refuses gets NaN and a note in `.errors`; if all fail, ValueError.
     """
+    plan = grid_search_plan(
+        model_name, task, param_a, values_a, param_b, values_b, X, y, scaling, seed, k, params, scoring
+    )
+    return plan.run(progress, "Grid search done")
+
+
+def grid_search_plan(
+    model_name: str, task: str, param_a: str, values_a: Sequence, param_b: str, values_b: Sequence, X, y,
+    scaling: str = "standard", seed: int = 0, k: int = 5, params: dict | None = None, scoring: str | None = None,
+) -> Plan:  # fmt: skip
+    """`grid_search_data` as a plan: one fit per (cell, fold), row by row. A partial result leaves the
+    cells not finished blank (NaN) and its best is the best finished cell; None while no cell is done."""
     spec = get_model(model_name, task)
     _check_param(spec, task, param_a)
     _check_param(spec, task, param_b)
@@ -359,31 +506,34 @@ def grid_search_data(
     scorer = get_scorer(scoring or default_scoring(task))
     y = _as_array(y)
     shape = (len(values_a), len(values_b))
-    scores, std, train = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
-    errors: list[str] = []
-    total = shape[0] * shape[1]
-    for i, a in enumerate(values_a):
-        for j, b in enumerate(values_b):
-            _report(progress, (i * shape[1] + j) / total, f"{param_a} = {a}, {param_b} = {b}")
-            pipe = make_pipeline(model_name, task, {**(params or {}), param_a: a, param_b: b}, seed, scaling, X=X)
-            try:
-                tr, te = _cv_scores(pipe, X, y, folds, scorer)
-            except ValueError as exc:
-                errors.append(f"{param_a}={a}, {param_b}={b}: {exc}")
+    cells = [(a, b) for a in values_a for b in values_b]
+    settings = [{**(params or {}), param_a: a, param_b: b} for a, b in cells]
+    steps = _setting_fits(model_name, task, settings, X, y, scaling, seed, folds, scorer)
+
+    def assemble(results: list) -> GridSearchResult | None:
+        scores, std, train = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+        errors: list[str] = []
+        n_done = 0
+        for c, (a, b) in enumerate(cells):
+            done = _setting_scores(results, c, len(folds))
+            if done is None:
+                break
+            n_done += 1
+            tr, te, error = done
+            if error is not None:
+                errors.append(f"{param_a}={a}, {param_b}={b}: {error}")
                 continue
+            i, j = divmod(c, shape[1])
             scores[i, j], std[i, j], train[i, j] = np.mean(te), np.std(te), np.mean(tr)
-    _report(progress, 1.0, "Grid search done")
-    if np.isnan(scores).all():
-        raise ValueError(f"Every combination failed; the first error: {errors[0] if errors else 'unknown'}")
-    bi, bj = (int(i) for i in np.unravel_index(np.nanargmax(scores), shape))
-    best = {
-        param_a: values_a[bi],
-        param_b: values_b[bj],
-        "score": float(scores[bi, bj]),
-        "row": bi,
-        "col": bj,
-    }
-    return GridSearchResult(param_a, values_a, param_b, values_b, scores, std, train, best, errors)
+        if np.isnan(scores).all():
+            if n_done == len(cells):
+                raise ValueError(f"Every combination failed; the first error: {errors[0] if errors else 'unknown'}")
+            return None
+        bi, bj = (int(i) for i in np.unravel_index(np.nanargmax(scores), shape))
+        best = {param_a: values_a[bi], param_b: values_b[bj], "score": float(scores[bi, bj]), "row": bi, "col": bj}
+        return GridSearchResult(param_a, values_a, param_b, values_b, scores, std, train, best, errors)
+
+    return Plan(steps, assemble, "fit")
 
 
 # -- comparing every model ------------------------------------------------------------------------
@@ -418,37 +568,59 @@ def compare_models(
     Regression columns: model, title, r2, rmse, mae, fit_time, error. A model that fails gets
     NaN scores and its message in `error` instead of stopping the comparison.
     """
+    plan = compare_plan(task, X_train, y_train, X_test, y_test, scaling, seed, models)
+    return plan.run(progress, "Comparison done")
+
+
+def compare_plan(
+    task: str, X_train, y_train, X_test, y_test, scaling: str = "standard", seed: int = 0,
+    models: Sequence[str] | None = None,
+) -> Plan:  # fmt: skip
+    """`compare_models` as a plan: one step per model; a partial result has the models done."""
     task = normalise_task(task)
     specs = list_models(task)
     if models is not None:
         specs = [get_model(m, task) for m in models]
     metrics = ["accuracy", "f1_macro", "auc"] if task == "classification" else ["r2", "rmse", "mae"]
     y_test = _as_array(y_test)
-    rows = []
-    for i, spec in enumerate(specs):
-        _report(progress, i / len(specs), f"Training {spec.title}")
-        row = {"model": spec.name, "title": spec.title, **dict.fromkeys(metrics, np.nan), "fit_time": np.nan}
-        row["error"] = ""
+    n, d = len(y_train), (np.shape(X_train)[1] if np.ndim(X_train) > 1 else 1)
+
+    def one(spec):
+        def run() -> dict:
+            row = {"model": spec.name, "title": spec.title, **dict.fromkeys(metrics, np.nan), "fit_time": np.nan}
+            row["error"] = ""
+            try:
+                pipe = make_pipeline(spec.name, task, None, seed, scaling, X=X_train)
+                start = time.perf_counter()
+                fit_model(pipe, X_train, _as_array(y_train))
+                row["fit_time"] = time.perf_counter() - start
+                with readable_errors(pipe, "Scoring"), limited_threads():
+                    pred = pipe.predict(X_test)
+                    if task == "classification":
+                        row["accuracy"] = accuracy_score(y_test, pred)
+                        row["f1_macro"] = f1_score(y_test, pred, average="macro", zero_division=0)
+                        row["auc"] = _auc(y_test, scores_for_roc(pipe, X_test), final_estimator(pipe).classes_)
+                    else:
+                        row["r2"] = r2_score(y_test, pred)
+                        row["rmse"] = math.sqrt(mean_squared_error(y_test, pred))
+                        row["mae"] = mean_absolute_error(y_test, pred)
+            except ValueError as exc:
+                row["error"] = str(exc)
+            return row
+
+        return run
+
+    def weight(spec) -> float:
         try:
-            pipe = make_pipeline(spec.name, task, None, seed, scaling, X=X_train)
-            start = time.perf_counter()
-            fit_model(pipe, X_train, _as_array(y_train))
-            row["fit_time"] = time.perf_counter() - start
-            with readable_errors(pipe, "Scoring"), limited_threads():
-                pred = pipe.predict(X_test)
-                if task == "classification":
-                    row["accuracy"] = accuracy_score(y_test, pred)
-                    row["f1_macro"] = f1_score(y_test, pred, average="macro", zero_division=0)
-                    row["auc"] = _auc(y_test, scores_for_roc(pipe, X_test), final_estimator(pipe).classes_)
-                else:
-                    row["r2"] = r2_score(y_test, pred)
-                    row["rmse"] = math.sqrt(mean_squared_error(y_test, pred))
-                    row["mae"] = mean_absolute_error(y_test, pred)
-        except ValueError as exc:
-            row["error"] = str(exc)
-        rows.append(row)
-    _report(progress, 1.0, "Comparison done")
-    return pd.DataFrame(rows, columns=["model", "title", *metrics, "fit_time", "error"])
+            return max(estimate_fit_seconds(make_pipeline(spec.name, task, None), n, d), 1e-3)
+        except ValueError:
+            return 0.01
+
+    def assemble(results: list) -> pd.DataFrame:
+        return pd.DataFrame(results, columns=["model", "title", *metrics, "fit_time", "error"])
+
+    steps = [Step(f"Training {spec.title}", one(spec), weight(spec)) for spec in specs]
+    return Plan(steps, assemble, "model")
 
 
 # -- inspecting a fitted model --------------------------------------------------------------------
@@ -491,6 +663,54 @@ def feature_importance(
             }
         )
     return frame.sort_values("importance", ascending=False, ignore_index=True)
+
+
+def permutation_plan(
+    fitted_pipeline, X, y, seed: int = 0, n_repeats: int = 5, scoring: str | None = None, task: str | None = None
+) -> Plan:
+    """Permutation importance as a plan: the baseline score, then one step per feature (its `n_repeats`
+    shuffles), exactly as scikit-learn's `permutation_importance(random_state=seed)` draws them. The result
+    is `feature_importance`'s frame (method "permutation") for the features done, most important first."""
+    X = X if hasattr(X, "iloc") else pd.DataFrame(np.asarray(X))
+    y = _as_array(y)
+    names = _feature_names(X, X.shape[1])
+    if scoring is None and task is not None:
+        scoring = default_scoring(task)
+    scorer = get_scorer(scoring) if scoring else None
+    column_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)  # sklearn's one draw
+
+    def score(data) -> float:
+        with readable_errors(fitted_pipeline, "Permutation importance for"), limited_threads():
+            return float(scorer(fitted_pipeline, data, y) if scorer else fitted_pipeline.score(data, y))
+
+    def feature(c: int):
+        def run() -> tuple[int, np.ndarray]:
+            rng = np.random.RandomState(column_seed)
+            shuffled, order = X.copy(), np.arange(len(X))
+            scores = []
+            for _ in range(n_repeats):
+                rng.shuffle(order)
+                col = shuffled.iloc[order, c]
+                col.index = shuffled.index
+                shuffled[shuffled.columns[c]] = col
+                scores.append(score(shuffled))
+            return c, np.asarray(scores)
+
+        return run
+
+    def assemble(results: list) -> pd.DataFrame:
+        baseline = results[0]
+        rows = [
+            {"feature": names[c], "importance": float(np.mean(baseline - s)), "std": float(np.std(baseline - s)),
+             "method": "permutation"}
+            for c, s in results[1:]
+        ]  # fmt: skip
+        frame = pd.DataFrame(rows, columns=["feature", "importance", "std", "method"])
+        return frame.sort_values("importance", ascending=False, ignore_index=True)
+
+    steps = [Step("Baseline score", lambda: score(X), 1.0 / n_repeats)]
+    steps += [Step(f"Shuffling {name}", feature(c)) for c, name in enumerate(names)]
+    return Plan(steps, assemble, "feature")
 
 
 def tree_text(

@@ -1,15 +1,19 @@
 """On-request model evaluation views shared by the classification and regression pages.
 
 k-fold cross-validation, learning curve, validation curve (model-complexity graph), grid search
-over two hyperparameters, and a comparison of every model at its defaults. Each sweep runs only
-when its button is pressed, with a progress bar, and its result is kept in a bounded store keyed
-on the data key and the settings, so it is shown again (without recomputing) on later reruns.
+over two hyperparameters, and a comparison of every model at its defaults; permutation importance
+for the page's fitted model (`permutation_importance_view`). Every sweep runs through `ui.sweep`:
+its estimate on its Run button, progress with time left, a Stop that keeps the results so far, and
+the finished result kept in a bounded store keyed on the data key and the settings. A sweep
+forecast past `ui.sweep.SWEEP_BUDGET_S` runs by default on a seeded sample of the training rows that
+fits the budget (said, with a switch to use every row and its estimate).
 The whole block is one `st.fragment`: pressing a button or moving k reruns only this block.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -21,14 +25,18 @@ from ml.models import get_model, list_models, make_pipeline, normalise_task
 from ml.params import ParamSpec
 from ml.plots.curves import curve_figure
 from ml.plots.training import cv_figure, grid_figure, param_curve_figure, score_label
-from ml.runtime import LONG_FIT_S, estimate_fit_seconds
+from ml.runtime import estimate_fit_seconds
+from ui.present import chart
 from ui.state import kept
-from ui.training import cached, lookup
+from ui.sweep import SWEEP_BUDGET_S, Outcome, duration, stopped_note, sweep
 from ui.widgets import guard, guarded_fragment
 
 SWEEP_STORE = "sweeps"
 SWEEP_ENTRIES = 32
 LEARNING_SIZES = (0.1, 0.25, 0.5, 0.75, 1.0)
+FIT_OVERHEAD_S = 0.01  # per fit: cloning, scoring train and held-out rows (small models)
+MIN_SAMPLE = 200  # a sweep cut to the budget keeps at least this many training rows
+PERMUTATION_REPEATS = 5
 
 _EXPLAIN = {
     "cv": "The training rows are cut into k folds; the model is trained k times, each time holding one "
@@ -90,42 +98,49 @@ def _values_widget(p: ParamSpec, key: str, n_default: int) -> list:
     return dataclasses.replace(p, low=lo, high=hi).grid(int(n))
 
 
-def _expected(ctx: dict, n_fits: float, model: str | None = None, params: dict | None = None) -> float:
-    """Forecast seconds of `n_fits` fits of the model (at `params`) on the training rows (ml.runtime)."""
+def _fit_cost(ctx: dict, n_rows: float, model: str | None = None, params: dict | None = None) -> float:
+    """Forecast seconds of one fit of the model (at `params`) on `n_rows` rows (ml.runtime), plus overhead."""
     try:
         pipe = make_pipeline(model or ctx["model"], ctx["task"], ctx["params"] if params is None else params)
-        return n_fits * estimate_fit_seconds(pipe, len(ctx["y"]), ctx["X"].shape[1])
+        return FIT_OVERHEAD_S + estimate_fit_seconds(pipe, max(int(n_rows), 1), ctx["X"].shape[1])
     except ValueError:
-        return 0.0
+        return FIT_OVERHEAD_S
 
 
-def _run_button(label: str, key: tuple, widget_key: str, compute: Callable, expected: float = 0.0) -> object:
-    """Show the stored result for `key`; on a button press compute it with a progress bar first.
+def _budgeted(ctx: dict, view: str, cost: Callable[[int], float]) -> tuple[object, object, int, float]:
+    """(X, y, rows used, estimate) for a sweep whose forecast on n training rows is `cost(n)` seconds.
 
-    Work expected to pass ml.runtime.LONG_FIT_S says its estimate first, on the button itself.
+    Past SWEEP_BUDGET_S the sweep runs on a seeded (stratified) sample of the training rows that fits
+    the budget, unless the user switches to every row; either way the page says which and how long.
     """
-    result = lookup(SWEEP_STORE, key, SWEEP_ENTRIES)
-    if result is None and expected > LONG_FIT_S:
-        st.warning(
-            f"This is expected to take about {expected:,.0f} s on this machine (a rough estimate). Fewer folds, "
-            "values or rows make it faster.",
-            icon=":material/hourglass_top:",
-        )
-        label += f" (about {expected:,.0f} s)"
-    pressed = st.button(label, key=widget_key, type="primary" if result is None else "secondary")
-    if pressed and result is None:
-        bar = st.progress(0.0, text="Starting")
-        try:
-            with guard(label):
-                result = cached(
-                    SWEEP_STORE,
-                    key,
-                    lambda: compute(lambda f, text: bar.progress(float(f), text=text)),
-                    SWEEP_ENTRIES,
-                )
-        finally:
-            bar.empty()
-    return result
+    n = len(ctx["y"])
+    full = cost(n)
+    if full <= SWEEP_BUDGET_S or n <= MIN_SAMPLE:
+        return ctx["X"], ctx["y"], n, full
+    lo, hi = MIN_SAMPLE, n  # the largest sample size that fits the budget (cost grows with rows)
+    while hi - lo > max(n // 200, 10):
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if cost(mid) <= SWEEP_BUDGET_S else (lo, mid)
+    m = lo
+    every = st.toggle(
+        f"Use all {n:,} training rows ({duration(full)})", **kept(key=f"{ctx['prefix']}.{view}.all"),
+        help=f"Off: a seeded sample of {m:,} rows (seed {ctx['seed']}), so the sweep stays under "
+        f"~{SWEEP_BUDGET_S:.0f} s on this machine.",
+    )  # fmt: skip
+    if every:
+        return ctx["X"], ctx["y"], n, full
+    st.caption(
+        f"Runs on a seeded sample of **{m:,} of the {n:,} training rows** ({duration(cost(m))}; all rows: "
+        f"{duration(full)}). Scores on a sample are a little noisier; the switch above uses every row."
+    )
+    X, y = evaluation.sample_rows(ctx["X"], ctx["y"], m, ctx["task"], ctx["seed"])
+    return X, y, m, cost(m)
+
+
+def _folds_cost(ctx: dict, n: int, settings: list[dict]) -> float:
+    """k fits per setting on (k-1)/k of n rows."""
+    k = ctx["k"]
+    return k * sum(_fit_cost(ctx, n * (k - 1) / k, params=p) for p in settings)
 
 
 def _param_label(spec, task: str, name: str) -> str:
@@ -135,53 +150,63 @@ def _param_label(spec, task: str, name: str) -> str:
 # -- the five views ----------------------------------------------------------------------------
 def _cv_view(ctx: dict) -> None:
     task, k = ctx["task"], ctx["k"]
-    key = ("cv", *ctx["base"], k)
+    X, y, n_used, expected = _budgeted(ctx, "cv", lambda n: _folds_cost(ctx, n, [ctx["params"]]))
+    key = ("cv", *ctx["base"], k, n_used)
 
-    def compute(progress):
-        pipe = make_pipeline(ctx["model"], task, ctx["params"], ctx["seed"], ctx["scaling"], X=ctx["X"])
-        return evaluation.cross_validate(
-            pipe, ctx["X"], ctx["y"], task, k=k, seed=ctx["seed"], progress=progress
-        )
+    def plan():
+        pipe = make_pipeline(ctx["model"], task, ctx["params"], ctx["seed"], ctx["scaling"], X=X)
+        return evaluation.cv_plan(pipe, X, y, task, k=k, seed=ctx["seed"])
 
-    folds = _run_button(
-        f"Run {k}-fold cross-validation", key, f"{ctx['prefix']}.cv.run", compute, _expected(ctx, k * (k - 1) / k)
-    )
-    if folds is None:
+    out = sweep(
+        key, plan, label=f"Run {k}-fold cross-validation", widget_key=f"{ctx['prefix']}.cv.run", estimate=expected,
+        store=SWEEP_STORE, store_size=SWEEP_ENTRIES,
+    )  # fmt: skip
+    if out is None or out.value is None:
         return
+    folds = out.value
     label = score_label(task)
     mean, std = folds["test_score"].mean(), folds["test_score"].std(ddof=0)
     c1, c2, c3 = st.columns(3)
     c1.metric(f"Held-out {label} (mean ± std)", f"{mean:.3f} ± {std:.3f}")
     c2.metric(f"Train {label} (mean)", f"{folds['train_score'].mean():.3f}")
     c3.metric("Fit time per fold", f"{folds['fit_time'].mean():.2f} s")
-    st.plotly_chart(cv_figure(folds, task), key=f"{ctx['prefix']}.cv.fig")
+    chart(cv_figure(folds, task), key=f"{ctx['prefix']}.cv.fig")
     st.dataframe(
         folds.rename(columns={"train_score": f"train {label}", "test_score": f"held-out {label}", "fit_time": "fit time (s)"}),
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(format="%.3f") for c in (f"train {label}", f"held-out {label}", "fit time (s)")},
     )  # fmt: skip
+    stopped_note(out)
 
 
 def _learning_view(ctx: dict) -> None:
     task, k = ctx["task"], ctx["k"]
-    key = ("learning", *ctx["base"], k, LEARNING_SIZES)
 
-    def compute(progress):
-        pipe = make_pipeline(ctx["model"], task, ctx["params"], ctx["seed"], ctx["scaling"], X=ctx["X"])
-        return evaluation.learning_curve_data(
-            pipe, ctx["X"], ctx["y"], task, LEARNING_SIZES, k=k, seed=ctx["seed"], progress=progress
-        )
+    def cost(n: int) -> float:
+        return k * sum(_fit_cost(ctx, f * n * (k - 1) / k) for f in LEARNING_SIZES)
 
-    data = _run_button("Compute the learning curve", key, f"{ctx['prefix']}.learning.run", compute)
-    if data is None:
+    X, y, n_used, expected = _budgeted(ctx, "learning", cost)
+    key = ("learning", *ctx["base"], k, LEARNING_SIZES, n_used)
+
+    def plan():
+        pipe = make_pipeline(ctx["model"], task, ctx["params"], ctx["seed"], ctx["scaling"], X=X)
+        return evaluation.learning_curve_plan(pipe, X, y, task, LEARNING_SIZES, k=k, seed=ctx["seed"])
+
+    out = sweep(
+        key, plan, label="Compute the learning curve", widget_key=f"{ctx['prefix']}.learning.run",
+        estimate=expected, store=SWEEP_STORE, store_size=SWEEP_ENTRIES,
+    )  # fmt: skip
+    if out is None or out.value is None or out.value.empty:
         return
+    data = out.value
     fig = curve_figure(
         data["train_size"], data["train_mean"], data["train_std"], data["val_mean"], data["val_std"],
         "training-set size (rows)", score_label(task),
     )  # fmt: skip
-    st.plotly_chart(fig, key=f"{ctx['prefix']}.learning.fig")
+    chart(fig, key=f"{ctx['prefix']}.learning.fig")
     gap = float(data["train_mean"].iloc[-1] - data["val_mean"].iloc[-1])
     st.caption(f"At the full training size the train score is {gap:+.3f} above the validation score.")
+    stopped_note(out)
 
 
 def _validation_view(ctx: dict) -> None:
@@ -195,25 +220,33 @@ def _validation_view(ctx: dict) -> None:
     name = st.selectbox("Hyperparameter", names, format_func=labels.get, **kept(key=f"{ctx['prefix']}.vc.param"))
     p = next(q for q in params if q.name == name)
     values = _values_widget(p, f"{ctx['prefix']}.vc.{name}", 8)
-    key = ("validation", *ctx["base"], ctx["k"], name, tuple(values))
+    settings = [{**ctx["params"], name: v} for v in values]
+    X, y, n_used, expected = _budgeted(ctx, "vc", lambda n: _folds_cost(ctx, n, settings))
+    key = ("validation", *ctx["base"], ctx["k"], name, tuple(values), n_used)
 
-    def compute(progress):
-        return evaluation.validation_curve_data(
-            ctx["model"], task, name, values, ctx["X"], ctx["y"], scaling=ctx["scaling"], seed=ctx["seed"],
-            k=ctx["k"], params=ctx["params"], progress=progress,
+    def plan():
+        return evaluation.validation_curve_plan(
+            ctx["model"], task, name, values, X, y, scaling=ctx["scaling"], seed=ctx["seed"], k=ctx["k"],
+            params=ctx["params"],
         )  # fmt: skip
 
-    data = _run_button(
-        "Compute the validation curve", key, f"{ctx['prefix']}.vc.run", compute, _expected(ctx, len(values) * ctx["k"])
-    )
-    if data is None:
+    out = sweep(
+        key, plan, label="Compute the validation curve", widget_key=f"{ctx['prefix']}.vc.run", estimate=expected,
+        store=SWEEP_STORE, store_size=SWEEP_ENTRIES, advice="Fewer values, fewer folds or fewer rows make it faster.",
+    )  # fmt: skip
+    if out is None or out.value is None or out.value.empty:
+        if out is not None:
+            st.caption("No value has all its folds done yet.")
         return
+    data = out.value
     fig = param_curve_figure(
         list(data["value"]), data["train_mean"], data["train_std"], data["val_mean"], data["val_std"],
         labels[name], task, log_x=p.log,
     )  # fmt: skip
-    st.plotly_chart(fig, key=f"{ctx['prefix']}.vc.fig")
+    chart(fig, key=f"{ctx['prefix']}.vc.fig")
     _refused(data.attrs.get("errors", []), "value")
+    if not out.complete:
+        st.caption(f"Partial result: {len(data)} of {len(values)} values done ({out.done} of {out.total} fits).")
 
 
 def _refused(errors: list[str], what: str) -> None:
@@ -246,20 +279,30 @@ def _grid_view(ctx: dict) -> None:
         values_b = _values_widget(next(q for q in params if q.name == b), f"{ctx['prefix']}.gs.b.{b}", 4)
     n_fits = len(values_a) * len(values_b) * ctx["k"]
     st.caption(f"{len(values_a)} × {len(values_b)} combinations × {ctx['k']} folds = {n_fits} fits.")
-    key = ("grid", *ctx["base"], ctx["k"], a, tuple(values_a), b, tuple(values_b))
+    settings = [{**ctx["params"], a: va, b: vb} for va in values_a for vb in values_b]
+    X, y, n_used, expected = _budgeted(ctx, "gs", lambda n: _folds_cost(ctx, n, settings))
+    key = ("grid", *ctx["base"], ctx["k"], a, tuple(values_a), b, tuple(values_b), n_used)
 
-    def compute(progress):
-        return evaluation.grid_search_data(
-            ctx["model"], task, a, values_a, b, values_b, ctx["X"], ctx["y"], scaling=ctx["scaling"],
-            seed=ctx["seed"], k=ctx["k"], params=ctx["params"], progress=progress,
+    def plan():
+        return evaluation.grid_search_plan(
+            ctx["model"], task, a, values_a, b, values_b, X, y, scaling=ctx["scaling"], seed=ctx["seed"],
+            k=ctx["k"], params=ctx["params"],
         )  # fmt: skip
 
-    result = _run_button("Run the grid search", key, f"{ctx['prefix']}.gs.run", compute, _expected(ctx, n_fits))
+    out = sweep(
+        key, plan, label="Run the grid search", widget_key=f"{ctx['prefix']}.gs.run", estimate=expected,
+        store=SWEEP_STORE, store_size=SWEEP_ENTRIES, advice="Fewer values, fewer folds or fewer rows make it faster.",
+    )  # fmt: skip
+    if out is None:
+        return
+    result = out.value
     if result is None:
+        st.caption("No combination has all its folds done yet.")
         return
     best = result.best
+    so_far = "" if out.complete else " (of the combinations done so far)"
     st.success(
-        f"Best: {labels[a]} = {best[a]}, {labels[b]} = {best[b]} — CV {score_label(task)} {best['score']:.3f}"
+        f"Best{so_far}: {labels[a]} = {best[a]}, {labels[b]} = {best[b]} — CV {score_label(task)} {best['score']:.3f}"
     )
     fig = grid_figure(
         result.scores,
@@ -270,26 +313,37 @@ def _grid_view(ctx: dict) -> None:
         (best["row"], best["col"]),
         task,
     )
-    st.plotly_chart(fig, key=f"{ctx['prefix']}.gs.fig")
+    chart(fig, key=f"{ctx['prefix']}.gs.fig")
     _refused(result.errors, "combination")
+    if not out.complete:
+        st.caption(f"Partial result: blank cells were not run yet ({out.done} of {out.total} fits done).")
 
 
 def _compare_view(ctx: dict) -> None:
     task = ctx["task"]
     has_test = ctx["X_test"] is not None
-    key = ("compare", ctx["data_key"], ctx["scaling"], ctx["seed"], has_test)
+    share = 1.0 if has_test else 0.75
 
-    def compute(progress):
+    def cost(n: int) -> float:
+        return sum(_fit_cost(ctx, n * share, s.name, {}) for s in list_models(task))
+
+    X, y, n_used, expected = _budgeted(ctx, "cmp", cost)
+    key = ("compare", ctx["data_key"], ctx["scaling"], ctx["seed"], has_test, n_used)
+
+    def plan():
         if has_test:
-            X_tr, y_tr, X_te, y_te = ctx["X"], ctx["y"], ctx["X_test"], ctx["y_test"]
+            X_tr, y_tr, X_te, y_te = X, y, ctx["X_test"], ctx["y_test"]
         else:
-            X_tr, X_te, y_tr, y_te = evaluation.split(ctx["X"], ctx["y"], task, 0.25, ctx["seed"])
-        return evaluation.compare_models(task, X_tr, y_tr, X_te, y_te, ctx["scaling"], ctx["seed"], progress)
+            X_tr, X_te, y_tr, y_te = evaluation.split(X, y, task, 0.25, ctx["seed"])
+        return evaluation.compare_plan(task, X_tr, y_tr, X_te, y_te, ctx["scaling"], ctx["seed"])
 
-    expected = sum(_expected(ctx, 1, s.name, {}) for s in list_models(task))
-    table = _run_button("Train and compare every model", key, f"{ctx['prefix']}.cmp.run", compute, expected)
-    if table is None:
+    out = sweep(
+        key, plan, label="Train and compare every model", widget_key=f"{ctx['prefix']}.cmp.run", estimate=expected,
+        store=SWEEP_STORE, store_size=SWEEP_ENTRIES, advice="Fewer rows make it faster.",
+    )  # fmt: skip
+    if out is None or out.value is None:
         return
+    table = out.value
     where = "the test set" if has_test else "a quarter of the training rows held out"
     st.caption(f"Every model at its defaults; scores on {where}. Click a column header to sort.")
     metric = "accuracy" if task == "classification" else "r2"
@@ -309,6 +363,43 @@ def _compare_view(ctx: dict) -> None:
         c: st.column_config.NumberColumn(format="%.3f") for c in shown.columns if c not in ("model", "error")
     }
     st.dataframe(shown, hide_index=True, column_config=fmt, height="content")  # every row, no inner scroll
+    stopped_note(out)
+
+
+# -- permutation importance (the pages' fitted model) ---------------------------------------------
+def permutation_importance_view(
+    fitted, X, y, *, key: tuple, task: str, seed: int = 0, widget_key: str = "importance.run",
+    rows: str = "test rows", n_repeats: int = PERMUTATION_REPEATS,
+) -> Outcome | None:  # fmt: skip
+    """Permutation importance of a fitted model on (X, y) through ui.sweep: one step per feature.
+
+    The estimate times one scoring of the fitted model on up to 200 rows and scales it to (1 + features ×
+    repeats) scorings of every row; past the budget it runs on a seeded sample of the rows (said).
+    Returns the Outcome (its value is `ml.evaluation.feature_importance`'s frame for the features done).
+    """
+    task = normalise_task(task)
+    probe = min(len(y), 200)
+    Xp, yp = evaluation.sample_rows(X, y, probe, task, seed)
+    scorer = evaluation.get_scorer(evaluation.default_scoring(task))
+    t0 = time.perf_counter()
+    scorer(fitted, Xp, np.asarray(yp))
+    per_row = (time.perf_counter() - t0) / max(probe, 1)
+    n_scores = 1 + np.shape(X)[1] * n_repeats
+    n = len(y)
+    full = per_row * n * n_scores
+    m = n
+    if full > SWEEP_BUDGET_S and n > MIN_SAMPLE:
+        m = max(MIN_SAMPLE, int(SWEEP_BUDGET_S / max(per_row * n_scores, 1e-12)))
+        st.caption(f"Shuffles a seeded sample of **{m:,} of the {n:,} {rows}** ({duration(per_row * m * n_scores)}; "
+                   f"all: {duration(full)}).")  # fmt: skip
+        X, y = evaluation.sample_rows(X, y, m, task, seed)
+    out = sweep(
+        ("permutation", *key, n_repeats, m),
+        lambda: evaluation.permutation_plan(fitted, X, y, seed=seed, n_repeats=n_repeats, task=task),
+        label="Compute permutation importance", widget_key=widget_key, estimate=per_row * m * n_scores,
+        store=SWEEP_STORE, store_size=SWEEP_ENTRIES,
+    )  # fmt: skip
+    return out
 
 
 # -- the block -----------------------------------------------------------------------------------

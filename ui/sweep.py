@@ -1,0 +1,197 @@
+"""One way to run a long sweep on every page: its estimate first, progress with time left, a Stop
+button, and the results so far kept.
+
+A sweep is an `ml.evaluation.Plan`: small steps (one fit, one model, one dataset × seed) and an
+`assemble(results)` that builds the result from the steps done. `sweep(key, plan, ...)`:
+
+- before it runs, the Run button says its estimate ("Run … (about 12 s)"), with a warning past
+  `SWEEP_BUDGET_S`;
+- while it runs, a progress bar reads "k of n fits · about X s left" and a Stop button sits under it;
+- each finished step's result goes into `st.session_state` at once, so a Stop, any other control
+  moved, or a page switch keeps what is done; the page then shows the partial result, says
+  "Stopped after k of n", and offers Continue (from there) or Start again;
+- a finished sweep is kept in a shared bounded store (`ui.training.store`) and shown at once later.
+
+How Streamlit 1.67 interrupts a running script: a widget event asks the script runner for a rerun
+and the running script raises RerunException at its next `st.*` call (a "yield point"), *unless*
+the widget sits in a fragment: a fragment widget's rerun request is queued and never preempts the
+run in progress (`script_requests._fragment_run_should_not_preempt_script`), so a Stop button
+inside a fragment would only act after the sweep ends. So between steps the sweep also looks at
+the pending request itself (`_interrupted`) and stops when any rerun or stop is waiting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ml.evaluation import Plan
+from ui import training
+
+SWEEP_BUDGET_S = 20.0  # default sizes keep a sweep under this many seconds on the 2-core machine
+PARTIAL = "_sweeps.partial"  # session key: {sweep key: [step results]} of sweeps stopped part-way
+MAX_PARTIAL = 8  # partial sweeps kept per session (oldest dropped)
+
+
+@dataclass
+class Outcome:
+    """What a sweep has: `value` is the plan's assembled result over the `done` steps of `total`."""
+
+    value: object
+    done: int
+    total: int
+    unit: str = "step"
+    units: str = "steps"
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.total
+
+
+def duration(seconds: float) -> str:
+    """'about 12 s', 'about 3 min', 'under a second'."""
+    if seconds < 1:
+        return "under a second"
+    if seconds < 120:
+        return f"about {seconds:,.0f} s"
+    return f"about {seconds / 60:,.0f} min"
+
+
+def _interrupted() -> bool:
+    """Whether a rerun or stop is waiting: the user pressed Stop (or any control) or left the page."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        requests = getattr(get_script_run_ctx(suppress_warning=True), "script_requests", None)
+        state = getattr(requests, "_state", None)  # ScriptRequestType: CONTINUE, RERUN or STOP
+        return getattr(state, "name", "CONTINUE") in ("RERUN", "STOP")
+    except Exception:  # noqa: BLE001 - a private attribute: without it, Stop acts at the next st.* call
+        return False
+
+
+def _partials() -> dict:
+    return st.session_state.setdefault(PARTIAL, {})
+
+
+def _keep(key: tuple, results: list) -> None:
+    box = _partials()
+    box.pop(key, None)
+    box[key] = results
+    while len(box) > MAX_PARTIAL:
+        box.pop(next(iter(box)))
+
+
+def partial_results(key: tuple) -> list | None:
+    """The step results kept for a sweep stopped part-way (tests and callers that draw their own)."""
+    return _partials().get(key)
+
+
+def _time_left(plan: Plan, start: int, done: int, elapsed: float, estimate: float) -> float:
+    """Seconds left: the measured rate of this run once a step is done, else the estimate."""
+    weights = [s.weight for s in plan.steps]
+    left = sum(weights[done:])
+    if done > start and elapsed > 0:
+        return elapsed / max(sum(weights[start:done]), 1e-12) * left
+    return estimate * left / max(sum(weights), 1e-12)
+
+
+def sweep(
+    key: tuple,
+    plan: Plan | Callable[[], Plan],
+    *,
+    label: str,
+    widget_key: str,
+    estimate: float,
+    store: str = "sweeps",
+    store_size: int = 32,
+    advice: str = "Fewer folds, values or rows make it faster.",
+    disabled: bool = False,
+) -> Outcome | None:
+    """The sweep `plan` under `key`: its finished result, its partial result, or a Run button.
+
+    `plan` may be a function making the plan (it is only made when needed). `estimate` is the
+    forecast seconds of the whole plan. Returns None until something has run; else an Outcome the
+    caller draws (a partial one after a stop, said above it here). A step's ValueError (worded for
+    users) goes to the caller's `guard` and drops the partial result.
+    """
+    done_value = training.lookup(store, key, store_size)
+    if done_value is not None:
+        n = len(plan.steps) if isinstance(plan, Plan) else 0
+        return Outcome(done_value, n, n)
+    make = plan if callable(plan) and not isinstance(plan, Plan) else (lambda: plan)
+    results = partial_results(key)
+    head = st.empty()  # the Run / Continue controls, cleared while the sweep runs
+    if results is None:
+        with head.container():
+            if estimate > SWEEP_BUDGET_S:
+                st.warning(
+                    f"This is expected to take {duration(estimate)} on this machine (a rough estimate). {advice} "
+                    "It can be stopped while it runs, keeping the results so far.",
+                    icon=":material/hourglass_top:",
+                )
+            pressed = st.button(f"{label} ({duration(estimate)})", key=widget_key, type="primary", disabled=disabled)
+        if not pressed:
+            return None
+        head.empty()
+        return _run(key, make(), [], estimate, store, store_size)
+    built = make()
+    n, k = len(built.steps), len(results)
+    left = _time_left(built, 0, k, 0.0, estimate)
+    with head.container():
+        st.info(
+            f"Stopped after {k} of {n} {built.units}: what is shown below comes from those {k}. Continue from "
+            f"there ({duration(left)} left) or start again.",
+            icon=":material/stop_circle:",
+        )
+        c1, c2 = st.columns(2)
+        go_on = c1.button(f"Continue ({duration(left)} left)", key=widget_key, type="primary", disabled=disabled)
+        again = c2.button("Start again", key=f"{widget_key}.restart", disabled=disabled)
+    if go_on or again:
+        head.empty()
+        return _run(key, built, [] if again else list(results), estimate, store, store_size)
+    return _outcome(built, results)
+
+
+def _outcome(plan: Plan, results: list) -> Outcome | None:
+    if not results:
+        return None
+    return Outcome(plan.assemble(results), len(results), len(plan.steps), plan.unit, plan.units)
+
+
+def _run(key: tuple, plan: Plan, results: list, estimate: float, store: str, store_size: int) -> Outcome | None:
+    """Run the steps not done yet, keeping each result as it comes; stop when the user interrupts."""
+    n, start = len(plan.steps), len(results)
+    _keep(key, results)
+    slot = st.empty()
+    with slot.container(border=True):
+        bar = st.progress(start / max(n, 1), text=f"{start} of {n} {plan.units} · {duration(estimate)} in all")
+        st.button("Stop (keep the results so far)", key=f"_sweep_stop_{abs(hash(key))}", icon=":material/stop:")
+    t0 = time.perf_counter()
+    try:
+        for i in range(start, n):
+            if _interrupted():
+                slot.empty()
+                return _outcome(plan, results)
+            results.append(plan.steps[i].run())
+            _keep(key, results)  # kept before the next st.* call, where Streamlit may stop this run
+            left = _time_left(plan, start, i + 1, time.perf_counter() - t0, estimate)
+            nxt = f" · next: {plan.steps[i + 1].label}" if i + 1 < n else ""
+            bar.progress((i + 1) / n, text=f"{i + 1} of {n} {plan.units} · {duration(left)} left{nxt}")
+    except ValueError:
+        _partials().pop(key, None)
+        slot.empty()
+        raise
+    value = plan.assemble(results)
+    training.store(store, store_size).put(key, value)
+    _partials().pop(key, None)
+    slot.empty()
+    return Outcome(value, n, n, plan.unit, plan.units)
+
+
+def stopped_note(outcome: Outcome | None) -> None:
+    """A caption under a partial result (charts and tables say they are partial)."""
+    if outcome is not None and not outcome.complete:
+        st.caption(f"Partial result: {outcome.done} of {outcome.total} {outcome.units} done.")
