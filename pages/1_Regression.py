@@ -14,13 +14,15 @@ from ui.code_panel import regression_panel
 from ui.data_source import data_line
 from ui.evaluation_views import evaluation_views
 from ui.navigation import ensure_router
+from ui.present import explain, name_exports
+from ui.state import tabs as linked_tabs
 from ui.widgets import guard
 
 ensure_router()
 
 st.set_page_config(page_title="Regression · ML Explorer", layout="wide")
 st.title("Regression")
-st.markdown(
+explain(
     "Predict a number from features: watch a line learn its slope by gradient descent, a polynomial "
     "over-fit, L1 regularisation zero coefficients, and a neural network beat a straight line on "
     "photometric redshifts."
@@ -29,6 +31,7 @@ st.markdown(
 setup = reg.sidebar()
 if setup.ds is None:
     st.stop()  # the data component has said why (no upload yet, or what is wrong with it)
+name_exports("regression", setup.ds.name, setup.model, setup.params)  # PNG file names
 
 data_line(setup.choice)
 reg.data_note(setup.ds)
@@ -50,7 +53,7 @@ with guard("Training the model"):
         fitted = reg.fit_shown(setup)
 reg.warnings_for(setup, fitted)
 
-tabs = st.tabs(reg.TABS, key="reg.tab", on_change="rerun", bind="query-params")
+tabs = linked_tabs(reg.TABS, key="reg.tab")  # bound to the URL (?reg.tab=Residuals); a bad label is named in the note
 views = {
     "Fit": reg.fit_view,
     "Residuals": reg.residuals_view,

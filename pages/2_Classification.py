@@ -7,13 +7,15 @@ from ui.code_panel import classification_panel
 from ui.data_source import data_line
 from ui.evaluation_views import evaluation_views
 from ui.navigation import ensure_router
+from ui.present import explain, name_exports
+from ui.state import tabs as linked_tabs
 from ui.widgets import dataset_badge, guard
 
 ensure_router()
 
 st.set_page_config(page_title="Classification · ML Explorer", layout="wide")
 st.title("Classification")
-st.markdown(
+explain(
     "Train a classifier and watch its decision regions change as you move a hyperparameter: "
     "too simple and it **underfits** (train and test scores both low), too flexible and it **overfits** "
     "(train score high, test score lower)."
@@ -24,6 +26,7 @@ prep = cls.preparation_sidebar()
 spec, params = cls.model_sidebar()
 if data is None:
     st.stop()
+name_exports("classification", data.ds.name, spec.name, params)  # PNG file names
 data_line(data)
 
 run = None
@@ -45,7 +48,7 @@ views = {
 views.update(cls.extra_views(spec))  # the model's own views (a drawn tree, training curves), from the registry
 with left:
     # Only the open tab runs (on_change="rerun"): a hyperparameter move redraws what is on screen.
-    tabs = st.tabs(list(views), key="view", on_change="rerun")
+    tabs = linked_tabs(list(views), key="view")  # the open tab is in the URL too (?view=Metrics)
     for (label, view), tab in zip(views.items(), tabs, strict=True):
         if tab.open:
             with tab, guard(label):

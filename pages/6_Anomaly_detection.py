@@ -5,11 +5,13 @@ import streamlit as st
 from ui import anomaly as ano
 from ui.code_panel import anomaly_panel
 from ui.data_source import data_line
+from ui.present import explain, name_exports
+from ui.state import tabs as linked_tabs
 from ui.widgets import guard
 
 st.set_page_config(page_title="Anomaly detection · ML Explorer", layout="wide")
 st.title("Anomaly detection")
-st.markdown(
+explain(
     "Score every row for how **unusual** it is, then pick a threshold: Isolation Forest isolates, LOF compares "
     "local densities, and **DRAMA** measures the distance to the nearest prototype after a dimensionality "
     "reduction. No method is best for every kind of anomaly."
@@ -22,6 +24,7 @@ labels = ano.label_choice(choice)
 res = None
 with guard("The detector's settings"):
     entry, params, seed, notes = ano.detector_sidebar(choice.ds.n_samples, len(choice.ds.feature_names))
+    name_exports("anomaly", choice.ds.name, entry.name, params)  # PNG file names
     data_line(choice)
     with guard("Fitting the detector"):
         res = ano.fit(choice, labels, entry, params, seed, notes)
@@ -31,7 +34,7 @@ if res is not None:
     ano.threshold_panel(res)
 
 views = {"Most anomalous rows": ano.top_rows_view, "Metrics": ano.metrics_view, "Benchmark table": None}
-tabs = st.tabs(list(views), key="ano.tab", on_change="rerun")
+tabs = linked_tabs(list(views), key="ano.tab")  # the open tab is in the URL too
 for (label, view), tab in zip(views.items(), tabs, strict=True):
     if not tab.open:
         continue

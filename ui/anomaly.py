@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,10 +22,12 @@ from streamlit.errors import StreamlitPageNotFoundError
 from ml import detectors as det
 from ml import registry
 from ml.plots import anomaly as plots
-from ui import cache, handoff
+from ml.thresholds import flag_counts
+from ui import cache, handoff, training
 from ui.data_source import DataChoice, data_source
-from ui.live_plot import live_plot
-from ui.state import clamp_kept, kept
+from ui.live_threshold import live_threshold
+from ui.present import chart
+from ui.state import kept, link_value, linked, number_in, prime, truth
 from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets
 
 PAGE = "ano"
@@ -75,6 +78,7 @@ class Result:
     seconds: float
     labels: Labels
     notes: list[str] = field(default_factory=list)
+    stale: bool = False  # the last result, shown while a slow detector waits for its Train press
 
     @property
     def scores(self) -> np.ndarray:
@@ -119,13 +123,15 @@ def label_choice(choice: DataChoice) -> Labels:
     options = [IGNORE, *values]
     if set(values) <= {0, 1} and not names:
         rare = 1
-    pick = st.sidebar.selectbox(
+    pick = linked(
+        st.sidebar.selectbox,
         "Which label value is the anomaly?",
         options,
         index=options.index(rare),
         format_func=lambda v: v if v == IGNORE else f"{shown(v)} ({int(counts.get(v, 0)):,} rows)",
         help="The chosen value counts as 'anomaly', every other as 'normal'. Labels are used only for scoring.",
         **kept(key=f"{PAGE}.anomaly_value.{choice.key!r}"[:200]),
+        url=f"{PAGE}.anomaly_value",
     )
     if pick == IGNORE:
         return Labels(None, ("ignored",), "labels ignored")
@@ -144,7 +150,8 @@ def detector_sidebar(n_rows: int, n_features: int) -> tuple[registry.Entry, dict
     sb.header("Detector")
     entries = {e.name: e for e in registry.entries("detector")}
     names = list(entries)
-    name = sb.selectbox(
+    name = linked(
+        sb.selectbox,
         "Detector",
         names,
         index=names.index(DEFAULT_DETECTOR),
@@ -158,8 +165,8 @@ def detector_sidebar(n_rows: int, n_features: int) -> tuple[registry.Entry, dict
     if name == "drama":
         _drama_hints(params)
     seed = int(
-        sb.number_input(
-            "Seed", 0, 10_000, 0, 1, help="Fixes the detector's randomness.", **kept(key=f"{PAGE}.seed")
+        linked(
+            sb.number_input, "Seed", 0, 10_000, 0, 1, help="Fixes the detector's randomness.", **kept(key=f"{PAGE}.seed")
         )
     )
     params, notes = entry.fit_to_data({**params, "contamination": 0.05}, n_rows, n_features)
@@ -173,19 +180,85 @@ def _drama_hints(params: dict) -> None:
 
 
 # -- fitting -----------------------------------------------------------------------------------------
+SLOW_FIT_S = (
+    2.0  # a detector forecast (or last seen) to take longer waits for a Train press, as on Classification
+)
+LAST_RESULT = (
+    f"{PAGE}.last_result"  # the last fitted Result, shown (marked stale) while a slow detector waits
+)
+
+
 def fit(
     choice: DataChoice, labels: Labels, entry, params: dict, seed: int, notes: list[str]
 ) -> Result | None:
+    """The detector fitted on the chosen data (once per data, parameters and seed). A slow one (a network,
+    DRAMA with an autoencoder or VAE, or any whose fit is forecast to exceed SLOW_FIT_S) fits only on its
+    Train button: until then the last result stays on screen marked stale (the Classification page's rule)."""
     X = det.check_X(choice.ds.X.to_numpy(dtype=float) if _numeric(choice.ds.X) else choice.ds.X.to_numpy())
     ptuple = tuple(sorted(params.items()))
+    key = (choice.key, entry.name, ptuple, seed)
+    if training.lookup("anomaly_fitted", key, 16) is None and not _train_now(
+        choice, labels, entry, params, X
+    ):
+        return _stale_or_none(choice, labels)
     t0 = time.perf_counter()
-    with st.spinner(f"Fitting {entry.title} on {len(X):,} rows …"):
+    with st.spinner(f"Fitting {entry.title} on {len(X):,} rows …", show_time=True):
         model, seconds = cache.anomaly_fit(choice.key, entry.name, ptuple, seed, X)
+    training.store("anomaly_fitted", 16).put(key, True)
+    training.store("fit_seconds", 256).put(("detector", choice.key, entry.name), seconds)
     if time.perf_counter() - t0 > 0.5:
         st.toast(f"{entry.title} fitted in {seconds:.1f} s")
-    return Result(
+    res = Result(
         choice, entry, params, seed, X, model, seconds, labels, [*notes, *getattr(model, "notes_", [])]
     )
+    st.session_state[LAST_RESULT] = res
+    return res
+
+
+def _slow_reason(choice: DataChoice, entry, params: dict, X: np.ndarray) -> str | None:
+    """Why this detector waits for a Train press, or None (ui.classification's rule: the last fit of this
+    detector on this data took long, or, never fitted here, a forecast says it will)."""
+    took = training.fit_seconds((choice.key, entry.name), "detector")
+    if took is not None and took > SLOW_FIT_S:
+        return f"{entry.title} took {took:.1f} s to fit on this data last time, so it refits only when asked"
+    expected = det.estimate_fit_seconds(entry.name, params, X.shape[0], X.shape[1])
+    if took is None and expected > SLOW_FIT_S:
+        return f"{entry.title} is expected to take about {expected:.0f} s on {len(X):,} rows, so it fits only when asked"
+    return None
+
+
+def _train_now(choice: DataChoice, labels: Labels, entry, params: dict, X: np.ndarray) -> bool:
+    """True to fit now: a quick detector, or a slow one whose Train button was just pressed."""
+    why = _slow_reason(choice, entry, params, X)
+    if why is None:
+        return True
+    box = st.container(border=True)
+    if box.button(
+        f"Train {entry.title}", type="primary", key=f"{PAGE}.train", icon=":material/model_training:"
+    ):
+        return True
+    last: Result | None = st.session_state.get(LAST_RESULT)
+    if last is not None and last.choice.key == choice.key:
+        box.warning(
+            f"**Stale:** the results below are from **{last.entry.title}** ({_params_text(last.params)}). "
+            f"{why}: press **Train** to fit with the current settings.",
+            icon=":material/history:",
+        )
+    else:
+        box.info(f"{why}: press **Train** to fit it with the settings in the sidebar.")
+    return False
+
+
+def _stale_or_none(choice: DataChoice, labels: Labels) -> Result | None:
+    last: Result | None = st.session_state.get(LAST_RESULT)
+    if last is None or last.choice.key != choice.key:
+        return None
+    return replace(last, labels=labels, stale=True)  # the same rows: the current label choice applies
+
+
+def _params_text(params: dict) -> str:
+    text = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in params.items())
+    return _md(text) or "default settings"
 
 
 def _numeric(X: pd.DataFrame) -> bool:
@@ -193,107 +266,188 @@ def _numeric(X: pd.DataFrame) -> bool:
 
 
 # -- the live threshold (fragment) --------------------------------------------------------------------
+CONTAMINATION = (0.005, 0.5, 0.005)  # the contamination slider: lowest, highest, step
+LIVE = f"{PAGE}.live"  # the live threshold component's key (ui/live_threshold.py)
+
+
 def threshold_panel(res: Result) -> None:
-    """Contamination slider or direct threshold, counts, histogram and 2-D view: a fragment."""
+    """Contamination or direct threshold, counts, histogram and 2-D view: a fragment whose threshold
+    control answers drags in the browser (ui.live_threshold) and confirms the exact numbers on release."""
     _threshold_fragment(res)
+
+
+def _bump_seq() -> None:
+    """The server set the slider's value itself (new data or mode, a clamp): the component jumps to it."""
+    st.session_state[f"{LIVE}_seq"] = st.session_state.get(f"{LIVE}_seq", 0) + 1
+
+
+def _live_value(res: Result, mode: str, data_rev: str, sorted_scores: np.ndarray) -> tuple[float, str]:
+    """The slider's value (a contamination or a score) after what the component last committed, and a note
+    when a kept value had to be clamped. Values live under ano.contamination / ano.threshold.<detector>."""
+    ss = st.session_state
+    n, lo, hi = sorted_scores.size, float(sorted_scores[0]), float(sorted_scores[-1])
+    key = f"{PAGE}.contamination" if mode == "contamination" else f"{PAGE}.threshold.{res.entry.name}"
+    sent = ss.get(LIVE)
+    if sent and sent.get("seq") != ss.get(f"{LIVE}_seen"):
+        ss[f"{LIVE}_seen"] = sent.get("seq")
+        if sent.get("need"):  # the component lost its data (remounted): send it again
+            ss.pop(f"{LIVE}_has", None)
+        elif sent.get("rev") in (None, data_rev) and ss.get(f"{LIVE}_for") == data_rev:
+            ss[key] = float(sent["t"])  # a commit made on other data (a drag across a switch) is dropped
+    if ss.get(f"{LIVE}_for") != data_rev:
+        ss[f"{LIVE}_for"] = data_rev
+        _bump_seq()
+    note = ""
+    if mode == "contamination":
+        value = ss.get(key, 0.05)
+        ok = min(max(float(value), CONTAMINATION[0]), CONTAMINATION[1])
+        if ok != value:
+            note = f"Contamination must be in (0, 0.5]; {value!r} was set to {ok:g}."
+    else:
+        value = ss.get(key)
+        default = float(sorted_scores[n - det.n_flagged(n, 0.05)])
+        ok = default if value is None else min(max(float(value), lo), hi)  # kept from other data or settings
+    if ok != value:
+        ss[key] = ok
+        _bump_seq()
+    linked_ok = link_value(  # in the URL: ?ano.contamination=0.1 or ?ano.threshold=2.5 (read from a link on the first run)
+        f"{PAGE}.contamination" if mode == "contamination" else f"{PAGE}.threshold",
+        float(ok),
+        parse=number_in(*CONTAMINATION[:2]) if mode == "contamination" else number_in(lo, hi),
+        default=0.05 if mode == "contamination" else None,
+    )
+    if linked_ok != ok:
+        ss[key] = ok = linked_ok
+        _bump_seq()
+    return float(ok), note
 
 
 @guarded_fragment("The threshold views")
 def _threshold_fragment(res: Result) -> None:
-    scores = res.scores
+    scores, y = res.scores, res.labels.y
     sorted_scores = cache.anomaly_sorted(*res.fit_key, scores)
     n = sorted_scores.size
-    top = st.columns([2, 3])
-    mode = top[0].segmented_control(
+    lo, hi = float(sorted_scores[0]), float(sorted_scores[-1])
+    c1, c2, c3 = st.columns([2, 2, 3], vertical_alignment="bottom")
+    mode = linked(
+        c1.segmented_control,
         "Set the threshold by",
         ["contamination", "score"],
         default="contamination",
         required=True,
         format_func={"contamination": "Contamination", "score": "Score (directly)"}.get,
+        help="Contamination: threshold = the score of the k-th highest row, k = round(contamination × rows). "
+        "Drag the slider (or use the arrow keys): the numbers and marks follow at once; no refit.",
         **kept(key=f"{PAGE}.mode"),
     )
-    if mode == "contamination":
-        c = top[1].slider(
-            "Contamination (share of rows called anomalies)",
-            0.005,
-            0.5,
-            0.05,
-            0.005,
-            format="%.3f",
-            help="threshold = the score of the k-th highest row, k = round(contamination × rows). No refit.",
-            **kept(key=f"{PAGE}.contamination"),
-        )
-        threshold = float(sorted_scores[n - det.n_flagged(n, c)])
-    else:
-        lo, hi = float(sorted_scores[0]), float(sorted_scores[-1])
-        if hi <= lo:
-            st.warning("Every row has the same score: this detector sees no anomaly here.")
-            threshold = hi
-        else:
-            default = float(sorted_scores[n - det.n_flagged(n, 0.05)])
-            clamp_kept(f"{PAGE}.threshold.{res.entry.name}", lo, hi)  # kept from other data or settings
-            threshold = top[1].slider(
-                "Threshold on the score (rows at or above it are anomalies)",
-                lo,
-                hi,
-                min(max(default, lo), hi),
-                (hi - lo) / 200,
-                format="%.4g",
-                **kept(key=f"{PAGE}.threshold.{res.entry.name}"),
-            )
-    flagged_n = int(n - np.searchsorted(sorted_scores, threshold, "left"))
-    y = res.labels.y
-    items = [
-        ("Flagged", flagged_n, f"{flagged_n:,}"),
-        ("Share flagged", flagged_n / n, f"{flagged_n / n:.1%}"),
-    ]
+    view = None  # (figure JSON, revision, caption), or None when it cannot be drawn (said by the guard)
+    with guard("The 2-D view"):
+        view = _scatter_figure(res, c2, c3)
+    if mode == "score" and hi <= lo:
+        st.warning("Every row has the same score: this detector sees no anomaly here.")
+    data_rev = repr((res.fit_key, res.labels.key, mode))
+    value, note = _live_value(res, mode, data_rev, sorted_scores)
+    if note:
+        st.warning(note)
+    threshold = float(sorted_scores[n - det.n_flagged(n, value)]) if mode == "contamination" else value
+    flagged = int(n - np.searchsorted(sorted_scores, threshold, "left"))
+    tp, fp, precision, recall = flagged, 0, None, None
     if y is not None:
-        engine = cache.anomaly_engine(*res.fit_key, res.labels.key, y, scores)
-        m = engine.metrics(threshold)
-        items += [
-            ("Caught (TP)", m["tp"], f"{m['tp']:,} of {engine.n_pos:,}"),
-            ("False alarms (FP)", m["fp"], f"{m['fp']:,}"),
-            ("Precision", m["precision"], f"{m['precision']:.3f}"),
-            ("Recall", m["recall"], f"{m['recall']:.3f}"),
-        ]
-    items.append(("Threshold", threshold, f"{threshold:.4g}"))
-    metric_grid(items, columns=len(items))
-    left, right = st.columns(2, gap="medium")
-    with left:
-        log_y = bool(st.session_state.get(f"{PAGE}.logy", False))
-        hist = cache.anomaly_hist_json(res.fit_key, res.labels.key, log_y, scores, y)
-        live_plot(
-            hist,
-            _revision(res.fit_key, res.labels.key, log_y),
-            plots.threshold_marks(threshold),
-            key=f"{PAGE}.hist",
+        m = cache.anomaly_engine(*res.fit_key, res.labels.key, y, scores).metrics(threshold)
+        tp, fp, precision, recall = m["tp"], m["fp"], m["precision"], m["recall"]
+    prime(f"{PAGE}.logy", truth)  # the link's value, before it is read here (the toggle is drawn below)
+    log_y = bool(st.session_state.get(f"{PAGE}.logy", False))
+    revision = _revision(res.fit_key, res.labels.key, log_y)
+    revision2 = view[1] if view else None
+    has = st.session_state.get(f"{LIVE}_has") or (None, None, None)
+    st.session_state[f"{LIVE}_has"] = (data_rev, revision, revision2)
+    if mode == "contamination":
+        bounds, label = CONTAMINATION, "Contamination (share of rows called anomalies)"
+    else:
+        top = hi if hi > lo else lo + 1.0
+        bounds, label = (
+            (lo, top, (top - lo) / 1000),
+            "Threshold on the score (rows at or above it are anomalies)",
         )
-        st.toggle("Log count axis", key=f"{PAGE}.logy", help="Shows the thin tail of rare high scores.")
-    with right, guard("The 2-D view"):
-        scatter_view(res, threshold)
+    live_threshold(
+        counts=_flag_counts(res) if has[0] != data_rev else None,
+        data_rev=data_rev,
+        figure_json=_hist_json(res, log_y, threshold) if has[1] != revision else None,
+        revision=revision,
+        t=value,
+        t_seq=st.session_state.get(f"{LIVE}_seq", 0),
+        lo=bounds[0],
+        hi=bounds[1],
+        step=bounds[2],
+        confirmed={
+            "t": value,
+            "threshold": threshold,
+            "flagged": flagged,
+            "share": flagged / n,
+            "tp": int(tp),
+            "fp": int(fp),
+            "precision": precision,
+            "recall": recall,
+        },  # fmt: skip
+        key=LIVE,
+        mode="anomaly",
+        control={
+            "kind": mode,
+            "label": label,
+            "exact_label": f"Exact {'contamination' if mode == 'contamination' else 'threshold'} (Enter)",
+            "colours": [plots.GREY, plots.ANOMALY_COLOUR],
+        },
+        figure2=view[0] if view and has[2] != revision2 else None,
+        revision2=revision2,
+    )
+    b1, b2 = st.columns(2, gap="medium")
+    linked(b1.toggle, "Log count axis", key=f"{PAGE}.logy", help="Shows the thin tail of rare high scores.")
+    if view:
+        b2.caption(view[2])
 
 
 def _revision(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def scatter_view(res: Result, threshold: float) -> None:
+def _flag_counts(res: Result) -> dict:
+    """The cumulative flagged (and TP / FP) counts the live threshold answers drags from, once per scores."""
+    return training.cached(
+        "anomaly_counts",
+        (res.fit_key, res.labels.key),
+        lambda: flag_counts(res.scores, res.labels.y).payload(),
+        maxsize=8,
+    )
+
+
+def _hist_json(res: Result, log_y: bool, threshold: float) -> str:
+    """The cached score histogram with the threshold line (a named shape the component moves)."""
+    fig = json.loads(cache.anomaly_hist_json(res.fit_key, res.labels.key, log_y, res.scores, res.labels.y))
+    line = {**plots.threshold_shape(threshold), "yref": "y domain"}
+    fig["layout"]["shapes"] = [*fig["layout"].get("shapes", []), line]
+    return json.dumps(fig)
+
+
+def _scatter_figure(res: Result, c_view, c_axes) -> tuple[str, str, str] | None:
+    """The 2-D view's controls (drawn in `c_view`, `c_axes`) and its figure: (JSON, revision, caption)."""
     X, y = res.X, res.labels.y
     names = res.choice.ds.feature_names
-    how = st.segmented_control(
+    how = linked(
+        c_view.segmented_control,
         "2-D view",
         list(VIEWS),
         default="pca" if X.shape[1] > 2 else "features",
         required=True,
         format_func=VIEWS.get,
         **kept(key=f"{PAGE}.view.{'2d' if X.shape[1] <= 2 else 'nd'}"),  # two-feature data keep their plane
+        url=f"{PAGE}.view",
     )
     pair = (0, 1)
     if how == "features" and X.shape[1] > 2:
-        a, b = st.columns(2)
-        i = a.selectbox("x axis", range(len(names)), format_func=lambda k: names[k], **kept(key=f"{PAGE}.fx"))
-        j = b.selectbox(
-            "y axis", range(len(names)), index=1, format_func=lambda k: names[k], **kept(key=f"{PAGE}.fy")
+        a, b = c_axes.columns(2)
+        i = linked(a.selectbox, "x axis", range(len(names)), format_func=lambda k: names[k], **kept(key=f"{PAGE}.fx"))
+        j = linked(
+            b.selectbox, "y axis", range(len(names)), index=1, format_func=lambda k: names[k], **kept(key=f"{PAGE}.fy")
         )
         pair = (int(i), int(j))
     rows = None
@@ -315,26 +469,25 @@ def scatter_view(res: Result, threshold: float) -> None:
         yt if X.shape[1] == 1 or how != "features" else names[pair[1]],
     )
     view_key = (how, pair, rows_key)
-    scores = res.scores
     truth = None if y is None else y[idx]
     fig = cache.anomaly_scatter_json(
-        res.fit_key, res.labels.key, view_key, titles, coords, scores[idx], truth
+        res.fit_key, res.labels.key, view_key, titles, coords, res.scores[idx], truth
     )
-    marks = plots.flag_marks(threshold, float(scores[idx].min()), float(scores[idx].max()))
-    live_plot(fig, _revision(res.fit_key, res.labels.key, view_key), marks, key=f"{PAGE}.scatter")
-    st.caption(
-        "Vermillion = flagged (score ≥ threshold), grey = not."
-        + (" Big outlined circles are the labelled anomalies: vermillion ones are caught (TP), grey ones missed "
-           "(FN); a small vermillion dot is a false alarm (FP)." if y is not None else "")
+    caption = "Right: vermillion = flagged (score ≥ threshold), grey = not." + (
+        " Big outlined circles are the labelled anomalies: vermillion ones are caught (TP), grey ones missed "
+        "(FN); a small vermillion dot is a false alarm (FP)." if y is not None else ""
     )  # fmt: skip
     if rows is not None:
-        st.caption(f"UMAP of {len(rows):,} of {len(X):,} rows (every labelled anomaly plus a seeded sample).")
+        caption += f" UMAP of {len(rows):,} of {len(X):,} rows (every labelled anomaly plus a seeded sample)."
+    return fig, _revision(res.fit_key, res.labels.key, view_key), caption
 
 
 # -- the other views ------------------------------------------------------------------------------------
 def summary_line(res: Result) -> None:
     lab = res.labels
-    text = f"**{res.entry.title}** scored {len(res.X):,} rows in {res.seconds:.2f} s"
+    text = (
+        "**Stale** · " if res.stale else ""
+    ) + f"**{res.entry.title}** scored {len(res.X):,} rows in {res.seconds:.2f} s"
     text += f" · labels: {_md(lab.text)}" if lab.y is not None else " · no labels used for scoring"
     st.markdown(text)
     for note in res.notes:
@@ -346,7 +499,7 @@ def summary_line(res: Result) -> None:
 
 
 def top_rows_view(res: Result) -> None:
-    k = st.slider("How many of the most anomalous rows", 3, 30, 10, 1, **kept(key=f"{PAGE}.topk"))
+    k = linked(st.slider, "How many of the most anomalous rows", 3, 30, 10, 1, **kept(key=f"{PAGE}.topk"))
     order = det.top_ranked(res.scores, k)
     X, y = res.X, res.labels.y
     titles = [
@@ -359,10 +512,10 @@ def top_rows_view(res: Result) -> None:
     if y is not None:
         st.caption("✓ = a labelled anomaly, ✗ = a normal row. Ranked by score, highest first.")
     if as_images:
-        st.plotly_chart(plots.top_images(X[order], (8, 8), titles), key=f"{PAGE}.topimg", width="stretch")
+        chart(plots.top_images(X[order], (8, 8), titles), key=f"{PAGE}.topimg", width="stretch")
     elif as_curves:
         normal = X if y is None else X[y == 0]
-        st.plotly_chart(
+        chart(
             plots.top_curves(X[order], titles, reference=np.median(normal, axis=0)),
             key=f"{PAGE}.topcurves",
             width="stretch",
@@ -460,9 +613,10 @@ def benchmark_view(res: Result | None) -> None:
     )
     names = [n for n in det.BENCH_DATASETS]
     c1, c2, c3 = st.columns([3, 1, 2])
-    chosen = c1.multiselect("Datasets", names, default=names, **kept(key=f"{PAGE}.bench.datasets"))
-    n_seeds = c2.number_input("Seeds", 1, 10, 3, 1, **kept(key=f"{PAGE}.bench.seeds"))
-    reductions = c3.multiselect(
+    chosen = linked(c1.multiselect, "Datasets", names, default=names, **kept(key=f"{PAGE}.bench.datasets"))
+    n_seeds = linked(c2.number_input, "Seeds", 1, 10, 3, 1, **kept(key=f"{PAGE}.bench.seeds"))
+    reductions = linked(
+        c3.multiselect,
         "DRAMA reductions",
         list(det.REDUCTIONS),
         default=list(det.BENCH_REDUCTIONS),
@@ -540,8 +694,8 @@ def benchmark_view(res: Result | None) -> None:
         key=f"{PAGE}.bench.csv",
     )
     with st.expander("DRAMA's reduction × metric grid, per dataset"):
-        ds_name = st.selectbox("Dataset", list(dict.fromkeys(summary["dataset"])), key=f"{PAGE}.bench.grid")
-        score = st.segmented_control("Score", ["auc", "mcc", "rws"], default="auc", required=True, key=f"{PAGE}.bench.score",
+        ds_name = linked(st.selectbox, "Dataset", list(dict.fromkeys(summary["dataset"])), key=f"{PAGE}.bench.grid")
+        score = linked(st.segmented_control, "Score", ["auc", "mcc", "rws"], default="auc", required=True, key=f"{PAGE}.bench.score",
                                      format_func=det.SCORE_TITLES.get)  # fmt: skip
         block = summary[(summary["dataset"] == ds_name) & (summary["family"] == "DRAMA")]
         reds = list(dict.fromkeys(block["drt"]))
@@ -549,7 +703,7 @@ def benchmark_view(res: Result | None) -> None:
         grid = np.full((len(reds), len(mets)), np.nan)
         for _, r in block.iterrows():
             grid[reds.index(r["drt"]), mets.index(r["metric"])] = 100 * r[f"{score}_mean"]
-        st.plotly_chart(
+        chart(
             plots.drama_grid(
                 grid,
                 [det.REDUCTION_TITLES[r] for r in reds],

@@ -24,7 +24,8 @@ from ml.runtime import estimate_fit_seconds
 from ui import cache, handoff
 from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
-from ui.state import accept_key_in_url, bound, kept
+from ui.present import chart
+from ui.state import accept_key_in_url, bound, kept, linked
 from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted, lookup
 from ui.widgets import guard, guarded_fragment, param_widget
 
@@ -78,7 +79,8 @@ def data_sidebar() -> Data | None:
 
 def preparation_sidebar() -> Prep:
     with st.sidebar.expander("Preparation: split, seed, scaling", expanded=False):
-        test_size = st.slider(
+        test_size = linked(
+            st.slider,
             "Test fraction",
             0.1,
             0.5,
@@ -88,12 +90,12 @@ def preparation_sidebar() -> Prep:
             **bound("test"),
         )
         seed = int(
-            st.number_input(
-                "Seed", 0, 10_000, 0, 1, help="Fixes the split and the model's randomness.", **kept(key="seed")
+            linked(
+                st.number_input, "Seed", 0, 10_000, 0, 1, help="Fixes the split and the model's randomness.", **kept(key="seed")
             )
         )
-        scaling = st.selectbox(
-            "Feature scaling", list(SCALING_LABELS), format_func=SCALING_LABELS.get, **kept(key="scaling"),
+        scaling = linked(
+            st.selectbox, "Feature scaling", list(SCALING_LABELS), format_func=SCALING_LABELS.get, **kept(key="scaling"),
             help="Learned on the training rows only (inside the pipeline, so also inside each CV fold).",
         )  # fmt: skip
     return Prep(float(test_size), seed, scaling)
@@ -105,7 +107,8 @@ def model_sidebar() -> tuple[ModelSpec, dict]:
     specs = {s.name: s for s in list_models(TASK)}
     names = list(specs)
     accept_key_in_url("model", names)
-    name = sb.selectbox(
+    name = linked(
+        sb.selectbox,
         "Classifier",
         names,
         index=names.index(DEFAULT_MODEL),
@@ -310,27 +313,27 @@ def regions_view(run: Run) -> None:
     mode = "features"
     if n > 2:
         default = 0 if any(a in cols and b in cols for a, b in NICE_PAIRS) else 1
-        mode = c1.radio(
-            "Plane", ["features", "pca"], index=default, **kept(key="regions.mode"), horizontal=True,
+        mode = linked(
+            c1.radio, "Plane", ["features", "pca"], index=default, **kept(key="regions.mode"), horizontal=True,
             format_func={"features": "Two features", "pca": "PCA projection"}.get,
             help="Two features: the others are held at their median. PCA: the plane of the two main directions of spread.",
         )  # fmt: skip
     features = None
     if mode == "features" and n > 2:
         a, b = _default_pair(cols)
-        fx = c2.selectbox("x axis", cols, index=cols.index(a), **kept(key="regions.x"))
-        fy = c3.selectbox("y axis", cols, index=cols.index(b), **kept(key="regions.y"))
+        fx = linked(c2.selectbox, "x axis", cols, index=cols.index(a), **kept(key="regions.x"))
+        fy = linked(c3.selectbox, "y axis", cols, index=cols.index(b), **kept(key="regions.y"))
         if fx == fy:
             st.info("Choose two different features for the x and y axes.")
             return
         features = (fx, fy)
     elif mode == "features":
         features = tuple(cols)
-    shading = c4.toggle(
-        "Certainty", value=True, **kept(key="regions.shading"), help="Fade the colour where the model is unsure."
+    shading = linked(
+        c4.toggle, "Certainty", value=True, **kept(key="regions.shading"), help="Fade the colour where the model is unsure."
     )
-    own = n > 2 and c5.toggle(
-        "Colour points by their own prediction", **kept(key="regions.own", value=False),
+    own = n > 2 and linked(
+        c5.toggle, "Colour points by their own prediction", **kept(key="regions.own", value=False),
         help="The regions are a slice (or projection) of the model; a point's own prediction uses all its features.",
     )  # fmt: skip
     key = (run.key, mode, features)
@@ -362,7 +365,7 @@ def regions_view(run: Run) -> None:
             train_wrong=pred_tr != run.y_train, test_wrong=(pred_te != run.y_test) if run.held_out else None,
             shading=shading, by_prediction=own, note=note,
         )  # fmt: skip
-        st.plotly_chart(fig, key="regions.fig")
+        chart(fig, key="regions.fig")
         st.caption(
             mlc.describe_plane(grid, n)
             + " Circles: training rows; diamonds: test rows; × marks a misclassified row."
@@ -374,7 +377,8 @@ def regions_view(run: Run) -> None:
 def metrics_view(run: Run) -> None:
     c1, c2 = st.columns(2)
     if len(run.classes) == 2:
-        positive = c1.selectbox(
+        positive = linked(
+            c1.selectbox,
             "Positive class",
             list(range(2)),
             index=1,
@@ -384,13 +388,13 @@ def metrics_view(run: Run) -> None:
         pos_label = run.classes[positive]
     else:
         options = [None, *range(len(run.classes))]
-        positive = c1.selectbox(
-            "Precision / recall of", options, format_func=lambda i: "every class (macro average)" if i is None else run.class_names[i],
+        positive = linked(
+            c1.selectbox, "Precision / recall of", options, format_func=lambda i: "every class (macro average)" if i is None else run.class_names[i],
             **kept(key="metrics.positive_multi"),
         )  # fmt: skip
         pos_label = None if positive is None else run.classes[positive]
-    beta = c2.select_slider(
-        "β of the Fβ score", [0.25, 0.5, 1.0, 2.0, 4.0], value=2.0, **kept(key="metrics.beta"),
+    beta = linked(
+        c2.select_slider, "β of the Fβ score", [0.25, 0.5, 1.0, 2.0, 4.0], value=2.0, **kept(key="metrics.beta"),
         help="β > 1 weighs recall more (missing a positive costs more); β < 1 weighs precision more.",
     )  # fmt: skip
     pred_tr, pred_te = _predictions(run)
@@ -421,11 +425,11 @@ def metrics_view(run: Run) -> None:
 
 @guarded_fragment("The confusion matrix")
 def confusion_view(run: Run) -> None:
-    normalise = st.toggle("Show shares of each true class (rows sum to 1)", **kept(key="confusion.normalise"))
+    normalise = linked(st.toggle, "Show shares of each true class (rows sum to 1)", **kept(key="confusion.normalise"))
     _, pred_te = _predictions(run)
     matrix = mlc.confusion(run.y_test, pred_te, run.classes)
     what = "test rows" if run.held_out else "all rows"
-    st.plotly_chart(
+    chart(
         confusion_figure(matrix, run.class_names, normalise, title=f"Confusion matrix ({what})"),
         key="confusion.fig",
     )
@@ -449,7 +453,7 @@ def importance_view(run: Run) -> None:
                         frame = cached("importance", run.key, compute, 16)
         if frame is None:
             return
-        st.plotly_chart(importance_figure(frame), key="importance.fig")
+        chart(importance_figure(frame), key="importance.fig")
         if frame["method"].iloc[0] == "impurity":
             st.caption(
                 "Impurity-based: how much each feature's splits reduce impurity, summed over the tree(s)."
@@ -464,10 +468,10 @@ def importance_view(run: Run) -> None:
 def tree_view(run: Run) -> None:
     """The fitted tree drawn (and as text); the levels slider reruns only this fragment."""
     tree = final_estimator(run.est)
-    depth = st.slider("Show levels", 1, 8, min(4, max(tree.get_depth(), 1)), **kept(key="tree.depth"),
+    depth = linked(st.slider, "Show levels", 1, 8, min(4, max(tree.get_depth(), 1)), **kept(key="tree.depth"),
                       help="Deeper levels are summarised as '… deeper' boxes; all levels are in the text below.")  # fmt: skip
     nodes = cached("tree_nodes", (run.key, depth), lambda: evaluation.tree_nodes(run.est, list(run.X_train.columns), depth), 16)
-    st.plotly_chart(tree_figure(nodes, run.class_names, getattr(tree, "criterion", "gini")), key="tree.fig")
+    chart(tree_figure(nodes, run.class_names, getattr(tree, "criterion", "gini")), key="tree.fig")
     st.caption(
         f"{tree.get_n_leaves()} leaves, depth {tree.get_depth()}. Each box: its split (go left when true), the training "
         "rows that reach it, coloured by its majority class; hover for the impurity and the class mix. Thresholds are "

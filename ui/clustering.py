@@ -3,13 +3,19 @@
 Everything heavy goes through `ui.cache` keyed by primitives (data key, scaling, algorithm, parameter
 tuple, seed): moving k refits only the clusterer; moving the dendrogram cut or eps re-reads a cached
 tree or k-distance curve; the Lloyd and EM step sliders are Plotly frames that run in the browser.
+
+The algorithm's controls (k, the cut, eps, ...) are drawn into the sidebar by the page's results
+fragment (`controls`), so moving one reruns the results alone, not the data panel. The charts they move
+are live charts (`ui.live_plot`): each figure's JSON is built once per revision (`cache.clustering_figure_json`)
+and stays mounted; a move that changes only marks (the current k, the eps line, the cut line, the
+dendrogram's branch colours, the scatter's colours under a cut) is one Plotly.relayout in the browser.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +27,9 @@ from ml.plots import clustering as plots
 from ml.plots.curves import thin_indices
 from ui import cache
 from ui.data_source import DataChoice, data_source
-from ui.state import kept
+from ui.live_plot import live_plot
+from ui.present import chart
+from ui.state import kept, linked
 from ui.widgets import metric_grid, param_widgets
 
 PAGE = "clu"
@@ -53,6 +61,7 @@ class Setup:
     view: str = "features"
     pair: tuple = (0, 1)
     colour_by: str = "cluster"
+    box: object = None  # the sidebar slot the results fragment draws the algorithm's controls into
 
 
 @dataclass
@@ -85,33 +94,28 @@ def sidebar() -> Setup | None:
     choice = data_source(PAGE, target="optional", datasets=DATASETS, default="blobs")
     sb = st.sidebar
     sb.header("Algorithm")
-    scaling = sb.selectbox(
-        "Scaling", list(mlc.SCALINGS), format_func=mlc.SCALINGS.get, **kept(key=f"{PAGE}.scaling"),
+    scaling = linked(
+        sb.selectbox, "Scaling", list(mlc.SCALINGS), format_func=mlc.SCALINGS.get, **kept(key=f"{PAGE}.scaling"),
         help="Applied to every feature before clustering; distances, and so the clusters, depend on it.",
     )  # fmt: skip
     entries = {e.name: e for e in registry.entries("clusterer")}
-    name = sb.selectbox(
-        "Algorithm", list(entries), format_func=lambda n: entries[n].title, **kept(key=f"{PAGE}.algorithm")
+    name = linked(
+        sb.selectbox, "Algorithm", list(entries), format_func=lambda n: entries[n].title, **kept(key=f"{PAGE}.algorithm")
     )
     entry = entries[name]
     sb.caption(entry.description)
-    params = param_widgets(entry.params, f"{PAGE}.algo.{name}", sb, persist=True)
-    cut_mode = "clusters"
-    if name == "agglomerative":
-        cut_mode = sb.radio(
-            "Cut the dendrogram by", ["clusters", "height"], horizontal=True,
-            format_func={"clusters": "number of clusters", "height": "height"}.get, **kept(key=f"{PAGE}.cut_mode"),
-        )  # fmt: skip
+    box = sb.container()  # k, the cut, eps...: drawn here by the results fragment (`controls`)
     seed = int(
-        sb.number_input("Seed", 0, 9999, 0, 1, help="Fixes every random start.", **kept(key=f"{PAGE}.seed"))
+        linked(sb.number_input, "Seed", 0, 9999, 0, 1, help="Fixes every random start.", **kept(key=f"{PAGE}.seed"))
     )
     if choice is None:
+        param_widgets(entry.params, f"{PAGE}.algo.{name}", box, persist=True)
         return None
     sb.header("View")
     n_feat = len(choice.ds.feature_names)
     views = ["features", "pca", "umap"] if n_feat > 2 else ["features"]
-    view = sb.radio(
-        "2-D view", views, index=1 if n_feat > 2 else 0, format_func=VIEWS.get,
+    view = linked(
+        sb.radio, "2-D view", views, url=f"{PAGE}.view", index=1 if n_feat > 2 else 0, format_func=VIEWS.get,
         **kept(key=f"{PAGE}.view.{min(n_feat, 3)}"),
         help="For display only: the clustering always uses every chosen feature.",
     )  # fmt: skip
@@ -119,16 +123,30 @@ def sidebar() -> Setup | None:
     if view == "features" and n_feat >= 2:
         feats = choice.ds.feature_names
         c1, c2 = sb.columns(2)
-        i = c1.selectbox("x axis", range(n_feat), 0, format_func=feats.__getitem__, key=f"{PAGE}.x.{n_feat}")
-        j = c2.selectbox("y axis", range(n_feat), 1, format_func=feats.__getitem__, key=f"{PAGE}.y.{n_feat}")
+        i = linked(c1.selectbox, "x axis", range(n_feat), 0, format_func=feats.__getitem__, key=f"{PAGE}.x.{n_feat}", url=f"{PAGE}.x")
+        j = linked(c2.selectbox, "y axis", range(n_feat), 1, format_func=feats.__getitem__, key=f"{PAGE}.y.{n_feat}", url=f"{PAGE}.y")
         pair = (int(i), int(j))
     colour_by = "cluster"
     if choice.ds.y is not None and choice.ds.task in ("binary", "multiclass"):
-        colour_by = sb.radio(
-            "Colour points by", ["cluster", "label"], horizontal=True,
+        colour_by = linked(
+            sb.radio, "Colour points by", ["cluster", "label"], horizontal=True,
             format_func={"cluster": "cluster", "label": "true label"}.get, **kept(key=f"{PAGE}.colour_by"),
         )  # fmt: skip
-    return Setup(choice, scaling, entry, params, seed, cut_mode, view, pair, colour_by)
+    return Setup(choice, scaling, entry, {}, seed, "clusters", view, pair, colour_by, box)
+
+
+def controls(setup: Setup) -> Setup:
+    """The algorithm's parameter widgets (and the dendrogram's cut mode), drawn into the sidebar slot
+    by the results fragment: moving one reruns the fragment alone. Returns the completed setup."""
+    box, name = setup.box, setup.entry.name
+    params = param_widgets(setup.entry.params, f"{PAGE}.algo.{name}", box, persist=True)
+    cut_mode = "clusters"
+    if name == "agglomerative":
+        cut_mode = linked(
+            box.radio, "Cut the dendrogram by", ["clusters", "height"], horizontal=True,
+            format_func={"clusters": "number of clusters", "height": "height"}.get, **kept(key=f"{PAGE}.cut_mode"),
+        )  # fmt: skip
+    return replace(setup, params=params, cut_mode=cut_mode)
 
 
 # -- fitting -------------------------------------------------------------------------------------------
@@ -165,10 +183,10 @@ def run(setup: Setup) -> Result:
         if setup.cut_mode == "height":
             top = float(est.heights_[-1]) if len(est.heights_) else 1.0
             default = est.height_for_k(min(params["n_clusters"], prep.n_rows))
-            cut_height = st.sidebar.slider(
-                "Cut height", 0.0, round(top * 1.05, 4), round(default, 4), round(top / 400, 5) or 0.0001,
+            cut_height = linked(
+                (setup.box or st.sidebar).slider, "Cut height", 0.0, round(top * 1.05, 4), round(default, 4), round(top / 400, 5) or 0.0001,
                 key=f"{PAGE}.cut.{_digest(key, setup.scaling, params['linkage'], params['metric'])}",
-                help="Merges above this height are undone; each branch below it is a cluster.",
+                help="Merges above this height are undone; each branch below it is a cluster.", url=f"{PAGE}.cut",
             )  # fmt: skip
             raw, node_raw = est.cut(height=cut_height)
         else:
@@ -291,42 +309,24 @@ def kdistance(res: Result):
 
 
 def clusters_view(res: Result) -> None:
-    """The clusters in 2-D, next to the algorithm's own picture (dendrogram, k-distance, BIC, elbow)."""
+    """The clusters in 2-D, next to the algorithm's own picture (dendrogram, k-distance, BIC, elbow).
+
+    Both are live charts: the figure goes to the browser once per revision and the moving parts
+    (title, current k, eps line, cut line, branch colours, colours under a cut) as marks."""
     rows = display_rows(res)
     view = _view(res, rows)
     if view.note:
         st.caption(view.note)
-    f = res.fit
-    labels = res.labels[rows]
-    names = None
-    if res.setup.colour_by == "label" and res.y is not None:
-        labels = res.y[rows].astype(int)
-        names = {i: str(n) for i, n in enumerate(res.setup.choice.ds.class_names)}
-    kinds = f.estimator.point_kind_[rows] if f.name == "dbscan" else None
-    opacity = f.estimator.proba_.max(1)[rows] if f.name == "gmm" else None
-    centroids = ellipses = None
-    if f.name == "kmeans" and view.W is not None:
-        c2 = view.project(f.estimator.cluster_centers_)
-        centroids = [(res.mapping[c], *c2[c]) for c in range(len(c2))]
-    if f.name == "gmm" and view.W is not None:
-        m2 = view.project(f.estimator.means_)
-        s2 = view.project_cov(f.estimator.covariances_full_)
-        ellipses = [(res.mapping.get(c, c), m2[c], s2[c]) for c in range(len(m2))]
-    shown = f" · {len(rows):,} of {res.prep.n_rows:,} points shown" if len(rows) < res.prep.n_rows else ""
-    fig = plots.clusters_figure(
-        view.coords, labels, x_title=view.x_title, y_title=view.y_title, names=names, kinds=kinds,
-        opacity=opacity, centroids=centroids, ellipses=ellipses,
-        title=f"{res.setup.entry.title}: {f.n_clusters} clusters{shown}",
-    )  # fmt: skip
-    side = _side_figure(res)
+    side = _side(res)
     if side is None:
-        st.plotly_chart(fig, key="clu.scatter")
-        return
-    left, right = st.columns([11, 9], gap="small")
-    with left:
-        st.plotly_chart(fig, key="clu.scatter")
-    with right:
-        st.plotly_chart(side, key="clu.side")
+        _scatter(res, rows, view)
+    else:
+        left, right = st.columns([11, 9], gap="small")
+        with left:
+            _scatter(res, rows, view)
+        with right:
+            _live("clu.side", *side)
+    f = res.fit
     if f.name == "dbscan":
         st.caption(
             "Core points (filled) have MinPts neighbours within eps; border points (rings) sit within eps of "
@@ -338,39 +338,116 @@ def clusters_view(res: Result) -> None:
         )
 
 
-def _side_figure(res: Result):
+def _hash(a) -> str:
+    """A short digest of an array's values (part of a live chart's revision)."""
+    a = np.ascontiguousarray(a)
+    return hashlib.sha1(a.tobytes() + str((a.dtype, a.shape)).encode()).hexdigest()[:16]
+
+
+def _live(key: str, parts: tuple, build, marks: dict | None = None) -> None:
+    """A live chart: the figure `build()` makes is sent once per revision (a digest of `parts`, which
+    must name everything the figure shows); `marks` (layout keys) move with one relayout."""
+    revision = hashlib.sha1(repr(parts).encode()).hexdigest()[:20]
+    live_plot(cache.clustering_figure_json(revision, build), revision, marks or {}, key=key)
+
+
+def _scatter(res: Result, rows: np.ndarray, view) -> None:
     f, s = res.fit, res.setup
+    shown = f" · {len(rows):,} of {res.prep.n_rows:,} points shown" if len(rows) < res.prep.n_rows else ""
+    title = f"{s.entry.title}: {f.n_clusters} clusters{shown}"
+    data = (s.choice.key, s.scaling, s.view, s.pair, s.seed, len(rows), int(rows.sum()))
+    if f.name == "agglomerative" and s.colour_by == "cluster":
+        # a cut's clusters are runs of leaves in the dendrogram's order: each point is coloured by its
+        # leaf's position through a colour scale, and a new cut sends only the new colour scale
+        est = f.estimator
+        parts = ("cut-scatter", data, f.params["linkage"], f.params["metric"])
+        build = lambda: plots.cut_scatter_figure(  # noqa: E731
+            view.coords, est.first_leaf_[:est.n_leaves_][rows], est.n_leaves_, x_title=view.x_title,
+            y_title=view.y_title,
+        )  # fmt: skip
+        _live("clu.scatter", parts, build, plots.cut_scatter_marks(res.labels[est.leaf_order_], title))
+        return
+    labels = res.labels[rows]
+    names = None
+    if s.colour_by == "label" and res.y is not None:
+        labels = res.y[rows].astype(int)
+        names = {i: str(n) for i, n in enumerate(s.choice.ds.class_names)}
+    kinds = f.estimator.point_kind_[rows] if f.name == "dbscan" else None
+    opacity = f.estimator.proba_.max(1)[rows] if f.name == "gmm" else None
+    centroids = ellipses = None
+    if f.name == "kmeans" and view.W is not None:
+        c2 = view.project(f.estimator.cluster_centers_)
+        centroids = [(res.mapping[c], *c2[c]) for c in range(len(c2))]
+    if f.name == "gmm" and view.W is not None:
+        m2 = view.project(f.estimator.means_)
+        s2 = view.project_cov(f.estimator.covariances_full_)
+        ellipses = [(res.mapping.get(c, c), m2[c], s2[c]) for c in range(len(m2))]
+    parts = ("scatter", data, f.name, res.fit_key, s.colour_by, _hash(labels), tuple(sorted(res.mapping.items())))
+    build = lambda: plots.clusters_figure(  # noqa: E731
+        view.coords, labels, x_title=view.x_title, y_title=view.y_title, names=names, kinds=kinds,
+        opacity=opacity, centroids=centroids, ellipses=ellipses, title=" ",
+    )  # fmt: skip
+    _live("clu.scatter", parts, build, {"title": dict(text=title, font=dict(size=plots.FONT_SIZE + 3))})
+
+
+def _side(res: Result):
+    """(revision parts, figure builder, marks) of the chart beside the clusters, or None."""
+    f, s = res.fit, res.setup
+    data = (s.choice.key, s.scaling)
     if f.name == "agglomerative":
         layout = mlc.dendrogram_layout(f.estimator)
-        return plots.dendrogram_figure(layout, res.node_labels, res.cut_height, f.n_clusters)
+        return (
+            ("dendrogram", data, f.params["linkage"], f.params["metric"]),
+            lambda: plots.dendrogram_base(layout),
+            plots.dendrogram_marks(layout, res.node_labels, res.cut_height, f.n_clusters),
+        )
     if f.name == "dbscan":
         kd = kdistance(res)
         eps = float(f.params["eps"])
-        return plots.kdistance_figure(kd.distances, kd.k, eps, kd.knee_eps, kd.core_fraction(eps))
+        return (
+            ("k-distance", data, kd.k),
+            lambda: plots.kdistance_figure(kd.distances, kd.k, None, kd.knee_eps),
+            plots.eps_marks(eps, kd.core_fraction(eps)),
+        )
     if f.name == "gmm":
+        cov, reg = f.params["covariance_type"], f.params["reg_covar"]
         with _maybe_spinner(res, "Fitting mixtures of 1 to 10 components (BIC and AIC)"):
-            sweep = cache.clustering_information(
-                s.choice.key,
-                s.scaling,
-                f.params["covariance_type"],
-                f.params["reg_covar"],
-                s.seed,
-                res.prep.X,
-            )
-        return plots.information_figure(
-            sweep.ks, sweep.bic, sweep.aic, sweep.best_bic, sweep.best_aic, f.params["n_components"]
+            sweep = cache.clustering_information(s.choice.key, s.scaling, cov, reg, s.seed, res.prep.X)
+        n = int(f.params["n_components"])
+        return (
+            ("information", data, cov, reg, s.seed),
+            lambda: plots.information_figure(sweep.ks, sweep.bic, sweep.aic, sweep.best_bic, sweep.best_aic),
+            plots.current_marks(n, f"yours: {n}"),
         )
     if f.name == "kmeans":
-        sweep = ksweep(res)
-        # no current-k mark here (the Choosing k tab has it): the chart stays identical as k moves,
-        # so the browser does not draw it again
-        return plots.elbow_figure(sweep.ks, sweep.inertia, sweep.knee_k)
+        return _elbow(res)
     return None
+
+
+def _elbow(res: Result):
+    s = res.setup
+    sweep = ksweep(res)
+    k = _current_k(res)
+    return (
+        ("elbow", (s.choice.key, s.scaling), _sweep_init(res), s.seed),
+        lambda: plots.elbow_figure(sweep.ks, sweep.inertia, sweep.knee_k),
+        plots.current_marks(k, f"your k = {k}"),
+    )
+
+
+def _current_k(res: Result) -> int:
+    k_param = res.setup.entry.extra.get("k_param")
+    return int(res.fit.params[k_param]) if k_param else res.fit.n_clusters
+
+
+def _sweep_init(res: Result) -> str:
+    s = res.setup
+    return s.params.get("init", "k-means++") if s.entry.name == "kmeans" else "k-means++"
 
 
 def ksweep(res: Result):
     s = res.setup
-    init = s.params.get("init", "k-means++") if s.entry.name == "kmeans" else "k-means++"
+    init = _sweep_init(res)
     with _maybe_spinner(res, "Running k-means for k = 1 to 10 (the elbow and silhouette sweep)"):
         return cache.clustering_ksweep(s.choice.key, s.scaling, init, s.seed, res.prep.X)
 
@@ -435,7 +512,7 @@ def steps_view(res: Result) -> None:
         )  # fmt: skip
     if view.W is None:
         st.caption("UMAP is not linear: centroids, paths and ellipses are left out of this view.")
-    st.plotly_chart(fig, key="clu.steps")
+    chart(fig, key="clu.steps")
 
 
 def _history_colours(hist_labels: np.ndarray, shown: np.ndarray, k: int) -> tuple[list, np.ndarray]:
@@ -456,17 +533,18 @@ def _history_colours(hist_labels: np.ndarray, shown: np.ndarray, k: int) -> tupl
 
 def choosing_k_view(res: Result) -> None:
     """Elbow and mean silhouette against k, the current k marked; the silhouette of each point."""
-    f = res.fit
-    k_param = res.setup.entry.extra.get("k_param")
-    current = int(f.params[k_param]) if k_param else f.n_clusters
     sweep = ksweep(res)
+    s = res.setup
+    current = _current_k(res)
     left, right = st.columns(2, gap="small")
     with left:
-        st.plotly_chart(plots.elbow_figure(sweep.ks, sweep.inertia, sweep.knee_k, current), key="clu.elbow")
+        _live("clu.elbow", *_elbow(res))
     with right:
-        st.plotly_chart(
-            plots.silhouette_k_figure(sweep.ks, sweep.silhouette, sweep.best_silhouette_k, current),
-            key="clu.silk",
+        _live(
+            "clu.silk",
+            ("silhouette-k", (s.choice.key, s.scaling), _sweep_init(res), s.seed),
+            lambda: plots.silhouette_k_figure(sweep.ks, sweep.silhouette, sweep.best_silhouette_k),
+            plots.current_marks(current, f"your k = {current}"),
         )
     st.caption(
         f"Both sweeps run k-means for k = 1 to {sweep.ks.max()} on the same scaled data (seed {res.setup.seed}). "
@@ -481,7 +559,12 @@ def choosing_k_view(res: Result) -> None:
     rows = display_rows(res)
     values = mlc.silhouette_values(res.prep.X[rows], res.labels[rows])
     if np.isfinite(values).any():
-        st.plotly_chart(plots.silhouette_figure(values, res.labels[rows]), key="clu.silhouette")
+        labels = res.labels[rows]
+        _live(
+            "clu.silhouette",
+            ("silhouette", (s.choice.key, s.scaling), _hash(values), _hash(labels)),
+            lambda: plots.silhouette_figure(values, labels),
+        )
         if len(rows) < res.prep.n_rows:
             st.caption(f"Silhouette of {len(rows):,} of the {res.prep.n_rows:,} points (a fixed sample).")
     else:
@@ -532,7 +615,7 @@ def validation_view(res: Result) -> None:
 def profiles_view(res: Result) -> None:
     ds = res.setup.choice.ds
     prof = mlc.profiles(ds.X, res.labels)
-    st.plotly_chart(plots.profiles_figure(prof, ds.feature_names), key="clu.profiles")
+    chart(plots.profiles_figure(prof, ds.feature_names), key="clu.profiles")
     shape = mlc.image_shape(ds.feature_names)
     rows = [i for i in prof.index if i != "noise"][:20]
     if shape is not None and not rows:
@@ -543,7 +626,7 @@ def profiles_view(res: Result) -> None:
             .to_numpy()
             .reshape(-1, *shape)
         )
-        st.plotly_chart(plots.mean_images_figure(images, list(rows)), key="clu.images")
+        chart(plots.mean_images_figure(images, list(rows)), key="clu.images")
     st.dataframe(prof, column_config={"share": st.column_config.NumberColumn(format="percent")})
     st.caption("Feature means in the data's own units (before scaling).")
 

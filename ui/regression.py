@@ -44,7 +44,8 @@ from ml.regression import (
 from ui import cache
 from ui.classification import model_params
 from ui.data_source import _md, data_source
-from ui.state import accept_key_in_url, bound, kept, pop_pending
+from ui.present import chart
+from ui.state import accept_key_in_url, bound, kept, linked, pop_pending
 from ui.training import cached, fit_with_progress, history_panel
 from ui.widgets import (
     dataset_badge,
@@ -141,20 +142,21 @@ split_data = cache.regression_split  # (X_train, X_test, y_train, y_test) per (d
 
 def _gd_controls(ds: Dataset | None) -> dict:
     sb = st.sidebar
-    method = sb.selectbox(
+    method = linked(
+        sb.selectbox,
         "Update rule",
         GD_METHODS,
         index=GD_METHODS.index("batch"),
         format_func=GD_METHOD_TITLES.get,
         **kept(key="reg.gd.method"),
     )
-    lr = sb.select_slider(
-        "Learning rate α", LR_OPTIONS, value=0.05, format_func=lambda v: f"{v:g}", **kept(key="reg.gd.lr")
+    lr = linked(
+        sb.select_slider, "Learning rate α", LR_OPTIONS, value=0.05, format_func=lambda v: f"{v:g}", **kept(key="reg.gd.lr")
     )
-    steps = sb.select_slider("Number of steps", STEP_OPTIONS, value=100, **kept(key="reg.gd.steps"))
+    steps = linked(sb.select_slider, "Number of steps", STEP_OPTIONS, value=100, **kept(key="reg.gd.steps"))
     batch = 16
     if method == "minibatch":
-        batch = sb.slider("Mini-batch size", 2, 128, 16, **kept(key="reg.gd.batch"))
+        batch = linked(sb.slider, "Mini-batch size", 2, 128, 16, **kept(key="reg.gd.batch"))
     params = {"method": method, "learning_rate": float(lr), "steps": int(steps), "batch_size": int(batch)}
     if ds is not None and ds.X.shape[1] > 1:
         # a line needs a complete numeric column (text is one-hot encoded, gaps imputed, only in pipelines)
@@ -163,11 +165,13 @@ def _gd_controls(ds: Dataset | None) -> dict:
             params["feature"] = None  # fit() says why, inside the page's guard
             return params
         best = most_correlated_feature(ds.X[names], ds.y)
-        params["feature"] = sb.selectbox(
+        params["feature"] = linked(
+            sb.selectbox,
             "Feature for the line (x)",
             names,
             index=names.index(best),
             **kept(key=f"reg.gd.feature.{ds.name}"),
+            url="reg.gd.feature",
             help="Gradient descent here fits a line to one feature; the default is the one most "
             "correlated with the target.",
         )
@@ -202,15 +206,15 @@ def sidebar() -> Setup:
     setup_choice = choice
 
     sb.header("Split and scaling")
-    test_size = sb.slider("Test fraction", 0.1, 0.5, 0.25, 0.05, **bound("reg.test"))
-    seed = int(sb.number_input("Seed (split and model)", 0, 9999, 0, **bound("reg.seed")))
-    scaling = sb.radio(
-        "Feature scaling", tuple(SCALING_TITLES), format_func=SCALING_TITLES.get, horizontal=True, **bound("reg.scaling")
+    test_size = linked(sb.slider, "Test fraction", 0.1, 0.5, 0.25, 0.05, **bound("reg.test"))
+    seed = int(linked(sb.number_input, "Seed (split and model)", 0, 9999, 0, **bound("reg.seed")))
+    scaling = linked(
+        sb.radio, "Feature scaling", tuple(SCALING_TITLES), format_func=SCALING_TITLES.get, horizontal=True, **bound("reg.scaling")
     )  # fmt: skip
 
     sb.header("Model")
     accept_key_in_url("reg.model", model_names())
-    model = sb.selectbox("Model", model_names(), format_func=model_title, **bound("reg.model"))
+    model = linked(sb.selectbox, "Model", model_names(), format_func=model_title, **bound("reg.model"))
     setup = Setup(data_key, ds, error, test_size, seed, scaling, model)
     setup.choice = setup_choice
     if model == GD:
@@ -231,15 +235,17 @@ def sidebar() -> Setup:
                 setup.params = model_params(model, specs, key)
 
     sb.header("Metrics")
-    setup.eps = sb.select_slider(
-        "ε in MAPE", EPS_OPTIONS, value=1e-3, format_func=lambda v: f"{v:g}", **kept(key="reg.eps"),
+    setup.eps = linked(
+        sb.select_slider, "ε in MAPE", EPS_OPTIONS, value=1e-3, format_func=lambda v: f"{v:g}", **kept(key="reg.eps"),
         help="MAPE = mean(|true − predicted| / max(ε, |true|)); ε keeps targets near 0 from blowing it up.",
     )  # fmt: skip
     if ds is not None:
-        setup.photoz = sb.toggle(
+        setup.photoz = linked(
+            sb.toggle,
             "Photo-z metrics (target is a redshift)",
             value=looks_like_redshift(ds.target_name),
             **kept(key=f"reg.photoz.{ds.target_name}"),
+            url="reg.photoz",
             help="Bias, σ_NMAD and catastrophic-outlier fraction of Δz/(1+z), and the ±0.15(1+z) bounds.",
         )
     return setup
@@ -491,7 +497,7 @@ def fit_view(setup: Setup, fitted: Fitted) -> None:
     left, right = st.columns([3, 2])
     with left, guard("The fitted-curve plot"):
         if setup.ds.X.shape[1] == 1:
-            st.plotly_chart(_fit_curve(setup, fitted), key="reg.fit.curve")
+            chart(_fit_curve(setup, fitted), key="reg.fit.curve")
             st.caption("Circles: training points; diamonds: test points. The y-axis stays on the data, so "
                        "an over-fitted curve is seen leaving the plot.")  # fmt: skip
         else:
@@ -500,7 +506,7 @@ def fit_view(setup: Setup, fitted: Fitted) -> None:
                 fitted.y_test, fitted.pred_test, "test set", target_label(setup.ds), band,
                 classes=test_classes(setup, fitted),
             )  # fmt: skip
-            st.plotly_chart(fig, key="reg.fit.pvt")
+            chart(fig, key="reg.fit.pvt")
             st.caption(f"{setup.ds.X.shape[1]} features, so there is no curve to draw: each test point is its "
                        "true value (x) against the prediction (y). On the line y = x the prediction is perfect.")  # fmt: skip
     with right:
@@ -527,8 +533,8 @@ def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
     at, of = st.session_state.get("reg.gd.at", (path.n_steps, path.n_steps))
     if key not in st.session_state or of != path.n_steps:
         st.session_state[key] = path.n_steps if at >= of else min(at, path.n_steps)
-    step = st.slider(
-        "Step", 0, path.n_steps, key=key,
+    step = linked(
+        st.slider, "Step", 0, path.n_steps, key=key,
         help="Move through the precomputed run; ▶ Play under the chart animates it in the browser.",
     )  # fmt: skip
     st.session_state["reg.gd.at"] = (int(step), path.n_steps)
@@ -537,7 +543,7 @@ def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
                         float(np.sum(y)), len(y), int(step), x_label, y_label),
         lambda: rplots.gd_animation_figure(x, y, path, step, ols, x_label, y_label), STORE_ENTRIES,
     )  # fmt: skip
-    st.plotly_chart(fig, key="reg.gd.anim")
+    chart(fig, key="reg.gd.anim")
 
 
 def gd_view(setup: Setup, fitted: Fitted) -> None:
@@ -572,8 +578,8 @@ def gd_view(setup: Setup, fitted: Fitted) -> None:
 
 
 def residuals_view(setup: Setup, fitted: Fitted) -> None:
-    which = st.segmented_control(
-        "Points", ("test", "train"), default="test", required=True, **kept(key="reg.resid.set")
+    which = linked(
+        st.segmented_control, "Points", ("test", "train"), default="test", required=True, **kept(key="reg.resid.set")
     )
     y_true, y_pred = (
         (fitted.y_test, fitted.pred_test) if which == "test" else (fitted.y_train, fitted.pred_train)
@@ -582,12 +588,12 @@ def residuals_view(setup: Setup, fitted: Fitted) -> None:
     band = PHOTOZ_OUTLIER_CUT if setup.photoz else None
     c1, c2 = st.columns(2)
     classes = test_classes(setup, fitted, fitted.X_test if which == "test" else fitted.X_train)
-    c1.plotly_chart(
-        rplots.pred_vs_true_figure(y_true, y_pred, f"{which} set", label, band, classes=classes), key="reg.res.pvt"
+    chart(
+        rplots.pred_vs_true_figure(y_true, y_pred, f"{which} set", label, band, classes=classes), key="reg.res.pvt", container=c1
     )
-    c2.plotly_chart(rplots.residuals_figure(y_pred, y_true - y_pred, label), key="reg.res.scatter")
+    chart(rplots.residuals_figure(y_pred, y_true - y_pred, label), key="reg.res.scatter", container=c2)
     c3, c4 = st.columns(2)
-    c3.plotly_chart(rplots.residual_histogram(y_true - y_pred, 50, label), key="reg.res.hist")
+    chart(rplots.residual_histogram(y_true - y_pred, 50, label), key="reg.res.hist", container=c3)
     with c4.expander("What am I looking at?", expanded=True):
         st.markdown(
             "**Predicted vs true**: perfect predictions lie on y = x. **Residuals** (true − predicted) against "
@@ -640,7 +646,7 @@ def coefficients_view(setup: Setup, fitted: Fitted) -> None:
         title=f"{setup.title}, {what} features",
         x_label=f"coefficient (per unit of the {what} feature)",
     )
-    c1.plotly_chart(fig, key="reg.coef.bars")
+    chart(fig, key="reg.coef.bars", container=c1)
     c1.caption(f"Intercept: {intercept:.4g}. Zero coefficients: {int(np.sum(coefs == 0))} of {len(coefs)}.")
     if c2 is not None:
         with c2.expander("What am I looking at? Why scaling matters", expanded=True):
@@ -657,7 +663,7 @@ def coefficients_view(setup: Setup, fitted: Fitted) -> None:
                 "reg.coef_scaling", ("coef", setup.split_key, setup.model, setup.fit_key[3], setup.seed),
                 lambda: _coefs_by_scaling(setup, fitted), STORE_ENTRIES,
             )  # fmt: skip
-            st.plotly_chart(
+            chart(
                 rplots.coefficients_by_scaling_figure(setup.ds.feature_names, by_scaling),
                 key="reg.coef.scaling",
             )
@@ -697,7 +703,7 @@ def path_view(setup: Setup, fitted: Fitted) -> None:
             if alpha is not None:
                 at = alpha if kind == "lasso" else alpha / n_train  # sklearn's Ridge sums, the path averages
                 rplots.mark_alpha(fig, at, float(frame["alpha"].min()), float(frame["alpha"].max()))
-            st.plotly_chart(fig, key=f"reg.path.{kind}")
+            chart(fig, key=f"reg.path.{kind}")
     with st.expander("What am I looking at? L1 against L2", expanded=False):
         st.markdown(
             "Each line is one feature's coefficient (features standardised) as the penalty α grows to the "
@@ -753,7 +759,7 @@ def versus_view(setup: Setup) -> None:
         fig = rplots.pred_vs_true_figure(res.y_test, res.pred_test, name, target_label(setup.ds), band)
         fig.update_xaxes(range=[lo - pad, hi + pad])  # the same axes side by side
         fig.update_yaxes(range=[lo - pad, hi + pad])
-        col.plotly_chart(fig, key=f"reg.versus.{name}")
+        chart(fig, key=f"reg.versus.{name}", container=col)
     frame = metrics_frame(
         {f"{n} (test)": (r.y_test, r.pred_test) for n, r in results.items()}, setup.eps, setup.photoz
     )

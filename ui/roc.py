@@ -15,9 +15,10 @@ from ml.plots.roc import overlay_figure
 from ml.thresholds import ThresholdEngine
 from ui import cache, handoff
 from ui.code_panel import roc_file_stem, roc_metrics_csv, roc_panel, roc_table_gz
-from ui.data_source import _md, builtin_picker, upload_picker, uploader
+from ui.data_source import _md, builtin_picker, link_upload, upload_from_link, upload_picker, uploader
 from ui.live_threshold import live_threshold
-from ui.state import kept
+from ui.present import chart, name_exports
+from ui.state import kept, link_value, linked, number_in
 from ui.widgets import dataset_badge, guard, guarded_fragment
 
 SOURCES = {
@@ -77,7 +78,9 @@ def source_picker() -> tuple[tuple, roc.ScoreSet] | None:
     sent = handoff.received()
     options = list(SOURCES) if sent else [k for k in SOURCES if k != "handoff"]
     with st.sidebar:
-        source = st.radio(
+        upload_from_link("roc", "roc_source", "builtin", upload="upload")
+        source = linked(
+            st.radio,
             "Scores from",
             options,
             format_func=SOURCES.get,
@@ -87,8 +90,8 @@ def source_picker() -> tuple[tuple, roc.ScoreSet] | None:
         if source == "builtin":
             return _builtin_source()
         if source == "photon_jet":
-            n = st.select_slider("Candidates", [2000, 5000, 20000, 100000], 20000, **kept(key="roc_pj_n"))
-            seed = st.number_input("Seed", 0, 10_000, 0, **kept(key="roc_pj_seed"))
+            n = linked(st.select_slider, "Candidates", [2000, 5000, 20000, 100000], 20000, **kept(key="roc_pj_n"))
+            seed = linked(st.number_input, "Seed", 0, 10_000, 0, **kept(key="roc_pj_seed"))
             return ("photon_jet", n, seed), _photon_jet(n, int(seed))
         if source == "handoff":
             s = roc.from_models(
@@ -106,14 +109,15 @@ def _builtin_source():
     if choice is None:
         return None
     _, name, options = choice.key
-    models = st.multiselect(
+    models = linked(
+        st.multiselect,
         "Models",
         list(roc.QUICK_MODELS),
         default=["logistic", "random_forest"],
         format_func=MODEL_TITLES.get,
         **kept(key="roc_models"),
     )
-    seed = int(st.number_input("Seed", 0, 10_000, 0, **kept(key="roc_seed")))
+    seed = int(linked(st.number_input, "Seed", 0, 10_000, 0, **kept(key="roc_seed")))
     if not models:
         st.warning("Choose at least one model.")
         return None
@@ -136,6 +140,7 @@ def _upload_source():
     with st.sidebar:
         uploader("roc", help="Labels: 0/1, booleans or strings. Scores: any numbers, one column per model.")
         up = upload_picker("roc")
+        link_upload("roc", up)
     if up is None:
         st.info("Add a file in the sidebar to begin, or choose another source there.")
         return None
@@ -252,8 +257,8 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
         c1, c2 = st.columns(2)
         c1.markdown("**ROC curves**")
         c2.markdown("**Precision–recall curves**")
-        c1.plotly_chart(overlay_figure(all_curves, kind="roc"), key="roc_overlay")
-        c2.plotly_chart(overlay_figure(all_curves, kind="pr"), key="pr_overlay")
+        chart(overlay_figure(all_curves, kind="roc"), key="roc_overlay", container=c1)
+        chart(overlay_figure(all_curves, kind="pr"), key="pr_overlay", container=c2)
     per_class = {m: roc.per_class_auc(scores, m) for m in scores.scores if scores.is_multiclass}
     per_class = {m: t for m, t in per_class.items() if t is not None}
     if per_class:
@@ -348,11 +353,16 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
             st.session_state["roc_t"] = float(sent["t"])
     t = float(min(max(st.session_state["roc_t"], lo - step), hi + step))
     st.session_state["roc_t"] = t
+    linked_t = link_value("t", t, parse=number_in(lo - step, hi + step))  # ?t=0.42: the threshold in the link
+    if linked_t != t:
+        _set_threshold(linked_t)
+        t = linked_t
 
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-    beta = c1.number_input("β for Fβ", 0.1, 10.0, 1.0, 0.1, **kept(key="roc_beta"))
+    beta = linked(c1.number_input, "β for Fβ", 0.1, 10.0, 1.0, 0.1, **kept(key="roc_beta"))
     view = (
-        c2.segmented_control(
+        linked(
+            c2.segmented_control,
             "View",
             ["standard", "physics"],
             default="standard",
@@ -373,6 +383,7 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
     data_rev, revision = repr((key, model, str(positive), lower)), base["layout"]["datarevision"]
     fresh = st.session_state.get("roc_live_has") != (data_rev, revision)
     st.session_state["roc_live_has"] = (data_rev, revision)
+    name_exports("roc", stem=roc_file_stem(key, model))  # PNG file names
     live_threshold(
         counts=_browser_counts(key, model, str(positive), lower, e) if fresh else None,
         data_rev=data_rev,
@@ -446,7 +457,8 @@ def page_body() -> None:
         with st.sidebar:
             classes = [str(c) for c in scores.classes]
             default = str(roc.binary_positive_default(scores))
-            positive = st.selectbox(
+            positive = linked(
+                st.selectbox,
                 "Positive class",
                 classes,
                 index=classes.index(default) if default in classes else len(classes) - 1,
@@ -454,8 +466,9 @@ def page_body() -> None:
                 help="The class called 'positive' (signal). Others are negative (one-vs-rest).",
             )
             models = list(scores.scores)
-            model = st.selectbox("Threshold applies to", models, **kept(key="roc_model"))
-            lower = st.toggle(
+            model = linked(st.selectbox, "Threshold applies to", models, **kept(key="roc_model"))
+            lower = linked(
+                st.toggle,
                 "Lower score means positive",
                 **kept(key="roc_lower"),
                 help="For scores where small values mean positive, e.g. a raw H/E or a distance.",

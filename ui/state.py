@@ -143,6 +143,10 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _short(v) -> str:
+    return "…" if v is None else f"{float(v):.4g}"
+
+
 def _url_get(name: str, multi: bool):
     qp = st.query_params
     if name not in qp:
@@ -235,7 +239,7 @@ class _Spec:
                 raise ValueError("not a whole number")
             f = int(f)
         if (self.low is not None and f < self.low) or (self.high is not None and f > self.high):
-            raise ValueError(f"outside {_fmt(self.low)} to {_fmt(self.high)}")
+            raise ValueError(f"outside {_short(self.low)} to {_short(self.high)}")
         return f
 
     def parse(self, raw):
@@ -378,7 +382,7 @@ def number_in(low: float, high: float):
         except ValueError:
             raise ValueError("not a number") from None
         if not (math.isfinite(value) and low <= value <= high):
-            raise ValueError(f"outside {_fmt(low)} to {_fmt(high)}")
+            raise ValueError(f"outside {_short(low)} to {_short(high)}")
         return value
 
     return parse
@@ -499,10 +503,7 @@ b.onclick = async () => {
 
 def copy_link_button(container=None) -> None:
     """A "Copy link" button (with the link shown under it) that copies the browser's current address."""
-    import streamlit.components.v1 as components
-
-    with container or st.sidebar:
-        components.html(_COPY_HTML, height=70)
+    (container or st.sidebar).iframe(_COPY_HTML, height=70)
 
 
 def bound(key: str) -> dict:
