@@ -12,8 +12,13 @@ benchmark table, and the contamination slider in a real browser.
    then every metric's distances (`scores_by_metric`), and the vectorised distance kernels alone.
 3. The full benchmark table (every detector and the DRAMA none/PCA/ICA/NMF × metric grid, on every
    labelled built-in anomaly set, 3 seeds): total wall time; goal under 60 s on 2 cores.
-4. The contamination slider on the Anomaly detection page, key press -> page settled, median beside the
-   one-slider floor (bench/floor_app.py). Goal: at most 2× the floor.
+4. The contamination control on the Anomaly detection page (the live threshold component,
+   ui/live_threshold.py): key press -> display updated in the browser (the component's own update, no
+   round trip) and key press -> the server's confirmed numbers on screen, median and p95, beside the
+   one-slider floor (bench/floor_app.py) measured in the same run. Goal (issue 13): at most 2× the floor.
+   Then a scripted pointer drag across the control: the component's update time per frame and the
+   frame-to-frame interval, p50 and p95 (window.mlxFrames), and how many updates one drag produced.
+   --browser-only runs just this part.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import key_moves, latency_table, timed  # noqa: E402
+from bench.harness import latency_table, timed, wait_settled  # noqa: E402
 from ml import datasets, registry  # noqa: E402
 from ml import detectors as det  # noqa: E402
 
@@ -123,29 +128,96 @@ def table(seeds: int) -> None:
         print(f"{len(notes)} notes, e.g. {notes[0]}")
 
 
-def browser(n: int) -> None:
-    from bench.harness import (
-        ROOT,
-        browser_page,
-        floor_moves,
-        max_trace_points,
-        slider_handle,
-        streamlit_server,
-        wait_settled,
-    )
+DRAWN_JS = """() => [...document.querySelectorAll('iframe')].some(f => f.src.includes('live_threshold')
+  && f.contentDocument && f.contentDocument.querySelector('#chart .main-svg')
+  && f.contentDocument.querySelector('#chart2 .main-svg'))"""
+KEY_AT_JS = """() => { window.mlxKeyAt = null;
+  if (!window.mlxKeyHooked) { window.addEventListener('keydown', () => { window.mlxKeyAt = performance.now(); }, true);
+                              window.mlxKeyHooked = true; } }"""
+CONFIRMED_JS = """(before) => window.mlxConfirmed > before
+  && document.body.dataset.confirmedValue === document.body.dataset.value"""
+TIMES_JS = """() => { const k = window.mlxKeyAt, f = window.mlxFrames.find(([a]) => a >= k);
+  return [(f[1] - k) / 1000, (window.mlxConfirmedAt - k) / 1000]; }"""
 
+
+def _pct(xs, q) -> float:
+    return float(np.percentile(xs, q)) if len(xs) else float("nan")
+
+
+def live_key_moves(page, frame, n: int, warmup: int = 2) -> tuple[list[float], list[float]]:
+    """Arrow keys on the component's contamination control (ten right, ten left, ...): seconds from the
+    key press to the browser's own update, and to the server's confirmed numbers on screen."""
+    slider = frame.locator("#slider")
+    shown, confirmed = [], []
+    for i in range(n + warmup):
+        key = "ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft"
+        frame.evaluate(KEY_AT_JS)
+        before = frame.evaluate("() => window.mlxConfirmed")
+        slider.press(key)
+        frame.wait_for_function(CONFIRMED_JS, arg=before, timeout=60_000, polling=10)
+        a, b = frame.evaluate(TIMES_JS)
+        wait_settled(page)
+        if i >= warmup:
+            shown.append(a)
+            confirmed.append(b)
+    return shown, confirmed
+
+
+def live_drag(page, frame, moves: int) -> dict:
+    """A scripted pointer drag across the control and back; the second (measured) drag's frame marks."""
+    box = frame.locator("#slider").bounding_box()
+    y = box["y"] + box["height"] / 2
+    left, right = box["x"] + 2, box["x"] + box["width"] - 2
+    out = {}
+    for rep in range(2):  # the first drag warms the JIT; the second, back, is measured
+        start, end = (left, right) if rep == 0 else (right, left)
+        page.mouse.move(start, y)
+        page.mouse.down()
+        frame.evaluate("() => { window.mlxFrames = []; }")
+        page.mouse.move(end, y, steps=moves)
+        marks = frame.evaluate("() => window.mlxFrames")
+        page.mouse.up()
+        wait_settled(page)
+        page.wait_for_timeout(500)
+        starts = [a for a, _ in marks]
+        out = {
+            "updates": len(marks),
+            "distinct": len(set(starts)),
+            "update_ms": [b - a for a, b in marks],
+            "interval_ms": list(np.diff(starts)),
+        }
+    return out
+
+
+def browser(n: int, drag_moves: int = 150) -> None:
+    from bench.harness import ROOT, browser_page, floor_moves, max_trace_points, streamlit_server
+
+    print(
+        f"machine load (uptime): {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}"
+    )
     floor = floor_moves(n)
     with streamlit_server(ROOT / "app.py") as url, browser_page(1366, 768) as page:
         page.goto(f"{url}/Anomaly_detection")
         wait_settled(page)
-        page.wait_for_selector("iframe", timeout=120_000)  # the live charts (ui.live_plot)
-        page.wait_for_timeout(3000)
-        times = key_moves(page, slider_handle(page, label="Contamination"), n, warmup=2)
+        page.wait_for_function(DRAWN_JS, timeout=180_000, polling=200)
+        frame = page.locator("iframe[src*='live_threshold']").first.element_handle().content_frame()
+        page.wait_for_timeout(2000)
+        shown, confirmed = live_key_moves(page, frame, n)
+        drag = live_drag(page, frame, drag_moves)
         most = max_trace_points(page)
     latency_table(
-        f"Contamination slider, key press -> page settled (Isolation Forest, local anomalies, 1,000 rows; {n} moves)",
-        floor, [("Anomaly detection, contamination", times)], most, width=44,
+        f"Contamination control (live threshold component; Isolation Forest, local anomalies, 1,000 rows; {n} "
+        "key presses)",
+        floor,
+        [("key -> display updated (browser)", shown), ("key -> server-confirmed numbers", confirmed)],
+        most,
+        width=44,
     )  # fmt: skip
+    print(
+        f"Drag ({drag_moves} pointer moves): {drag['updates']} updates; update per frame p50 "
+        f"{_pct(drag['update_ms'], 50):.2f} ms, p95 {_pct(drag['update_ms'], 95):.2f} ms; frame-to-frame "
+        f"p50 {_pct(drag['interval_ms'], 50):.1f} ms, p95 {_pct(drag['interval_ms'], 95):.1f} ms"
+    )
 
 
 def main() -> None:
@@ -159,7 +231,12 @@ def main() -> None:
     ap.add_argument("--no-drama", action="store_true")
     ap.add_argument("--no-table", action="store_true")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--browser-only", action="store_true")
+    ap.add_argument("--drag-moves", type=int, default=150)
     args = ap.parse_args()
+    if args.browser_only:
+        browser(args.moves, args.drag_moves)
+        return
     if not args.no_fit:
         fit_table(args.sizes, args.max_slow, args.reps)
     if not args.no_drama:
@@ -167,7 +244,7 @@ def main() -> None:
     if not args.no_table:
         table(args.seeds)
     if not args.no_browser:
-        browser(args.moves)
+        browser(args.moves, args.drag_moves)
 
 
 if __name__ == "__main__":

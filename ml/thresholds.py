@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["BROWSER_BUDGET", "BrowserCounts", "Counts", "ThresholdEngine", "thin", "METRICS", "PICKABLE"]
+__all__ = ["BROWSER_BUDGET", "BrowserCounts", "Counts", "ThresholdEngine", "flag_counts", "thin", "METRICS", "PICKABLE"]  # fmt: skip
 
 METRICS = (
     "threshold",
@@ -371,6 +371,15 @@ class BrowserCounts(NamedTuple):
         sign = 1.0 if self.higher_is_positive else -1.0
         k = int(np.searchsorted(-sign * self.thresholds, -sign * t, side="right"))
         return (int(self.tp[k - 1]), int(self.fp[k - 1])) if k else (0, 0)
+
+    def flagged_threshold(self, k: int) -> float:
+        """The first listed threshold (strictest first) at which at least `k` rows are predicted positive
+        (TP + FP >= k), or the loosest one: the browser's search for a contamination. With every distinct
+        score listed (``step == 0``) and higher scores positive it is exactly the score of the k-th highest
+        row, the rule of ``ml.detectors.threshold_for``."""
+        total = self.tp.astype(np.int64) + self.fp
+        j = int(np.searchsorted(total, int(k), side="left"))
+        return float(self.thresholds[min(j, self.thresholds.size - 1)])
 
     def payload(self) -> dict:
         """JSON-ready: arrays as base64 of little-endian float64 / uint32, the rest as numbers."""
@@ -726,3 +735,40 @@ class ThresholdEngine:
         cost = cost_fp * (fp / self.n_neg) * (1 - prior) + cost_fn * ((self.n_pos - tp) / self.n_pos) * prior
         i = int(np.argmin(cost))
         return float(thr[i]), float(cost[i])
+
+
+def flag_counts(scores, y=None, *, budget: int = BROWSER_BUDGET) -> BrowserCounts:
+    """Browser counts for "flag a row when its score >= t" (anomaly scores, higher = more anomalous).
+
+    With 0/1 labels `y` these are the engine's (`ThresholdEngine(y, scores).browser_counts`); without
+    labels every row counts as a positive: ``tp`` = rows flagged at each threshold, ``fp`` = 0,
+    ``n_pos`` = rows, ``n_neg`` = 0. Same grid rule past `budget` distinct scores.
+    """
+    if y is not None:
+        return ThresholdEngine(y, scores).browser_counts(budget)
+    s = _as_scores(scores)
+    if s.size == 0:
+        raise ValueError("scores are empty (0 rows); need at least one score.")
+    if not np.isfinite(s).all():
+        raise ValueError("scores contain NaN/inf values; drop those rows before thresholding them.")
+    budget = int(budget)
+    if budget < 2:
+        raise ValueError(f"budget must be at least 2 thresholds, got {budget}.")
+    values, counts = np.unique(s, return_counts=True)
+    thr = values[::-1]  # strictest (highest) first
+    total = np.cumsum(counts[::-1])  # rows scoring >= each distinct score
+    if thr.size <= budget:
+        keep, step = np.arange(thr.size), 0
+    else:
+        step = -(-s.size // (budget - 1))
+        first = np.flatnonzero(np.diff(total // step, prepend=-1))
+        keep = np.union1d(first, [thr.size - 1])
+    return BrowserCounts(
+        thresholds=np.ascontiguousarray(thr[keep], dtype=np.float64),
+        tp=np.ascontiguousarray(total[keep], dtype=np.uint32),
+        fp=np.zeros(keep.size, dtype=np.uint32),
+        n_pos=int(s.size),
+        n_neg=0,
+        higher_is_positive=True,
+        step=int(step),
+    )

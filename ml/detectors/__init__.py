@@ -54,6 +54,7 @@ from ml.detectors.base import (
     capped_threads,
     check_contamination,
     check_X,
+    estimate_fit_seconds,
     make,
     n_flagged,
     threshold_for,
@@ -140,7 +141,7 @@ __all__ = [
     "_blocks", "_drama_build", "_fit_reducer", "_isnan", "_labels_scores", "_net_kwargs", "_one_centre",
     "_reconstruction_error", "_run_tasks", "_standardiser", "agglomerative_split", "anomaly_labels",
     "bench_tasks", "best_per_dataset", "capped_threads", "check_X", "check_contamination", "covariance_factors",
-    "display_2d", "distances", "evaluate", "inverse_covariance", "make", "make_network", "mcc_at_top",
+    "display_2d", "distances", "estimate_fit_seconds", "evaluate", "inverse_covariance", "make", "make_network", "mcc_at_top",
     "metric_problem", "metric_title", "n_flagged", "notes_table", "precision_at_k", "run_benchmark", "rws",
     "summarise", "threshold_for", "top_ranked",
 ]  # fmt: skip

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from ml import detectors as det
 from ml import registry
+from ml.plots import anomaly as plots
 from tests.app.upload_helpers import upload
 from ui.handoff import KEY as ROC_KEY
 
@@ -44,31 +45,28 @@ def _metrics(at: AppTest) -> dict[str, float]:
     return out
 
 
-def _live(at: AppTest) -> list[dict]:
-    """The live charts (ui.live_plot): their figure JSON, decoded, and their marks."""
-    out = []
-    for el in at.get("component_instance"):
-        if el.proto.component_name.endswith("live_plot"):
-            args = json.loads(el.proto.json_args)
-            out.append({"figure": json.loads(args["figure"]), "marks": args["marks"]})
-    return out
+def _live(at: AppTest) -> dict:
+    """What the page sent the live threshold component (ui/live_threshold.py, mode "anomaly")."""
+    (el,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("live_threshold")]
+    return json.loads(el.proto.json_args)
 
 
-def _histogram(at: AppTest) -> dict:
-    """{figure, marks} of the score histogram (its marks are the threshold line)."""
-    return next(c for c in _live(at) if "shapes" in c["marks"])
+def _figures(at: AppTest) -> dict:
+    """The component's two figures (histogram, 2-D view), decoded; they are sent once per data and view,
+    so ask again as a remounted component does when this run did not carry them."""
+    a = _live(at)
+    if a["figure"] is None or (a["revision2"] and a["figure2"] is None):
+        at.session_state["ano.live_has"] = None
+        a = _live(at.run())
+    return {"hist": json.loads(a["figure"]), "scatter": json.loads(a["figure2"]) if a["figure2"] else None}
 
 
-def _threshold_x(at: AppTest) -> float:
-    return _histogram(at)["marks"]["shapes"][0]["x0"]
-
-
-def _scatter(at: AppTest) -> dict:
-    return next(c for c in _live(at) if "coloraxis" in c["marks"])
+def _confirmed(at: AppTest) -> dict:
+    return _live(at)["confirmed"]
 
 
 def _scatter_names(at: AppTest) -> set[str]:
-    return {t.get("name", "").split(" (")[0] for t in _scatter(at)["figure"]["data"]}
+    return {t.get("name", "").split(" (")[0] for t in _figures(at)["scatter"]["data"]}
 
 
 def _tab(at: AppTest, label: str) -> AppTest:
@@ -76,41 +74,84 @@ def _tab(at: AppTest, label: str) -> AppTest:
     return at.run()
 
 
+def _labelled(c: dict) -> bool:
+    return c["precision"] is not None
+
+
 def test_default_page_scores_thresholds_and_draws():
     at = _page()
     at.run()
     _ok(at)
     assert not at.error, [e.value for e in at.error]
-    m = _metrics(at)
-    assert m["Flagged"] == det.n_flagged(300, 0.05)
-    assert 0 <= m["Precision"] <= 1 and 0 <= m["Recall"] <= 1
-    assert _threshold_x(at) == pytest.approx(m["Threshold"])
-    assert {t["name"].split(" (")[0] for t in _histogram(at)["figure"]["data"]} == {"normal", "anomaly"}
+    a, c = _live(at), _confirmed(at)
+    assert a["mode"] == "anomaly" and a["control"]["kind"] == "contamination"
+    assert (a["lo"], a["hi"], a["t"]) == (0.005, 0.5, 0.05)
+    assert c["flagged"] == det.n_flagged(300, 0.05) and 0 <= c["precision"] <= 1 and 0 <= c["recall"] <= 1
+    counts = a["counts"]  # the cumulative counts the browser answers drags from: labelled, exact
+    assert counts["n_pos"] + counts["n_neg"] == 300 and counts["step"] == 0
+    figs = _figures(at)
+    line = next(s for s in figs["hist"]["layout"]["shapes"] if s.get("name") == "threshold")
+    assert line["x0"] == pytest.approx(c["threshold"])  # the line the component moves, at the threshold
+    assert {t["name"].split(" (")[0] for t in figs["hist"]["data"]} == {"normal", "anomaly"}
     assert _scatter_names(at) == {"normal rows", "labelled anomalies", "flagged", "not flagged"}
-    scale = _scatter(at)["marks"]["coloraxis"]["colorscale"]  # the colour step sits at the threshold
-    lo, hi = _scatter(at)["marks"]["coloraxis"]["cmin"], _scatter(at)["marks"]["coloraxis"]["cmax"]
-    assert scale[1][0] == pytest.approx((m["Threshold"] - lo) / (hi - lo), abs=1e-6)
+    assert figs["scatter"]["layout"]["coloraxis"]["cmin"] < c["threshold"]  # recoloured in the browser
+    assert a["control"]["colours"] == [plots.GREY, plots.ANOMALY_COLOUR]
     assert any("Simulated data" in md.value for md in at.markdown)
 
 
 def test_contamination_moves_the_threshold_without_refitting(monkeypatch):
     at = _page()
     at.run()
-    before = _metrics(at)
+    before = _confirmed(at)
     calls = []
     original = det.IForest._fit
     monkeypatch.setattr(det.IForest, "_fit", lambda self, X: calls.append(1) or original(self, X))
-    at.slider(key="ano.contamination").set_value(0.2).run()
+    a = _live(at)
+    # what a release does: the component's value carries the contamination (and the data it was made on)
+    at.session_state["ano.live"] = {"t": 0.2, "seq": 1, "rev": a["data_rev"]}
+    at.run()
     _ok(at)
-    after = _metrics(at)
-    assert after["Flagged"] == det.n_flagged(300, 0.2) > before["Flagged"]
-    assert after["Threshold"] < before["Threshold"]
-    assert _threshold_x(at) == pytest.approx(after["Threshold"])
-    assert after["Recall"] >= before["Recall"]
+    after = _confirmed(at)
+    assert after["t"] == 0.2 and at.session_state["ano.contamination"] == 0.2
+    assert after["flagged"] == det.n_flagged(300, 0.2) > before["flagged"]
+    assert after["threshold"] < before["threshold"] and after["recall"] >= before["recall"]
+    assert _live(at)["counts"] is None  # the counts went once; a move sends only the value and the numbers
+    at.session_state["ano.live"] = {"t": 0.3, "seq": 2, "rev": "other data"}  # made on other data: dropped
+    at.run()
+    assert _confirmed(at)["t"] == 0.2
     at.button_group(key="ano.mode").set_value("score").run()  # the threshold set directly
     _ok(at)
-    assert "Threshold on the score" in " ".join(s.label for s in at.slider)
+    a = _live(at)
+    assert a["control"]["kind"] == "score" and "Threshold on the score" in a["control"]["label"]
+    assert a["lo"] <= a["t"] <= a["hi"] and a["counts"] is not None  # a new mode: the counts go again
     assert calls == []  # neither move refitted the detector
+
+
+def test_a_contamination_outside_the_range_is_clamped_with_a_message():
+    at = _page(**{"ano.contamination": 0.9})
+    at.run()
+    _ok(at)
+    assert any("Contamination must be in (0, 0.5]" in w.value for w in at.warning)
+    assert _confirmed(at)["t"] == 0.5 and _confirmed(at)["flagged"] == 150
+
+
+def test_a_slow_detector_waits_for_train_and_keeps_the_last_result_marked_stale(monkeypatch):
+    at = _page(**{"ano.autoencoder.epochs": 5})
+    at.run()
+    first = _confirmed(at)
+    monkeypatch.setattr(det, "estimate_fit_seconds", lambda *a, **k: 30.0)  # forecast: slow
+    calls = []
+    original = det.AutoencoderDetector.fit
+    monkeypatch.setattr(det.AutoencoderDetector, "fit", lambda self, X: calls.append(1) or original(self, X))
+    at.session_state["ano.detector"] = "autoencoder"
+    at.run()
+    _ok(at)
+    assert calls == []  # nothing fitted yet
+    assert any("Stale" in w.value and "Isolation Forest" in w.value for w in at.warning)
+    assert any("Stale" in md.value for md in at.markdown) and _confirmed(at)["flagged"] == first["flagged"]
+    next(b for b in at.button if b.label == "Train Autoencoder reconstruction error").click().run()
+    _ok(at)
+    assert calls == [1] and any("Autoencoder" in md.value and "Stale" not in md.value for md in at.markdown)
 
 
 def _csv(n: int = 80, labels=None) -> bytes:
@@ -127,14 +168,16 @@ def test_every_detector_on_labelled_unlabelled_and_uploaded_data(name):
     at.run()  # labelled: the local-anomaly set
     _ok(at)
     assert not at.error, [e.value for e in at.error]
-    assert "Flagged" in _metrics(at) and "Precision" in _metrics(at)
+    assert _labelled(_confirmed(at)) and _live(at)["counts"]["n_neg"] > 0
     _tab(at, "Metrics")
     _ok(at)
     assert 0 <= _metrics(at)["ROC AUC"] <= 1
     at.selectbox(key="ano.dataset").set_value("uniform_noise").run()  # no labels
     _ok(at)
     assert not at.error, [e.value for e in at.error]
-    assert "Precision" not in _metrics(at) and "Flagged" in _metrics(at)
+    c = _confirmed(at)  # no labels: rows flagged only, counted without a TP / FP split
+    assert not _labelled(c) and c["flagged"] >= det.n_flagged(_n_rows(at), 0.05)  # ties flag together
+    assert _live(at)["counts"]["n_neg"] == 0
     assert any("Metrics need labels" in i.value for i in at.info)
     assert _scatter_names(at) == {"rows", "flagged", "not flagged"}
     upload(at, "ano", _csv(), "odd.csv")  # an upload whose label names the anomaly ("odd" / "ok")
@@ -152,7 +195,12 @@ def test_labels_with_many_values_ask_which_is_the_anomaly_and_can_be_ignored():
     pick = next(s for s in at.selectbox if s.label == "Which label value is the anomaly?")
     pick.set_value(det_ignore()).run()
     _ok(at)
-    assert "Precision" not in _metrics(at)
+    assert not _labelled(_confirmed(at))
+
+
+def _n_rows(at: AppTest) -> int:
+    c = _live(at)["counts"]
+    return c["n_pos"] + c["n_neg"]
 
 
 def det_ignore():
@@ -169,7 +217,7 @@ def test_a_label_column_that_is_all_anomalies_is_not_used_and_the_rest_works():
     _ok(at)
     assert not at.error, [e.value for e in at.error]
     assert any("no labels used for scoring" in md.value for md in at.markdown)
-    assert "Flagged" in _metrics(at) and "Precision" not in _metrics(at)
+    assert _confirmed(at)["flagged"] > 0 and not _labelled(_confirmed(at))
 
 
 def test_n_neighbors_above_the_rows_is_clipped_with_a_note():
