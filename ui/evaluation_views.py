@@ -27,7 +27,8 @@ from ml.plots.curves import curve_figure
 from ml.plots.training import cv_figure, grid_figure, param_curve_figure, score_label
 from ml.runtime import estimate_fit_seconds
 from ui.present import chart
-from ui.state import kept
+from ui.state import kept, linked
+from ui.state import tabs as linked_tabs
 from ui.sweep import SWEEP_BUDGET_S, Outcome, duration, stopped_note, sweep
 from ui.widgets import guard, guarded_fragment
 
@@ -76,23 +77,24 @@ def _values_widget(p: ParamSpec, key: str, n_default: int) -> list:
     c1, c2 = st.columns([3, 1])
     if p.log:
         options = [float(f"{v:.3g}") for v in np.geomspace(p.low, p.high, 13)]
-        lo, hi = c1.select_slider(
-            f"{p.label}: range", options=options, value=(options[0], options[-1]), **kept(key=f"{key}.range"),
+        lo, hi = linked(
+            c1.select_slider, f"{p.label}: range", options=options, value=(options[0], options[-1]), **kept(key=f"{key}.range"),
             format_func=lambda v: f"{v:g}",
         )  # fmt: skip
     elif p.kind == "int":
-        lo, hi = c1.slider(
-            f"{p.label}: range", int(p.low), int(p.high), (int(p.low), int(p.high)), **kept(key=f"{key}.range")
+        lo, hi = linked(
+            c1.slider, f"{p.label}: range", int(p.low), int(p.high), (int(p.low), int(p.high)), **kept(key=f"{key}.range")
         )
     else:
-        lo, hi = c1.slider(
+        lo, hi = linked(
+            c1.slider,
             f"{p.label}: range",
             float(p.low),
             float(p.high),
             (float(p.low), float(p.high)),
             **kept(key=f"{key}.range"),
         )
-    n = c2.number_input("Values", 2, 12, n_default, **kept(key=f"{key}.n"))
+    n = linked(c2.number_input, "Values", 2, 12, n_default, **kept(key=f"{key}.n"))
     if lo == hi:
         return [lo]
     return dataclasses.replace(p, low=lo, high=hi).grid(int(n))
@@ -122,8 +124,8 @@ def _budgeted(ctx: dict, view: str, cost: Callable[[int], float]) -> tuple[objec
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if cost(mid) <= SWEEP_BUDGET_S else (lo, mid)
     m = lo
-    every = st.toggle(
-        f"Use all {n:,} training rows ({duration(full)})", **kept(key=f"{ctx['prefix']}.{view}.all"),
+    every = linked(
+        st.toggle, f"Use all {n:,} training rows ({duration(full)})", **kept(key=f"{ctx['prefix']}.{view}.all"),
         help=f"Off: a seeded sample of {m:,} rows (seed {ctx['seed']}), so the sweep stays under "
         f"~{SWEEP_BUDGET_S:.0f} s on this machine.",
     )  # fmt: skip
@@ -217,7 +219,7 @@ def _validation_view(ctx: dict) -> None:
         return
     names = [p.name for p in params]
     labels = {p.name: p.label for p in params}
-    name = st.selectbox("Hyperparameter", names, format_func=labels.get, **kept(key=f"{ctx['prefix']}.vc.param"))
+    name = linked(st.selectbox, "Hyperparameter", names, format_func=labels.get, **kept(key=f"{ctx['prefix']}.vc.param"))
     p = next(q for q in params if q.name == name)
     values = _values_widget(p, f"{ctx['prefix']}.vc.{name}", 8)
     settings = [{**ctx["params"], name: v} for v in values]
@@ -267,14 +269,14 @@ def _grid_view(ctx: dict) -> None:
     labels = {p.name: p.label for p in params}
     c1, c2 = st.columns(2)
     with c1:
-        a = st.selectbox(
-            "Rows: hyperparameter", names, index=0, format_func=labels.get, **kept(key=f"{ctx['prefix']}.gs.a")
+        a = linked(
+            st.selectbox, "Rows: hyperparameter", names, index=0, format_func=labels.get, **kept(key=f"{ctx['prefix']}.gs.a")
         )
         values_a = _values_widget(next(q for q in params if q.name == a), f"{ctx['prefix']}.gs.a.{a}", 4)
     others = [n for n in names if n != a]
     with c2:
-        b = st.selectbox(
-            "Columns: hyperparameter", others, index=0, format_func=labels.get, **kept(key=f"{ctx['prefix']}.gs.b")
+        b = linked(
+            st.selectbox, "Columns: hyperparameter", others, index=0, format_func=labels.get, **kept(key=f"{ctx['prefix']}.gs.b")
         )
         values_b = _values_widget(next(q for q in params if q.name == b), f"{ctx['prefix']}.gs.b.{b}", 4)
     n_fits = len(values_a) * len(values_b) * ctx["k"]
@@ -407,13 +409,13 @@ def permutation_importance_view(
 def _views(ctx: dict) -> None:
     n = len(ctx["y"])
     ctx["k"] = int(
-        st.slider(
-            "Folds k (cross-validation, curves and grid search)", 2, 10, min(5, max(2, n // 2)),
+        linked(
+            st.slider, "Folds k (cross-validation, curves and grid search)", 2, 10, min(5, max(2, n // 2)),
             **kept(key=f"{ctx['prefix']}.k"), help="More folds: more training rows per fit, more fits.",
         )
     )  # fmt: skip
     # Only the open tab runs: its controls, and its stored result if there is one.
-    tabs = st.tabs([tab for _, tab, _, _ in _VIEWS], key=f"{ctx['prefix']}.tab", on_change="rerun")
+    tabs = linked_tabs([tab for _, tab, _, _ in _VIEWS], key=f"{ctx['prefix']}.tab")  # in the URL too
     for tab, (name, _, what, view) in zip(tabs, _VIEWS, strict=True):
         if not tab.open:
             continue
