@@ -24,8 +24,8 @@ pages = {
 try:
     page = st.navigation(pages, position="sidebar", expanded=True)
     present.setup(page.title)  # presentation mode: ?present=1, ?lock=..., the sidebar toggle, the page CSS
-    state.begin()  # the place for the note about a link's ignored settings, at the top of the page
+    state.begin(copy_link=page.title != navigation.HOME.title)  # "Copy link"; the place for the link note
     page.run()
-    state.finish()  # after a complete run: unused URL parameters dropped, "Copy link" in the sidebar
+    state.finish()  # after a complete run: URL parameters no control used are dropped (named if from a link)
 finally:  # also when the page stops or reruns itself
     warm_up_once()

@@ -12,9 +12,9 @@ One mechanism for every page (issue 14, "Shareable states"):
   use it, so pages link their models and data without per-widget code.
 - `link_value(name, value, parse=...)` does the same for a value no widget holds (the live
   threshold); `tabs(labels, key=...)` opens `st.tabs` bound to the URL by Streamlit itself.
-- `begin()` / `finish()` (called by app.py around the page) place the note at the top of the page
-  and, after a complete run, drop URL parameters no control used (named in the note when they came
-  from the link) and add the "Copy link" button to the sidebar.
+- `begin()` / `finish()` (called by app.py around the page) put the "Copy link" button at the top of
+  the sidebar and the place for the note at the top of the page, and, after a complete run, drop URL
+  parameters no control used (named in the note when they came from the link).
 
 The widgets are not bound with Streamlit's `bind="query-params"` (which stores a select box's shown
 title in the URL and silently drops invalid values), so `st.switch_page` is free to empty the URL;
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 _SEEN = "_url_seen"  # {(page, name)}: names whose link value this session has already read on that page
-_RUN = "_url_run"  # this run's record (_Run)
+_RUN = "_mx_url_run"  # attribute of the ScriptRunContext: this run's record (_Run)
 _NOTE = "_url_note"  # (page, text): the note about ignored link values, kept while that page is open
 # Parameters read by other code (presentation mode, locks) or by Streamlit: never called unknown.
 RESERVED = {"present", "lock", "locked", "embed", "embed_options"}
@@ -53,13 +53,21 @@ def _ctx():
     return get_script_run_ctx()
 
 
+class _Bare:  # outside a script run (bare mode): a record per call
+    cursors = None
+    page_script_hash = ""
+    fragment_ids_this_run = None
+
+
 def _run() -> _Run:
-    ctx = _ctx()
-    token = ctx.cursors if ctx is not None else None
-    rec = st.session_state.get(_RUN)
-    if rec is None or rec.token is not token:
-        rec = _Run(token, ctx.page_script_hash if ctx else "", bool(ctx and ctx.fragment_ids_this_run))
-        st.session_state[_RUN] = rec
+    """This run's record. It lives on the session's ScriptRunContext (not in session state, whose size is
+    budgeted): the context outlives runs, and its `cursors` dict is new in every run."""
+    ctx = _ctx() or _Bare()
+    rec = getattr(ctx, _RUN, None)
+    if rec is None or rec.token is not ctx.cursors:
+        rec = _Run(ctx.cursors, ctx.page_script_hash, bool(ctx.fragment_ids_this_run))
+        if not isinstance(ctx, _Bare):
+            setattr(ctx, _RUN, rec)
     return rec
 
 
@@ -443,11 +451,14 @@ def tabs(labels, *, key: str, container=None, **kw):
     return (container or st).tabs(labels, key=key, on_change="rerun", bind="query-params", **kw)
 
 
-def begin() -> None:
-    """Called by app.py before the page runs: the place at the top of the page for the link note."""
+def begin(copy_link: bool = True) -> None:
+    """Called by app.py before the page runs: the place at the top of the page for the link note, and
+    the "Copy link" button at the top of the sidebar (copy_link=False: none, as on Home)."""
     rec = _run()
     if rec.fragment:
         return
+    if copy_link:
+        copy_link_button()
     rec.slot = st.empty()
     kept_note = st.session_state.get(_NOTE)
     if kept_note and kept_note[0] == rec.page:
@@ -456,9 +467,9 @@ def begin() -> None:
         st.session_state.pop(_NOTE, None)  # another page: the note was about that page's link
 
 
-def finish(copy_button: bool = True) -> None:
-    """Called by app.py after a page ran to its end: drop URL parameters no control used this run
-    (naming those that came from the link), then offer the link in the sidebar."""
+def finish() -> None:
+    """Called by app.py after a page ran to its end: drop URL parameters no control used this run,
+    naming in the note those that came from the link."""
     rec = _run()
     if rec.fragment:
         return
@@ -470,40 +481,43 @@ def finish(copy_button: bool = True) -> None:
             seen.add((rec.page, name))
             _ignore(name, st.query_params.get(name), "not a setting of this page or of this view")
         del st.query_params[name]
-    if copy_button and rec.used:
-        copy_link_button()
 
 
 _COPY_HTML = """
-<div style="font-family:sans-serif">
-<button id="b" title="Copy the address of this exact view (data, model, settings, tab)"
- style="width:100%;padding:0.4rem 0.6rem;border:1px solid rgba(49,51,63,0.25);border-radius:0.5rem;
- background:white;cursor:pointer;font-size:0.95rem">&#128279; Copy link</button>
-<input id="u" readonly aria-label="Link to this view"
- style="width:100%;margin-top:4px;font-size:0.75rem;border:none;background:transparent;color:#555">
+<style>html, body { margin: 0; padding: 0; overflow: hidden; }</style>
+<div style="font-family:'Source Sans Pro',sans-serif">
+<button id="mx-copy" title="Copy the address of this exact view: data, model, every setting, the open tab"
+ style="width:100%;height:40px;margin:1px 0;border:1px solid rgba(49,51,63,0.25);border-radius:0.5rem;background:#fff;
+ color:rgb(49,51,63);cursor:pointer;font-size:0.95rem"><svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" style="vertical-align:-3px;margin-right:6px"><path d="M10 13a5 5 0 0 0 7.54.54l3-3a5 5 0 0 0-7.07-7.07l-1.72 1.71"/><path d="M14 11a5 5 0 0 0-7.54-.54l-3 3a5 5 0 0 0 7.07 7.07l1.71-1.71"/></svg>Copy link to this view</button>
+<input id="mx-link" readonly aria-label="Link to this view" style="display:none;width:100%;height:34px;
+ box-sizing:border-box;font-size:0.8rem;border:1px solid rgba(49,51,63,0.25);border-radius:0.5rem;padding:0 6px">
 </div>
 <script>
-const b = document.getElementById("b"), u = document.getElementById("u");
+const b = document.getElementById("mx-copy"), u = document.getElementById("mx-link"), label = b.innerHTML;
 function href() { try { return window.parent.location.href; } catch (e) { return document.referrer; } }
-function show() { u.value = href(); }
-show(); setInterval(show, 1000);
 b.onclick = async () => {
   const link = href(); u.value = link;
   let ok = false;
   try { await navigator.clipboard.writeText(link); ok = true; } catch (e) {
-    try { u.select(); ok = document.execCommand("copy"); } catch (e2) { ok = false; }
+    try { u.style.display = "block"; u.select(); ok = document.execCommand("copy"); } catch (e2) { ok = false; }
   }
-  b.textContent = ok ? "\\u2713 Link copied" : "Select the link below and copy it";
   b.dataset.copied = ok ? "1" : "0";
-  setTimeout(() => { b.innerHTML = "&#128279; Copy link"; }, 2500);
+  if (ok) {
+    u.style.display = "none"; b.style.display = "block"; b.textContent = "\u2713 Link copied";
+    setTimeout(() => { b.innerHTML = label; }, 2500);
+  } else {  // no clipboard here: the link, selected, for Ctrl+C
+    b.style.display = "none"; u.style.display = "block"; u.focus(); u.select();
+  }
 };
 </script>
 """
 
 
 def copy_link_button(container=None) -> None:
-    """A "Copy link" button (with the link shown under it) that copies the browser's current address."""
-    (container or st.sidebar).iframe(_COPY_HTML, height=70)
+    """A "Copy link" button that copies the browser's current address (where the clipboard is refused,
+    the link appears selected in its place, for Ctrl+C). It reads the address when pressed, so it is
+    right after any control moved, fragments included."""
+    (container or st.sidebar).iframe(_COPY_HTML, height=46)
 
 
 def bound(key: str) -> dict:
