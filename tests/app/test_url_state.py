@@ -159,3 +159,32 @@ def test_default_state_leaves_the_url_empty_and_links_only_what_changed():
     at.run()
     url = dict(at.query_params)
     assert url["model"] == "knn" and not any(k.startswith("model.svm.") for k in url)  # the old model's params left
+
+
+def test_an_upload_is_named_in_the_link_and_a_new_session_falls_back_with_a_note():
+    from tests.app.upload_helpers import upload
+
+    csv = "x1,x2,class\n" + "\n".join(f"{i % 7},{(i * 3) % 11},{'a' if i % 2 else 'b'}" for i in range(60))
+    at = _open("2_Classification.py", {})
+    upload(at, "cls", csv.encode(), "lecture <data>.csv")
+    _ok(at)
+    link = dict(at.query_params)
+    assert link["cls.source"] == "Upload" and link["cls.upload"] == "lecture <data>.csv"
+    b = _open("2_Classification.py", link)
+    _ok(b)
+    notes = _notes(b)
+    assert len(notes) == 1 and "can't travel in a link" in notes[0] and "showing the built-in default" in notes[0]
+    assert "<data>" not in notes[0]  # the file name is escaped
+    assert b.session_state["cls.source"] == "Built-in"
+    assert "cls.source" not in dict(b.query_params) and "cls.upload" not in dict(b.query_params)
+
+
+def test_a_range_slider_and_the_tuning_tab_travel_in_a_link():
+    link = {"cls.dataset": "moons", "model": "knn", "eval.tab": "Validation curve", "eval.k": "3",
+            "eval.vc.n_neighbors.range": ["3", "20"]}  # fmt: skip
+    at = _open("2_Classification.py", link)
+    _ok(at)
+    assert not _notes(at)
+    assert at.session_state["eval.vc.n_neighbors.range"] == (3, 20) and at.session_state["eval.k"] == 3
+    assert at.session_state["eval.tab"] == "Validation curve"
+    assert at.query_params["eval.vc.n_neighbors.range"] == ["3", "20"]
