@@ -13,6 +13,7 @@ from bench.harness import ROOT, browser_page, streamlit_server, wait_settled
 from ml import detectors as det
 from ml import registry
 from ml.datasets import load_dataset
+from ml.plots import anomaly as plots
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +22,11 @@ DRAWN_JS = """() => [...document.querySelectorAll('iframe')].some(f => f.src.inc
   && f.contentDocument.querySelector('#chart2 .main-svg'))"""
 LINE_X_JS = """() => { const l = document.querySelector('#marks line[data-name=threshold]');
   return l && l.style.display !== 'none' ? Number(l.getAttribute('x1')) : null; }"""
+POINTS_JS = """(t) => { const HOT = '""" + plots.ANOMALY_COLOUR + """'; const pts = [...document.querySelectorAll('#chart2 .scatterlayer .point')];
+  const probe = document.createElement('div'); probe.style.color = HOT; document.body.appendChild(probe);
+  const hot = getComputedStyle(probe).color; probe.remove();
+  const isHot = (el) => getComputedStyle(el).fill === hot;
+  return [pts.filter(isHot).length, pts.filter(el => (el.__data__.mc >= t) !== isHot(el)).length]; }"""
 COUNTS_JS = """() => Object.fromEntries([...document.querySelectorAll('#line b[data-k]')]
   .map(b => [b.dataset.k, b.textContent]))"""
 
@@ -107,8 +113,10 @@ def test_contamination_drag_keys_release_and_a_switch_under_a_drag(tmp_path):
         }  # fmt: skip
         c = float(frame.evaluate("() => document.body.dataset.value"))
         assert t == det.threshold_for(s, c)  # the server confirmed the k-th highest score
-        # the 2-D view's flagged colouring followed
+        # the 2-D view's flagged colouring followed: every point at or above t (and only those) vermillion
         assert float(frame.evaluate("() => document.getElementById('chart2').dataset.flagAt")) == t
+        hot, wrong = frame.evaluate(POINTS_JS, t)
+        assert wrong == 0 and hot == tp + fp  # all 1,000 rows are drawn: the vermillion points are the flagged
         tiles = frame.evaluate(
             "() => Object.fromEntries([...document.querySelectorAll('.tile')].map(e => [e.dataset.label, e.dataset.value]))"
         )
