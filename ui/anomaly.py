@@ -360,6 +360,12 @@ def _threshold_fragment(res: Result) -> None:
     revision = _revision(res.fit_key, res.labels.key, log_y)
     revision2 = view[1] if view else None
     has = st.session_state.get(f"{LIVE}_has") or (None, None, None)
+    figure2 = None
+    if view and has[2] != revision2:
+        with guard("The 2-D view"):
+            figure2 = view[0]()
+        if figure2 is None:
+            view = revision2 = None
     st.session_state[f"{LIVE}_has"] = (data_rev, revision, revision2)
     if mode == "contamination":
         bounds, label = CONTAMINATION, "Contamination (share of rows called anomalies)"
@@ -397,7 +403,7 @@ def _threshold_fragment(res: Result) -> None:
             "exact_label": f"Exact {'contamination' if mode == 'contamination' else 'threshold'} (Enter)",
             "colours": [plots.GREY, plots.ANOMALY_COLOUR],
         },
-        figure2=view[0] if view and has[2] != revision2 else None,
+        figure2=figure2,
         revision2=revision2,
     )
     b1, b2 = st.columns(2, gap="medium")
@@ -428,8 +434,9 @@ def _hist_json(res: Result, log_y: bool, threshold: float) -> str:
     return json.dumps(fig)
 
 
-def _scatter_figure(res: Result, c_view, c_axes) -> tuple[str, str, str] | None:
-    """The 2-D view's controls (drawn in `c_view`, `c_axes`) and its figure: (JSON, revision, caption)."""
+def _scatter_figure(res: Result, c_view, c_axes):
+    """The 2-D view's controls (drawn in `c_view`, `c_axes`) and its figure: (a function building its JSON,
+    revision, caption)."""
     X, y = res.X, res.labels.y
     names = res.choice.ds.feature_names
     how = linked(
@@ -461,25 +468,28 @@ def _scatter_figure(res: Result, c_view, c_axes) -> tuple[str, str, str] | None:
             )
         )
     rows_key = None if rows is None else (len(rows), int(rows.sum()))
-    with st.spinner("Embedding for the 2-D view …"):
-        coords, xt, yt = cache.anomaly_view(res.choice.key + (rows_key,), how, pair, res.seed, X, rows)
-    idx = np.arange(len(X)) if rows is None else rows
-    titles = (
-        names[0] if X.shape[1] == 1 else (names[pair[0]] if how == "features" else xt),
-        yt if X.shape[1] == 1 or how != "features" else names[pair[1]],
-    )
     view_key = (how, pair, rows_key)
-    truth = None if y is None else y[idx]
-    fig = cache.anomaly_scatter_json(
-        res.fit_key, res.labels.key, view_key, titles, coords, res.scores[idx], truth
-    )
+
+    def build() -> str:  # only when the browser lacks this view: a threshold move skips both cache lookups
+        with st.spinner("Embedding for the 2-D view …"):
+            coords, xt, yt = cache.anomaly_view(res.choice.key + (rows_key,), how, pair, res.seed, X, rows)
+        idx = np.arange(len(X)) if rows is None else rows
+        titles = (
+            names[0] if X.shape[1] == 1 else (names[pair[0]] if how == "features" else xt),
+            yt if X.shape[1] == 1 or how != "features" else names[pair[1]],
+        )
+        truth = None if y is None else y[idx]
+        return cache.anomaly_scatter_json(
+            res.fit_key, res.labels.key, view_key, titles, coords, res.scores[idx], truth
+        )
+
     caption = "Right: vermillion = flagged (score ≥ threshold), grey = not." + (
         " Big outlined circles are the labelled anomalies: vermillion ones are caught (TP), grey ones missed "
         "(FN); a small vermillion dot is a false alarm (FP)." if y is not None else ""
     )  # fmt: skip
     if rows is not None:
         caption += f" UMAP of {len(rows):,} of {len(X):,} rows (every labelled anomaly plus a seeded sample)."
-    return fig, _revision(res.fit_key, res.labels.key, view_key), caption
+    return build, _revision(res.fit_key, res.labels.key, view_key), caption
 
 
 # -- the other views ------------------------------------------------------------------------------------
@@ -606,6 +616,9 @@ def drama_view(res: Result) -> None:
 
 # -- the benchmark table ----------------------------------------------------------------------------------
 def benchmark_view(res: Result | None) -> None:
+    from ml.evaluation import Plan, Step
+    from ui.sweep import stopped_note, sweep
+
     st.markdown(
         "Every detector, and DRAMA's reduction × metric grid, on every labelled dataset: **AUC, MCC and RWS** "
         "(×100) as mean ± std over seeds (each seed redraws the data and reseeds the detector), laid out like the "
@@ -635,41 +648,44 @@ def benchmark_view(res: Result | None) -> None:
         networks,
         upload_key,
     )
-    store = cache.anomaly_benchmarks()
-    n_tasks = len(
-        det.bench_tasks(
-            chosen + list(data or {}),
-            range(int(n_seeds)),
-            [r for r in reductions if r not in ("ae", "vae")],
-            networks,
-        )
-    )
-    if key not in store:
-        st.caption(f"{n_tasks} fits to run (about {n_tasks * 0.15:.0f}-{n_tasks * 0.5:.0f} s on two cores).")
-        if st.button(
-            "Run the benchmark", key=f"{PAGE}.bench.run", type="primary", disabled=not (chosen or data)
-        ):
-            bar = st.progress(0.0, text="Starting …")
+    reds = tuple(r for r in reductions if r not in ("ae", "vae"))
+    names_all = list(chosen) + list(data or {})
+    units = [(name, seed) for seed in range(int(n_seeds)) for name in names_all]  # seed by seed: a stop keeps whole tables
 
-            def progress(i, total, text):
-                bar.progress(i / total, text=f"{i}/{total} · {text}")
+    def unit_cost(name: str) -> float:  # seconds, measured on two busy cores (~0.3 s a fit, networks ~3 s)
+        n_fits = len(det.bench_tasks([name], (0,), reds, networks))
+        scale = 2.0 if name == "anomaly_huge" else (max(len(data[name][0]) / 1000, 0.5) if data and name in data else 1.0)
+        return (0.3 * n_fits + (9.0 if networks else 0.0)) * scale
 
-            with guard("The benchmark"):
-                long, notes = det.run_benchmark(
-                    chosen,
-                    seeds=tuple(range(int(n_seeds))),
-                    reductions=tuple(r for r in reductions if r not in ("ae", "vae")),
-                    networks=networks,
-                    progress=progress,
-                    data=data,
-                )
-                while len(store) >= MAX_BENCH_RUNS:
-                    store.pop(next(iter(store)))
-                store[key] = (long, notes)
-            bar.empty()
-    if key not in store:
+    def plan():
+        def unit(name, seed):
+            extra = {name: data[name]} if data and name in data else None
+            return lambda: det.run_benchmark(
+                [] if extra else [name], seeds=(seed,), reductions=reds, networks=networks, data=extra
+            )
+
+        def assemble(results):
+            frames = [r[0] for r in results if not r[0].empty]
+            return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(),
+                    sorted({n for r in results for n in r[1]}))  # fmt: skip
+
+        steps = [Step(f"{name} · seed {seed}", unit(name, seed), unit_cost(name)) for name, seed in units]
+        return Plan(steps, assemble, "dataset × seed run", "dataset × seed runs")
+
+    n_tasks = len(det.bench_tasks(names_all, range(int(n_seeds)), reds, networks))
+    if chosen or data:
+        st.caption(f"{n_tasks} fits: {len(names_all)} dataset(s) × {int(n_seeds)} seed(s), seed by seed.")
+    with guard("The benchmark"):
+        out = sweep(
+            key, plan, label="Run the benchmark", widget_key=f"{PAGE}.bench.run",
+            estimate=sum(unit_cost(name) for name, _ in units), store="anomaly_bench", store_size=MAX_BENCH_RUNS,
+            advice="Fewer datasets, seeds or reductions make it faster.", disabled=not (chosen or data),
+            estimate_on_button=False,
+        )  # fmt: skip
+    if out is None or out.value is None:
         return
-    long, notes = store[key]
+    long, notes = out.value
+    stopped_note(out)
     if long.empty:
         st.warning("Nothing could be scored: " + " ".join(notes[:3]))
         return

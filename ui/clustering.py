@@ -344,11 +344,12 @@ def _hash(a) -> str:
     return hashlib.sha1(a.tobytes() + str((a.dtype, a.shape)).encode()).hexdigest()[:16]
 
 
-def _live(key: str, parts: tuple, build, marks: dict | None = None) -> None:
+def _live(key: str, parts: tuple, build, marks: dict | None = None, restyle: list | None = None) -> None:
     """A live chart: the figure `build()` makes is sent once per revision (a digest of `parts`, which
-    must name everything the figure shows); `marks` (layout keys) move with one relayout."""
+    must name everything the figure shows); `marks` (layout keys) move with one relayout and `restyle`
+    recolours the traces it already holds."""
     revision = hashlib.sha1(repr(parts).encode()).hexdigest()[:20]
-    live_plot(cache.clustering_figure_json(revision, build), revision, marks or {}, key=key)
+    live_plot(cache.clustering_figure_json(revision, build), revision, marks or {}, key=key, restyle=restyle)
 
 
 def _scatter(res: Result, rows: np.ndarray, view) -> None:
@@ -356,28 +357,24 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
     shown = f" · {len(rows):,} of {res.prep.n_rows:,} points shown" if len(rows) < res.prep.n_rows else ""
     title = f"{s.entry.title}: {f.n_clusters} clusters{shown}"
     data = (s.choice.key, s.scaling, s.view, s.pair, s.seed, len(rows), int(rows.sum()))
-    if f.name == "agglomerative" and s.colour_by == "cluster":
-        # a cut's clusters are runs of leaves in the dendrogram's order: each point is coloured by its
-        # leaf's position through a colour scale, and a new cut sends only the new colour scale
-        est = f.estimator
-        parts = ("cut-scatter", data, f.params["linkage"], f.params["metric"])
-        build = lambda: plots.cut_scatter_figure(  # noqa: E731
-            view.coords, est.first_leaf_[:est.n_leaves_][rows], est.n_leaves_, x_title=view.x_title,
-            y_title=view.y_title,
-        )  # fmt: skip
-        _live("clu.scatter", parts, build, plots.cut_scatter_marks(res.labels[est.leaf_order_], title))
-        return
     labels = res.labels[rows]
     names = None
     if s.colour_by == "label" and res.y is not None:
         labels = res.y[rows].astype(int)
         names = {i: str(n) for i, n in enumerate(s.choice.ds.class_names)}
+    if f.name in ("kmeans", "agglomerative"):
+        # the points are sent once per data and view; a new k or cut sends their colours (a restyle),
+        # the legend, the title and the centroids (layout marks)
+        marks = plots.legend_marks(labels, title, names)
+        if f.name == "kmeans" and view.W is not None:
+            c2 = view.project(f.estimator.cluster_centers_)
+            marks["shapes"] += plots.centroid_marks([(res.mapping[c], *c2[c]) for c in range(len(c2))])
+        build = lambda: plots.points_figure(view.coords, x_title=view.x_title, y_title=view.y_title)  # noqa: E731
+        _live("clu.scatter", ("points", data), build, marks, plots.point_colours(labels))
+        return
     kinds = f.estimator.point_kind_[rows] if f.name == "dbscan" else None
     opacity = f.estimator.proba_.max(1)[rows] if f.name == "gmm" else None
-    centroids = ellipses = None
-    if f.name == "kmeans" and view.W is not None:
-        c2 = view.project(f.estimator.cluster_centers_)
-        centroids = [(res.mapping[c], *c2[c]) for c in range(len(c2))]
+    ellipses = None
     if f.name == "gmm" and view.W is not None:
         m2 = view.project(f.estimator.means_)
         s2 = view.project_cov(f.estimator.covariances_full_)
@@ -385,9 +382,12 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
     parts = ("scatter", data, f.name, res.fit_key, s.colour_by, _hash(labels), tuple(sorted(res.mapping.items())))
     build = lambda: plots.clusters_figure(  # noqa: E731
         view.coords, labels, x_title=view.x_title, y_title=view.y_title, names=names, kinds=kinds,
-        opacity=opacity, centroids=centroids, ellipses=ellipses, title=" ",
+        opacity=opacity, ellipses=ellipses, title=" ",
     )  # fmt: skip
     _live("clu.scatter", parts, build, {"title": dict(text=title, font=dict(size=plots.FONT_SIZE + 3))})
+
+
+DENDROGRAM_GROUPS = 30  # the dendrogram's branches are drawn in groups that any cut of up to 30 clusters colours alike
 
 
 def _side(res: Result):
@@ -395,11 +395,15 @@ def _side(res: Result):
     f, s = res.fit, res.setup
     data = (s.choice.key, s.scaling)
     if f.name == "agglomerative":
-        layout = mlc.dendrogram_layout(f.estimator)
+        est = f.estimator
+        layout = mlc.dendrogram_layout(est)
+        g = int(min(max(DENDROGRAM_GROUPS, f.n_clusters), est.n_leaves_))  # finer than the cut
+        groups = plots.dendrogram_groups(layout, est.cut(n_clusters=g)[1])
         return (
-            ("dendrogram", data, f.params["linkage"], f.params["metric"]),
-            lambda: plots.dendrogram_base(layout),
-            plots.dendrogram_marks(layout, res.node_labels, res.cut_height, f.n_clusters),
+            ("dendrogram", data, f.params["linkage"], f.params["metric"], g),
+            lambda: plots.dendrogram_base(layout, groups),
+            plots.dendrogram_marks(res.node_labels[layout.nodes], res.cut_height, f.n_clusters),
+            plots.dendrogram_colours(layout, groups, res.node_labels),
         )
     if f.name == "dbscan":
         kd = kdistance(res)
@@ -448,7 +452,12 @@ def _sweep_init(res: Result) -> str:
 def ksweep(res: Result):
     s = res.setup
     init = _sweep_init(res)
-    with _maybe_spinner(res, "Running k-means for k = 1 to 10 (the elbow and silhouette sweep)"):
+    from ui.sweep import duration
+
+    # ~1 s at 5,000 × 9 and ~2 s at 1,797 × 64 on two busy cores (at most 20,000 rows reach this page): a
+    # spinner with the estimate, no Run button or Stop (ui.sweep) for a sweep of a few seconds at most
+    estimate = 0.3 + res.prep.n_rows * max(res.prep.X.shape[1], 8) / 60_000
+    with _maybe_spinner(res, f"Running k-means for k = 1 to 10 (the elbow and silhouette sweep, {duration(estimate)})"):
         return cache.clustering_ksweep(s.choice.key, s.scaling, init, s.seed, res.prep.X)
 
 
@@ -647,17 +656,39 @@ def compare_view(res: Result) -> None:
         (e.name, tuple(sorted(_settings(e.name).items()))) for e in registry.entries("clusterer")
     )
     y = res.y if s.choice.ds.task in ("binary", "multiclass") else None
-    run_key = f"_{PAGE}.compared.{_digest(s.choice.key, s.scaling, settings, s.seed)}"
-    if res.prep.n_rows > 5000 and not st.session_state.get(run_key):
+    from ml.evaluation import Plan, Step
+    from ui.sweep import duration, stopped_note, sweep
+
+    n_rows, X = res.prep.n_rows, res.prep.X
+    r = n_rows / 5000  # seconds per algorithm at 5,000 rows on two busy cores, and how each grows with rows
+    costs = {"kmeans": 0.5 + 0.5 * r, "agglomerative": 4.5 * r**2, "dbscan": 0.15 * r**1.5,
+             "hdbscan": 0.5 * r**2.4, "gmm": 0.7 * r, "spectral": 1.0 * r**2}  # fmt: skip
+    cost = {name: costs.get(name, 0.5 * r) for name, _ in settings}
+
+    def plan():
+        def one(name, params):
+            return lambda: mlc.compare(X, [(name, dict(params))], y, s.seed).to_dict("records")[0]
+
+        steps = [Step(registry.get("clusterer", n).title, one(n, p), cost[n]) for n, p in settings]
+        return Plan(steps, lambda rows: pd.DataFrame(rows), "algorithm")
+
+    estimate = sum(cost.values())
+    quick = n_rows <= 5000 and estimate <= 5
+    if not quick:
         st.info(
-            f"Fitting all {len(settings)} algorithms on {res.prep.n_rows:,} rows may take a minute "
-            "(hierarchical and spectral refuse more than 20,000 rows, HDBSCAN too)."
+            f"Fitting all {len(settings)} algorithms on {n_rows:,} rows may take a minute: {duration(estimate)} "
+            "expected on this machine (hierarchical and HDBSCAN grow fastest with rows; hierarchical, spectral and "
+            "HDBSCAN refuse more than 20,000 rows)."
         )
-        if not st.button("Run the comparison", key="clu.compare.run", type="primary"):
-            return
-        st.session_state[run_key] = True
-    with _maybe_spinner(res, "Fitting every algorithm"):
-        table = cache.clustering_compare(s.choice.key, s.scaling, settings, s.seed, res.prep.X, y)
+    out = sweep(
+        ("clustering_compare", s.choice.key, s.scaling, settings, s.seed), plan, label="Run the comparison",
+        widget_key="clu.compare.run", estimate=estimate, store="clustering_compare", store_size=8, auto=quick,
+        advice="Fewer rows (the data panel's filter or a smaller sample) make it faster.",
+    )  # fmt: skip
+    if out is None or out.value is None:
+        return
+    table = out.value
+    stopped_note(out)
     labels = {**mlc.SCORE_LABELS, "algorithm": "algorithm", "clusters": "clusters", "noise": "noise share",
               "fit_s": "fit time (s)", "note": "note"}  # fmt: skip
     table = table.rename(columns=labels)

@@ -420,8 +420,9 @@ def _recon_json(setup: Setup, idx: np.ndarray, recon: np.ndarray, k: int) -> str
     base = cache.pca_recon_template(*setup.data_key, tuple(int(i) for i in idx), _build=build)
     grid = plots.mosaic_grid(np.concatenate([setup.images(idx), setup.images(idx, recon)]), rows=2)
     trace = {**base["data"][0], "z": np.where(np.isnan(grid), None, grid).tolist()}
-    notes = [{**a, "text": f"k = {k}"} if a.get("text") == _K_TITLE else a for a in base["layout"]["annotations"]]
-    return json.dumps({"data": [trace], "layout": {**base["layout"], "annotations": notes}})
+    yaxis = base["layout"]["yaxis"]
+    yaxis = {**yaxis, "ticktext": [f"k = {k}" if t == _K_TITLE else t for t in yaxis["ticktext"]]}
+    return json.dumps({"data": [trace], "layout": {**base["layout"], "yaxis": yaxis}})
 
 
 def _accuracy(setup: Setup) -> None:
@@ -435,23 +436,43 @@ def _accuracy(setup: Setup) -> None:
         **kept(key=f"{PAGE}.acc_clf"),
     )  # fmt: skip
     key = ("accuracy", *setup.data_key, clf)
-    curve = training.lookup(STORE, key, STORE_SIZE)
-    if curve is None:
-        st.caption(
-            "The notes' `pca_optimize`: train on 67 % of the rows, test on 33 %, with k = 1 … all components "
-            f"(at most 24 values of k). {len(setup.A):,} rows: a few seconds to a minute."
-        )
-        if not st.button("Compute accuracy against k", key=f"{PAGE}.acc_run"):
-            return
-        bar = st.progress(0.0, text="Starting")
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
 
-        def report(i, total, k, acc):
-            bar.progress(i / total, text=f"k = {k}: accuracy {acc:.3f} ({i} of {total})")
+    from ml.evaluation import Plan, Step
+    from ml.runtime import estimate_fit_seconds
+    from ui.sweep import stopped_note, sweep
 
-        y = np.asarray(ds.y)[setup.rows]
-        curve = P.pca_accuracy_curve(setup.A, y, classifier=clf, callback=report)
-        bar.empty()
-        training.store(STORE, STORE_SIZE).put(key, curve)
+    n_rows, n_features = setup.A.shape
+    n_train = n_rows - int(np.ceil(0.33 * n_rows))  # the notes' split (ml.projection.pca_accuracy_curve)
+    n_comp = min(n_train, n_features)
+    ks = [int(k) for k in np.unique(np.linspace(1, n_comp, min(n_comp, 24)).round().astype(int))]
+    y = np.asarray(ds.y)[setup.rows]
+
+    def cost(k: int) -> float:  # one classifier on k components, plus the PCA each step repeats
+        model = RandomForestClassifier(n_estimators=100) if clf == "random_forest" else LogisticRegression()
+        return 0.02 + estimate_fit_seconds(model, n_train, k) + 2e-9 * n_train * n_features**2
+
+    def plan():
+        def one(k):
+            return lambda: P.pca_accuracy_curve(setup.A, y, ks=[k], classifier=clf)
+
+        steps = [Step(f"k = {k}", one(k), cost(k)) for k in ks]
+        return Plan(steps, lambda results: [c for r in results for c in r], "value of k", "values of k")
+
+    st.caption(
+        "The notes' `pca_optimize`: train on 67 % of the rows, test on 33 %, with k = 1 … all components "
+        f"({len(ks)} values of k, {n_rows:,} rows)."
+    )
+    out = sweep(
+        key, plan, label="Compute accuracy against k", widget_key=f"{PAGE}.acc_run",
+        estimate=sum(cost(k) for k in ks), store=STORE, store_size=STORE_SIZE,
+        advice="Logistic regression is much faster than the random forest.",
+    )  # fmt: skip
+    if out is None or not out.value:
+        return
+    curve = out.value
+    stopped_note(out)
     best = max(curve, key=lambda c: c["accuracy"])
     st.plotly_chart(plots.accuracy_figure(curve, clf.replace("_", " ")), key="accuracy")
     st.caption(f"Best test accuracy {best['accuracy']:.3f} with k = {best['k']} ({best['variance']:.0%} of the variance).")

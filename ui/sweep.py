@@ -109,11 +109,15 @@ def sweep(
     store_size: int = 32,
     advice: str = "Fewer folds, values or rows make it faster.",
     disabled: bool = False,
+    estimate_on_button: bool = True,
+    auto: bool = False,
 ) -> Outcome | None:
     """The sweep `plan` under `key`: its finished result, its partial result, or a Run button.
 
     `plan` may be a function making the plan (it is only made when needed). `estimate` is the
-    forecast seconds of the whole plan. Returns None until something has run; else an Outcome the
+    forecast seconds of the whole plan, said on the Run button (or, with `estimate_on_button=False`,
+    in a caption just above it). `auto` runs it at once, without a button (quick sweeps: still with
+    progress and Stop). Returns None until something has run; else an Outcome the
     caller draws (a partial one after a stop, said above it here). A step's ValueError (worded for
     users) goes to the caller's `guard` and drops the partial result.
     """
@@ -124,6 +128,8 @@ def sweep(
     make = plan if callable(plan) and not isinstance(plan, Plan) else (lambda: plan)
     results = partial_results(key)
     head = st.empty()  # the Run / Continue controls, cleared while the sweep runs
+    if results is None and auto:
+        return _run(key, make(), [], estimate, store, store_size)
     if results is None:
         with head.container():
             if estimate > SWEEP_BUDGET_S:
@@ -132,7 +138,10 @@ def sweep(
                     "It can be stopped while it runs, keeping the results so far.",
                     icon=":material/hourglass_top:",
                 )
-            pressed = st.button(f"{label} ({duration(estimate)})", key=widget_key, type="primary", disabled=disabled)
+            elif not estimate_on_button:
+                st.caption(f"Expected to take {duration(estimate)} on this machine (a rough estimate).")
+            text = f"{label} ({duration(estimate)})" if estimate_on_button else label
+            pressed = st.button(text, key=widget_key, type="primary", disabled=disabled)
         if not pressed:
             return None
         head.empty()

@@ -10,6 +10,7 @@ k steps, exactly where a real Stop is noticed.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -150,3 +151,73 @@ def test_partial_results_stay_in_the_session(monkeypatch, k):
     if k:
         table = next(d.value for d in at.dataframe if "fit time (s)" in d.value.columns)
         assert len(table) == k
+
+
+def _permutation():
+    import streamlit as st
+
+    from ml import datasets, evaluation
+    from ml.models import fit_model, make_pipeline
+    from ui.evaluation_views import permutation_importance_view
+
+    ds = datasets.load_dataset("iris")
+    X_tr, X_te, y_tr, y_te = evaluation.split(ds.X, ds.y, "classification", 0.25, 0)
+    knn = make_pipeline("knn", "classification")
+    fit_model(knn, X_tr, y_tr)
+    out = permutation_importance_view(knn, X_te, y_te, key=("iris", "knn"), task="classification")
+    if out is not None:
+        st.dataframe(out.value)
+
+
+def test_permutation_importance_stopped_after_two_features(monkeypatch):
+    at = AppTest.from_function(_permutation, default_timeout=TIMEOUT)
+    at.run()
+    _ok(at)
+    assert at.button(key="importance.run").label.startswith("Compute permutation importance (")
+    _stop_after(monkeypatch, 3)  # the baseline score and two features
+    at.button(key="importance.run").click().run()
+    at.run()
+    _ok(at)
+    assert any("Stopped after 3 of 5 features" in i.value for i in at.info), [i.value for i in at.info]
+    assert len(at.dataframe[0].value) == 2
+    monkeypatch.setattr(ui.sweep, "_interrupted", lambda: False)
+    at.button(key="importance.run").click().run()
+    _ok(at)
+    assert len(at.dataframe[0].value) == 4
+
+
+# -- the unsupervised pages' sweeps ----------------------------------------------------------------
+PAGES = Path(__file__).resolve().parents[2] / "pages"
+
+
+def test_anomaly_benchmark_says_its_estimate_and_keeps_the_runs_done(monkeypatch):
+    at = AppTest.from_file(str(PAGES / "6_Anomaly_detection.py"), default_timeout=TIMEOUT)
+    state = {"ano.dataset.anomaly_local.n_samples": 300, "ano.bench.datasets": ["odds_wine", "anomaly_local"],
+             "ano.bench.seeds": 1, "ano.bench.reds": ["none"], "ano.tab": "Benchmark table"}  # fmt: skip
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(c.value.startswith("Expected to take") for c in at.caption)  # before it runs
+    _stop_after(monkeypatch, 1)
+    at.button(key="ano.bench.run").click().run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Stopped after 1 of 2 dataset × seed runs" in i.value for i in at.info), [i.value for i in at.info]
+    assert len(at.dataframe[-1].value) == 1  # the one dataset done
+
+
+def test_projection_accuracy_and_clustering_comparison_say_their_estimates():
+    at = AppTest.from_file(str(PAGES / "5_Dimensionality_reduction.py"), default_timeout=TIMEOUT)
+    at.session_state["proj.dataset"] = "iris"
+    at.session_state["proj.view"] = "PCA"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="proj.acc_run").label.startswith("Compute accuracy against k (")
+    at = AppTest.from_file(str(PAGES / "4_Clustering.py"), default_timeout=TIMEOUT)
+    at.session_state["clu.dataset"] = "sdss"
+    at.session_state["clu.tab"] = "Compare algorithms"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="clu.compare.run").label.startswith("Run the comparison (about")
+    assert any("expected on this machine" in i.value for i in at.info)
