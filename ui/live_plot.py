@@ -4,7 +4,8 @@
 (Plotly.newPlot plus theming, ~0.3 s for the ROC Explorer's four panels) on every slider move.
 This component keeps one Plotly div per key: a new `revision` redraws the figure with
 Plotly.react; the same revision with new marks (layout shapes, annotations) is one
-Plotly.relayout of those alone (~15 ms).
+Plotly.relayout of those alone (~15 ms). In presentation mode the figure and marks are scaled
+(`ui.present.live_figure`); the mode bar's camera saves a PNG at projector resolution.
 plotly.js comes from the installed plotly package (no download, no vendored copy), served from a
 private folder this process made (ui.component_files).
 """
@@ -28,11 +29,22 @@ def live_plot(figure_json: str, revision: str, marks: dict, *, key: str, config:
     (finite floats). `revision` names the figure's content: while it stays the same only `marks`
     go to Plotly, so it must change whenever the figure does.
     """
+    from ui import present
+
+    figure_json, revision, marks = present.live_figure(figure_json, str(revision), marks)  # scaled while presenting
     _component(
         figure=figure_json,
-        revision=str(revision),
+        revision=revision,
         marks=marks,
-        config={"displayModeBar": False, "responsive": True, **(config or {})},
+        config={**live_config(key), **(config or {})},
         key=key,
         default=None,
     )
+
+
+def live_config(key: str) -> dict:
+    """A live chart's Plotly config: its mode bar (on hover) holds only the camera, which saves a 1920×1080
+    PNG at the presentation scale named after the page's data and model (`ui.present.chart_config`)."""
+    from ui import present
+
+    return {"displayModeBar": "hover", "modeBarButtons": [["toImage"]], "responsive": True, **present.chart_config(key)}

@@ -1,0 +1,219 @@
+"""Presentation mode: one switch for the projector (issue 14).
+
+`setup(page)` runs in the router (app.py) before every page: it reads `?present=1` and
+`?lock=model,threshold` from the link, draws the sidebar toggle, keeps both in the URL (a page
+switch empties it) and, while presenting, injects the page CSS once per run:
+
+- one scale factor (`ml.plots.PRESENTATION_SCALE`) for everything: the page's text and metric tiles
+  (the root font size: Streamlit and `ui.widgets.metric_grid` size in rem) and every chart
+  (`chart`, `live_figure`: fonts, lines, markers and margins through `ml.plots.presentation`);
+- explanatory text collapsed: captions and `explain(...)` paragraphs hidden, expanders left closed;
+- the sidebar closed when presentation starts (it opens with its arrow, and stays as the user leaves it);
+- widgets named in `?lock=` disabled (`locked(key)`, honoured by `ui.widgets.param_widget` and the pages'
+  main selectors), so a demo cannot be knocked off course.
+
+`chart(fig, key=...)` is the one way a Plotly figure reaches the page: it scales the figure while
+presenting and gives every chart the same `config`, whose camera button saves a 1920×1080 PNG at the
+presentation scale named after the page's dataset, model and parameters (`name_exports`).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import streamlit as st
+
+from ml import plots
+from ml import report as rp
+
+SCALE = plots.PRESENTATION_SCALE
+KEY = "mx.present"  # the toggle's widget key
+_URL_SEEN = "_mx.present_url"  # the last `present` value read from the URL
+_LOCKS = "_mx.locks"
+_EXPORT = "_mx.export_stem"
+_PAGE = "_mx.page"
+_PRESENTED = "_mx.presented"  # whether the previous run presented
+TRUE_WORDS = {"1", "true", "yes", "on"}
+ALL = {"*", "all"}  # ?lock=all locks every widget that honours locks
+
+
+def _truthy(raw) -> bool:
+    return str(raw).strip().lower() in TRUE_WORDS
+
+
+def parse_locks(raw: str | None) -> frozenset[str]:
+    """'model, threshold' -> {'model', 'threshold'}; anything but letters, digits, '_', '.', '-', '*' dropped."""
+    if not raw:
+        return frozenset()
+    return frozenset(n for n in (re.sub(r"[^A-Za-z0-9_.*-]", "", p) for p in str(raw).split(",")) if n)
+
+
+def matches(name: str, key: str) -> bool:
+    """Whether lock `name` covers widget (or URL parameter) `key`: the key itself or its last part(s):
+    `model` locks `model` and `reg.model` (not the model's hyperparameters `model.tree.*`), `max_depth`
+    locks `model.tree.max_depth`; `all` locks every control that honours locks."""
+    return name in ALL or key == name or key.endswith("." + name)
+
+
+# -- state -------------------------------------------------------------------------------------------
+def active() -> bool:
+    """Whether this session is in presentation mode (a page run without the router reads the link itself)."""
+    try:
+        ss = st.session_state
+        if KEY not in ss and "present" in st.query_params:
+            return _truthy(st.query_params.get("present"))
+        return bool(ss.get(KEY, False))
+    except Exception:  # noqa: BLE001 - outside a Streamlit run (scripts, unit tests)
+        return False
+
+
+def locks() -> frozenset[str]:
+    """The lock names the link gave (`?lock=a,b`), kept for the session."""
+    try:
+        ss = st.session_state
+        if _LOCKS not in ss and "lock" in st.query_params:
+            return parse_locks(st.query_params.get("lock"))
+        return ss.get(_LOCKS, frozenset())
+    except Exception:  # noqa: BLE001
+        return frozenset()
+
+
+def locked(key: str) -> bool:
+    """Whether the link locked the widget `key` (pass as `disabled=`)."""
+    return any(matches(name, key) for name in locks())
+
+
+def scale() -> float:
+    """The chart and text scale this run draws at: SCALE while presenting, else 1."""
+    return SCALE if active() else 1.0
+
+
+def _read_url() -> None:
+    """A link's `present` and `lock` values decide; a URL without them (after a page switch) keeps the session's."""
+    ss, qp = st.session_state, st.query_params
+    raw = qp.get("present")
+    if raw is not None and raw != ss.get(_URL_SEEN):
+        ss[KEY] = _truthy(raw)
+        ss[_URL_SEEN] = raw
+    raw = qp.get("lock")
+    if raw is not None:
+        ss[_LOCKS] = parse_locks(raw)
+
+
+def _write_url(on: bool) -> None:
+    ss, qp = st.session_state, st.query_params
+    if on and qp.get("present") not in ("1",) and not (qp.get("present") and _truthy(qp.get("present"))):
+        qp["present"] = "1"
+    elif not on and "present" in qp:
+        del qp["present"]
+    ss[_URL_SEEN] = qp.get("present")
+    names = ss.get(_LOCKS, frozenset())
+    if names and "lock" not in qp:
+        qp["lock"] = ",".join(sorted(names))
+
+
+def setup(page: str = "") -> bool:
+    """The router's call, every run, before the page: link -> state, the toggle, URL, CSS. Returns `active()`."""
+    ss = st.session_state
+    _read_url()
+    st.sidebar.toggle(
+        "Presentation mode",
+        key=KEY,
+        help="For the projector: larger text and charts, explanations folded away, the sidebar closed. "
+        "The link gets `?present=1`; add `&lock=model,threshold` to lock those controls.",
+    )
+    on = active()
+    if on and not ss.get(_PRESENTED):  # presentation starts: close the sidebar (once; it opens with its arrow)
+        st.set_page_config(initial_sidebar_state="collapsed")
+    ss[_PRESENTED] = on
+    _write_url(on)
+    ss[_PAGE] = page
+    ss[_EXPORT] = rp.slug(page or "chart", 40)
+    if on:
+        st.html(f"<style>{css()}</style>")
+    return on
+
+
+def css(k: float = SCALE) -> str:
+    """The page CSS while presenting: one root font size (everything sized in rem follows it), tighter
+    padding, captions and `explain` text hidden, metric tiles that wrap instead of clipping."""
+    return (
+        f"html {{ font-size: {16 * k:g}px !important; }}"
+        "[data-testid='stHeader'] { height: 2.5rem !important; min-height: 0 !important; }"
+        "[data-testid='stMainBlockContainer'] { padding-top: 2.75rem !important; padding-bottom: 2rem !important;"
+        " padding-left: 2rem !important; padding-right: 2rem !important; }"
+        "[data-testid='stSidebarUserContent'] { padding-top: 0.5rem !important; }"
+        # the sidebar (when opened) leads with the page's own controls: page links and data choice below them
+        "[data-testid='stSidebarContent'] { display: flex !important; flex-direction: column !important; }"
+        "[data-testid='stSidebarUserContent'] { order: 1; }"
+        "[data-testid='stSidebarNav'], [data-testid='stSidebarNavSeparator'] { order: 2; }"
+        "[data-testid='stSidebarUserContent'] [data-testid='stLayoutWrapper']:has(> [class*='st-key-mx-data-'])"
+        " { order: 50; }"
+        "[data-testid='stCaptionContainer'], .mx-explain { display: none !important; }"
+        "h1 { font-size: 2rem !important; padding: 0 0 0.25rem !important; }"
+        ".mx-metrics { grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr)) !important; }"
+        ".mx-metric > div { white-space: normal !important; overflow-wrap: anywhere; }"
+    )
+
+
+def explain(text: str) -> None:
+    """Explanatory text under a page's title: shown normally, folded away while presenting."""
+    if not active():
+        st.markdown(text)
+
+
+# -- charts ------------------------------------------------------------------------------------------
+def name_exports(page: str, dataset: str = "", model: str = "", params: dict | None = None, *, stem: str = "") -> None:
+    """What this run's PNG exports are named after: 'classification_moons_tree_max_depth=3_<chart>.png'
+    (or `stem` as given)."""
+    if not stem:
+        parts = [rp.slug(page, 20), rp.slug(dataset, 40) if dataset else "", rp.slug(model, 30) if model else ""]
+        stem = "_".join([p for p in parts if p] + ([rp.params_slug(params)] if params else []))
+    st.session_state[_EXPORT] = rp.slug(stem, 120)
+
+
+def export_name(chart: str | None = None) -> str:
+    """The file name (no extension) a chart's PNG gets."""
+    try:
+        stem = st.session_state.get(_EXPORT, "chart")
+    except Exception:  # noqa: BLE001
+        stem = "chart"
+    return rp.slug(f"{stem}_{chart}" if chart else stem, 150)
+
+
+def chart_config(chart: str | None = None) -> dict:
+    """Plotly `config` for every chart: the camera button saves a 1920×1080 PNG at the presentation scale.
+
+    Normally the chart is exported at 1920/SCALE × 1080/SCALE and `scale`d up, so its text comes out
+    SCALE times bigger; while presenting the figure is already scaled and is exported at 1920×1080."""
+    k = 1.0 if active() else SCALE
+    w, h = rp.PNG_SIZE
+    cfg = rp.browser_png_config(width=round(w / k), height=round(h / k), scale=k, filename=export_name(chart))
+    cfg["displaylogo"] = False
+    return cfg
+
+
+def figure(fig):
+    """`fig` as this run draws it: a scaled copy while presenting, else `fig` itself."""
+    return plots.presentation(fig, SCALE) if active() else fig
+
+
+def chart(fig, *, key: str | None = None, container=None, config: dict | None = None, **kwargs):
+    """`st.plotly_chart` for every chart of the app: presentation scale and PNG export config.
+
+    container: where to draw (a column, the sidebar...); kwargs go to `plotly_chart` unchanged."""
+    where = st if container is None else container
+    return where.plotly_chart(figure(fig), key=key, config={**chart_config(key), **(config or {})}, **kwargs)
+
+
+def live_figure(figure_json: str | None, revision: str | None, marks: dict | None = None):
+    """(figure JSON, revision, marks) for a live component (ui/live_plot, ui/live_threshold), scaled while
+    presenting; the revision changes with the mode so the component redraws the whole figure."""
+    if not active():
+        return figure_json, revision, marks
+    if figure_json is not None:
+        figure_json = plots.presentation_json(figure_json, SCALE)
+    if marks:
+        marks = plots.scale_layout(copy.deepcopy(marks), SCALE)
+    return figure_json, (None if revision is None else f"{revision}|present{SCALE:g}"), marks
