@@ -6,12 +6,13 @@ from ui import projection as proj
 from ui.code_panel import projection_panel
 from ui.data_source import data_line
 from ui.navigation import ensure_router
+from ui.present import explain, name_exports
 
 ensure_router()
 
 st.set_page_config(page_title="Dimensionality reduction · ML Explorer", layout="wide")
 st.title("Dimensionality reduction")
-st.markdown(
+explain(
     "Squeeze many features into a few: see what a **principal component** is and how many are enough, why "
     "PCA cannot unmix a cocktail party and **ICA** can, what a **random projection** preserves, and how "
     "**UMAP** and **t-SNE** differ from linear maps."
@@ -20,6 +21,7 @@ st.markdown(
 setup = proj.sidebar()
 if setup is None:
     st.stop()
+name_exports("projection", setup.choice.ds.name, setup.entry.name, setup.params)  # PNG file names
 data_line(setup.choice)
 with st.expander("What am I looking at?"):
     st.markdown(

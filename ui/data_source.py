@@ -616,7 +616,8 @@ def data_source(
     """
     if target not in TARGET_MODES:
         raise ValueError(f"target must be one of {TARGET_MODES}, not {target!r}.")
-    c = container or st.sidebar
+    # keyed so presentation mode (ui/present.py) can move the data choice below the page's own controls
+    c = container or st.sidebar.container(key=f"mx-data-{page}")
     c.header("Data")
     has_uploads = bool(uploads())
     upload_from_link(page, f"{page}.source", "Built-in")

@@ -24,6 +24,7 @@ from ml.plots import projection as plots
 from ui import cache, training
 from ui.data_source import data_source
 from ui.live_plot import live_plot
+from ui.present import chart
 from ui.state import accept_key_in_url, bound, clamp_kept, kept, linked
 from ui.state import tabs as linked_tabs
 from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets
@@ -193,7 +194,7 @@ def draw_embedding(setup: Setup, proj: P.Projection, colour, kind, label, classe
         hover=hover_values(setup, proj.rows), axis_prefix="PC" if proj.name == "pca" else "component",
         seed=setup.seed,
     )  # fmt: skip
-    st.plotly_chart(fig, key=key or None)
+    chart(fig, key=key or None)
 
 
 def _k_slider(c, label: str, high: int, default: int, key: str, **kw) -> int:
@@ -282,7 +283,7 @@ def _autoencoder_extras(setup: Setup, proj: P.Projection) -> None:  # noqa: D103
     if shape is not None:
         idx = _sample_images(setup)
         recon = net.inverse_transform(net.transform(setup.A[idx]))
-        st.plotly_chart(
+        chart(
             plots.image_mosaic(
                 np.concatenate([setup.images(idx), setup.images(idx, recon)]), rows=2,
                 row_titles=("original", "rebuilt"), title="Autoencoder reconstructions",
@@ -360,7 +361,7 @@ def _biplot(setup: Setup, full: P.PCAFit) -> None:
     st.markdown("**Biplot**: the rows on PC1-PC2 and each feature's direction (the longest 8 arrows)")
     y = None if setup.ds.y is None else np.asarray(setup.ds.y)[setup.rows]
     kind = None if y is None else ("class" if setup.ds.task in ("binary", "multiclass") else "value")
-    st.plotly_chart(
+    chart(
         plots.biplot_figure(
             full.scores_[:, :2], full.biplot_arrows(), setup.names, y, kind,
             class_names=tuple(setup.ds.class_names), colour_label=str(setup.ds.target_name),
@@ -373,7 +374,7 @@ def _biplot(setup: Setup, full: P.PCAFit) -> None:
 def _eigen_images(setup: Setup, full: P.PCAFit) -> None:
     shape = P.image_shape(setup.names)
     n_eig = min(10, full.n_components)
-    st.plotly_chart(
+    chart(
         plots.image_mosaic(
             full.components_[:n_eig].reshape(-1, *shape), [f"PC{i + 1}" for i in range(n_eig)], diverging=True,
             title="Eigen-images: the first principal components as pictures",
@@ -474,7 +475,7 @@ def _accuracy(setup: Setup) -> None:
     curve = out.value
     stopped_note(out)
     best = max(curve, key=lambda c: c["accuracy"])
-    st.plotly_chart(plots.accuracy_figure(curve, clf.replace("_", " ")), key="accuracy")
+    chart(plots.accuracy_figure(curve, clf.replace("_", " ")), key="accuracy")
     st.caption(f"Best test accuracy {best['accuracy']:.3f} with k = {best['k']} ({best['variance']:.0%} of the variance).")
 
 
@@ -542,7 +543,7 @@ def reconstruction_view(setup: Setup) -> None:
             bar.empty()
             training.store(STORE, STORE_SIZE).put(key, more)
     curves.update(more or {})
-    st.plotly_chart(plots.error_curves_figure(curves), key="recon_curves")
+    chart(plots.error_curves_figure(curves), key="recon_curves")
 
 
 def cocktail_view(setup: Setup | None) -> None:
@@ -586,7 +587,7 @@ def cocktail_view(setup: Setup | None) -> None:
     cols = st.columns(2)
     for i, (title, signals, labels) in enumerate(panels):
         with cols[i % 2]:
-            st.plotly_chart(plots.signals_figure(signals, labels, rate, title=title), key=f"cp_{i}")
+            chart(plots.signals_figure(signals, labels, rate, title=title), key=f"cp_{i}")
             for j, lab in enumerate(labels):
                 st.caption(lab)
                 st.audio(P.to_audio(signals[:, j]), sample_rate=rate)
@@ -617,12 +618,12 @@ def jl_view(setup: Setup) -> None:
     eps_grid = np.linspace(0.05, 0.95, 50)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(
+        chart(
             plots.jl_bound_figure(n, eps_grid, [P.jl_min_dim(n, e) for e in eps_grid], eps, p), key="jl_bound"
         )
     with right:
         ratios, secs = cache.jl_ratios(*setup.data_key, kind, k, setup.seed, _A=setup.A)
-        st.plotly_chart(plots.jl_figure(ratios, eps, k=k, k_min=k_min), key="jl_hist")
+        chart(plots.jl_figure(ratios, eps, k=k, k_min=k_min), key="jl_hist")
     st.caption(
         f"{len(ratios):,} random pairs of rows (seed {setup.seed}); projection fitted in {secs * 1000:.0f} ms. "
         "The lemma bounds squared distances: (1 − ε)‖u − v‖² < ‖p(u) − p(v)‖² < (1 + ε)‖u − v‖²."

@@ -26,6 +26,7 @@ from ml.plots.training import history_figure
 from ml.runtime import LONG_FIT_S, estimate_fit_seconds
 from ui import cache
 from ui.budget import nbytes
+from ui.present import chart
 from ui.widgets import safe_md
 
 _MISSING = object()
@@ -99,7 +100,7 @@ def history_panel(net, task: str, n_train: int, key: str) -> None:
     """A trained network's loss and score per epoch (train vs validation, best epoch marked when
     early stopping chose it), with where, how long and how fast it trained."""
     best = net.best_epoch_ if net.early_stopping else None
-    st.plotly_chart(history_figure(net.history_, task, best), key=key)
+    chart(history_figure(net.history_, task, best), key=key)
     n_fit = n_train * (1 - net.validation_fraction)
     st.caption(
         f"Trained on {net.device_} ({cache.device_label()}): {net.n_epochs_} epochs in {net.fit_time_:.2f} s "
@@ -141,8 +142,8 @@ class _LiveTraining:
                 text=f"Epoch {record['epoch']} of {n_epochs}: validation loss {record['val_loss']:.4g}",
             )
             # a key per redraw: the final live figure may equal the one the page draws after training
-            self.chart.plotly_chart(
-                history_figure(self.history, self.task), key=f"_live_{id(self)}_{record['epoch']}"
+            chart(
+                history_figure(self.history, self.task), key=f"_live_{id(self)}_{record['epoch']}", container=self.chart
             )
         except ScriptControlException as exc:  # Stop pressed or a control moved: end after this epoch
             self.interrupted = exc

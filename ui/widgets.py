@@ -112,6 +112,10 @@ def param_widgets(specs, prefix: str, container=None, persist: bool = False, lin
 
 def dataset_badge(ds: datasets.Dataset) -> None:
     """Say whether the data is real or simulated, what it imitates and how to load the real thing."""
+    from ui.present import active
+
+    if active():  # presentation mode: the data line's "Simulated data" / "Real data" says it in one line
+        return
     if ds.simulated:
         text = f"**Simulated data.** {ds.description}"
         if ds.imitates:
