@@ -259,3 +259,19 @@ def test_a_small_benchmark_runs_on_request_and_offers_csv():
     table = at.dataframe[-1].value
     assert len(table) == 1 and ("AUC", "DRAMA") in table.columns
     assert at.get("download_button")
+
+
+def test_the_fit_forecast_calls_the_networks_slow_and_the_rest_quick():
+    """ml.detectors.estimate_fit_seconds at the registry defaults on the default 1,000 × 2 set: the networks
+    (autoencoder, DRAMA with an autoencoder or a VAE) wait for Train, every other detector fits at once."""
+    from ui.anomaly import SLOW_FIT_S
+
+    def forecast(name, **over):
+        entry = registry.get("detector", name)
+        return det.estimate_fit_seconds(name, {**{p.name: p.default for p in entry.params}, **over}, 1000, 2)
+
+    assert forecast("autoencoder") > SLOW_FIT_S
+    assert forecast("drama", reduction="ae") > SLOW_FIT_S and forecast("drama", reduction="vae") > SLOW_FIT_S
+    for name in ("iforest", "lof", "ocsvm", "elliptic", "knn", "drama"):
+        assert forecast(name) < SLOW_FIT_S, name
+    assert forecast("autoencoder", epochs=5) < SLOW_FIT_S  # the tests' short training fits at once
