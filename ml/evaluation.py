@@ -292,8 +292,10 @@ def learning_curve_plan(
         cols = ["train_size", "fraction", "train_mean", "train_std", "val_mean", "val_std"]
         return pd.DataFrame(rows, columns=cols)
 
+    d = np.shape(X)[1] if np.ndim(X) > 1 else 1
+    cost = {f: 0.01 + estimate_fit_seconds(pipeline, max(int(f * len(folds[0][0])), 2), d) for f in fractions}
     steps = [
-        Step(f"Fold {i + 1}/{len(folds)}, {f:.0%} of the training rows", fit(i, tr, te, f), f)
+        Step(f"Fold {i + 1}/{len(folds)}, {f:.0%} of the training rows", fit(i, tr, te, f), cost[f])
         for i, (tr, te) in enumerate(folds)
         for f in fractions
     ]
@@ -373,7 +375,7 @@ def _setting_fits(model_name, task, settings: list[dict], X, y, scaling, seed, f
             weight = 0.01
         text = ", ".join(f"{name} = {value}" for name, value in setting.items())
         for f_i, (tr, te) in enumerate(folds):
-            steps.append(Step(f"{text} (fold {f_i + 1} of {len(folds)})", fit(i, tr, te), max(weight, 1e-3)))
+            steps.append(Step(f"{text} (fold {f_i + 1} of {len(folds)})", fit(i, tr, te), 0.01 + weight))
     return steps
 
 
@@ -612,7 +614,7 @@ def compare_plan(
 
     def weight(spec) -> float:
         try:
-            return max(estimate_fit_seconds(make_pipeline(spec.name, task, None), n, d), 1e-3)
+            return 0.01 + estimate_fit_seconds(make_pipeline(spec.name, task, None), n, d)
         except ValueError:
             return 0.01
 

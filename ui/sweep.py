@@ -33,6 +33,7 @@ from ui import training
 
 SWEEP_BUDGET_S = 20.0  # default sizes keep a sweep under this many seconds on the 2-core machine
 PARTIAL = "_sweeps.partial"  # session key: {sweep key: [step results]} of sweeps stopped part-way
+SPENT = "_sweeps.seconds"  # session key: {sweep key: seconds the kept steps took} (time left when continuing)
 MAX_PARTIAL = 8  # partial sweeps kept per session (oldest dropped)
 
 
@@ -76,12 +77,21 @@ def _partials() -> dict:
     return st.session_state.setdefault(PARTIAL, {})
 
 
-def _keep(key: tuple, results: list) -> None:
-    box = _partials()
+def _keep(key: tuple, results: list, seconds: float | None = None) -> None:
+    box, spent = _partials(), st.session_state.setdefault(SPENT, {})
     box.pop(key, None)
     box[key] = results
+    if seconds is not None:
+        spent[key] = seconds
     while len(box) > MAX_PARTIAL:
         box.pop(next(iter(box)))
+    for old in [k for k in spent if k not in box]:
+        spent.pop(old, None)
+
+
+def _drop(key: tuple) -> None:
+    _partials().pop(key, None)
+    st.session_state.setdefault(SPENT, {}).pop(key, None)
 
 
 def partial_results(key: tuple) -> list | None:
@@ -89,12 +99,13 @@ def partial_results(key: tuple) -> list | None:
     return _partials().get(key)
 
 
-def _time_left(plan: Plan, start: int, done: int, elapsed: float, estimate: float) -> float:
-    """Seconds left: the measured rate of this run once a step is done, else the estimate."""
+def _time_left(plan: Plan, done: int, spent: float | None, estimate: float) -> float:
+    """Seconds left after `done` steps: the measured rate of the steps done (`spent` seconds), else the
+    estimate shared out by the steps' weights."""
     weights = [s.weight for s in plan.steps]
     left = sum(weights[done:])
-    if done > start and elapsed > 0:
-        return elapsed / max(sum(weights[start:done]), 1e-12) * left
+    if done > 0 and spent:
+        return spent / max(sum(weights[:done]), 1e-12) * left
     return estimate * left / max(sum(weights), 1e-12)
 
 
@@ -148,7 +159,7 @@ def sweep(
         return _run(key, make(), [], estimate, store, store_size)
     built = make()
     n, k = len(built.steps), len(results)
-    left = _time_left(built, 0, k, 0.0, estimate)
+    left = _time_left(built, k, st.session_state.get(SPENT, {}).get(key), estimate)
     with head.container():
         st.info(
             f"Stopped after {k} of {n} {built.units}: what is shown below comes from those {k}. Continue from "
@@ -173,10 +184,12 @@ def _outcome(plan: Plan, results: list) -> Outcome | None:
 def _run(key: tuple, plan: Plan, results: list, estimate: float, store: str, store_size: int) -> Outcome | None:
     """Run the steps not done yet, keeping each result as it comes; stop when the user interrupts."""
     n, start = len(plan.steps), len(results)
-    _keep(key, results)
+    before = st.session_state.get(SPENT, {}).get(key, 0.0) if start else 0.0
+    _keep(key, results, before)
     slot = st.empty()
     with slot.container(border=True):
-        bar = st.progress(start / max(n, 1), text=f"{start} of {n} {plan.units} · {duration(estimate)} in all")
+        left = _time_left(plan, start, before, estimate)
+        bar = st.progress(start / max(n, 1), text=f"{start} of {n} {plan.units} · {duration(left)} left")
         st.button("Stop (keep the results so far)", key=f"_sweep_stop_{abs(hash(key))}", icon=":material/stop:")
     t0 = time.perf_counter()
     try:
@@ -185,17 +198,18 @@ def _run(key: tuple, plan: Plan, results: list, estimate: float, store: str, sto
                 slot.empty()
                 return _outcome(plan, results)
             results.append(plan.steps[i].run())
-            _keep(key, results)  # kept before the next st.* call, where Streamlit may stop this run
-            left = _time_left(plan, start, i + 1, time.perf_counter() - t0, estimate)
+            spent = before + time.perf_counter() - t0
+            _keep(key, results, spent)  # kept before the next st.* call, where Streamlit may stop this run
             nxt = f" · next: {plan.steps[i + 1].label}" if i + 1 < n else ""
-            bar.progress((i + 1) / n, text=f"{i + 1} of {n} {plan.units} · {duration(left)} left{nxt}")
+            left = duration(_time_left(plan, i + 1, spent, estimate))
+            bar.progress((i + 1) / n, text=f"{i + 1} of {n} {plan.units} · {left} left{nxt}")
     except ValueError:
-        _partials().pop(key, None)
+        _drop(key)
         slot.empty()
         raise
     value = plan.assemble(results)
     training.store(store, store_size).put(key, value)
-    _partials().pop(key, None)
+    _drop(key)
     slot.empty()
     return Outcome(value, n, n, plan.unit, plan.units)
 
