@@ -5,6 +5,7 @@ Streamlit app (one slider, one number) and for the ROC Explorer, their ratio, th
 memory before and after the upload, and the most points any Plotly trace holds.
 Usage: python bench/bench_browser.py [--moves 25] [--rows 1000000]
        python bench/bench_browser.py --pages [--moves 10]   (each page's main slider, first visits)
+       python bench/bench_browser.py --pages --only Classification --no-visits --app /old/app.py --app app.py
 """
 
 from __future__ import annotations
@@ -82,14 +83,17 @@ PAGE_SLIDERS = (
 )
 
 
-def page_sliders(n: int) -> list[tuple[str, str, list[float]]]:
+def page_sliders(
+    n: int, only: str = "", visits_too: bool = True, app: Path = ROOT / "app.py"
+) -> tuple[list[tuple[str, str, list[float]]], list[tuple[str, float]]]:
     """Key press -> settled on each page's main slider (warm server, one browser), and the first visit
-    of each page in a new browser session on the warm server."""
+    of each page in a new browser session on the warm server. `only`: sliders whose row name holds it;
+    `app`: the router to serve (another checkout's app.py, to compare before and after in one run)."""
     from ui.navigation import HOME, PAGES
 
     path = {p.file: p.url_path for p in (HOME, *PAGES)}
     out, visits = [], []
-    with streamlit_server(ROOT / "app.py") as url:
+    with streamlit_server(app) as url:
         with browser_page(1366, 768) as page:  # warm the server: every page once
             for f in (HOME.file, *(p.file for p in PAGES if p.file.endswith(("1_Regression.py", "2_Classification.py", "3_ROC_Explorer.py")))):
                 page.goto(f"{url}/{path[f]}")
@@ -97,6 +101,8 @@ def page_sliders(n: int) -> list[tuple[str, str, list[float]]]:
                 page.wait_for_timeout(2000)
                 wait_settled(page)
         for f, query, label, kind in PAGE_SLIDERS:
+            if only and only.lower() not in f"{path[f]} {label} {query}".lower():
+                continue
             with browser_page(1366, 768) as page:
                 page.goto(f"{url}/{path[f]}?{query}")
                 wait_settled(page)
@@ -114,6 +120,8 @@ def page_sliders(n: int) -> list[tuple[str, str, list[float]]]:
                 out.append((f"{path[f]} {label} ({query})", kind, right))
                 out.append((f"{path[f]} {label} back (cached fits)", "view", left))
         for f in (HOME.file, "pages/1_Regression.py", "pages/2_Classification.py", "pages/3_ROC_Explorer.py"):
+            if not visits_too or (only and only.lower() not in path[f].lower()):
+                continue
             with browser_page(1366, 768) as page:
                 t0 = time.perf_counter()
                 page.goto(f"{url}/{path[f]}")
@@ -127,10 +135,15 @@ def page_sliders(n: int) -> list[tuple[str, str, list[float]]]:
     return out, visits
 
 
-def pages_main(n: int) -> None:
+def pages_main(n: int, only: str = "", visits_too: bool = True, apps: tuple[Path, ...] = (ROOT / "app.py",)) -> None:
     f = floor_moves(n)
-    rows, visits = page_sliders(n)
     fm = statistics.median(f)
+    rows, visits = [], []
+    for app in apps:
+        tag = "" if len(apps) == 1 else f"[{app.parent.name}] "
+        r, v = page_sliders(n, only, visits_too, app)
+        rows += [(tag + name, kind, t) for name, kind, t in r]
+        visits += [(tag + name, s) for name, s in v]
     print(f"Main sliders, key press -> page settled ({n} moves each, 1366x768, warm server)")
     print(f"{'slider':<62}{'median s':>10}{'p95 s':>9}{'ratio':>8}{'goal':>7}")
     print(f"{'floor (one slider, one number)':<62}{fm:>10.3f}{p95(f):>9.3f}{1.0:>8.2f}")
@@ -147,9 +160,13 @@ def main() -> None:
     ap.add_argument("--moves", type=int, default=25)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--pages", action="store_true", help="each page's main slider and first visits instead")
+    ap.add_argument("--only", default="", help="with --pages: only the sliders and first visits whose name holds this")
+    ap.add_argument("--no-visits", action="store_true", help="with --pages: sliders only, no first visits")
+    ap.add_argument("--app", action="append", type=Path, default=None,
+                    help="with --pages: the app.py to serve; repeat to compare checkouts in one run (one floor)")  # fmt: skip
     args = ap.parse_args()
     if args.pages:
-        pages_main(args.moves)
+        pages_main(args.moves, args.only, not args.no_visits, tuple(args.app or [ROOT / "app.py"]))
         return
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "scores.csv"

@@ -8,6 +8,7 @@ never refits the model.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -24,6 +25,7 @@ from ml.runtime import estimate_fit_seconds
 from ui import cache, handoff
 from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
+from ui.live_plot import live_plot
 from ui.present import chart
 from ui.state import accept_key_in_url, bound, kept, linked
 from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted, lookup
@@ -351,26 +353,40 @@ def regions_view(run: Run) -> None:
             ),
             16,
         )
-        pred_tr, pred_te = _predictions(run)
-        to_idx = lambda y: mlc.class_index(run.classes, y)  # noqa: E731
-        colour_tr, colour_te = (pred_tr, pred_te) if own else (run.y_train, run.y_test)
-        note = ""
-        if n > 2 and mode == "features":
-            note = f"Other {n - 2} feature(s) held at their median: a point can sit in another class's colour."
-        elif mode == "pca":
-            note = "Regions: the PCA plane mapped back to all features; points: projected onto it."
-        fig = decision_figure(
-            grid, run.class_names, grid.project(run.X_train), to_idx(colour_tr),
-            grid.project(run.X_test) if run.held_out else None, to_idx(colour_te) if run.held_out else None,
-            train_wrong=pred_tr != run.y_train, test_wrong=(pred_te != run.y_test) if run.held_out else None,
-            shading=shading, by_prediction=own, note=note,
-        )  # fmt: skip
-        chart(fig, key="regions.fig")
+        # The figure's JSON is built once per model and view (a move back to a fitted setting builds
+        # nothing), and drawn by a chart that stays mounted: new regions are one Plotly.react in place
+        # instead of st.plotly_chart's rebuild of the whole chart on every move.
+        fig_key = ("regions", run.key, mode, features, bool(shading), bool(own))
+        fig_json = cached("regions_json", fig_key, lambda: _regions_json(run, grid, n, mode, shading, own), 16)
+        live_plot(fig_json, _revision(fig_key), {}, key="regions.fig")
         st.caption(
             mlc.describe_plane(grid, n)
             + " Circles: training rows; diamonds: test rows; × marks a misclassified row."
             + _coarse_note(grid)
         )
+
+
+def _regions_json(run: Run, grid, n: int, mode: str, shading: bool, own: bool) -> str:
+    pred_tr, pred_te = _predictions(run)
+    to_idx = lambda y: mlc.class_index(run.classes, y)  # noqa: E731
+    colour_tr, colour_te = (pred_tr, pred_te) if own else (run.y_train, run.y_test)
+    note = ""
+    if n > 2 and mode == "features":
+        note = f"Other {n - 2} feature(s) held at their median: a point can sit in another class's colour."
+    elif mode == "pca":
+        note = "Regions: the PCA plane mapped back to all features; points: projected onto it."
+    fig = decision_figure(
+        grid, run.class_names, grid.project(run.X_train), to_idx(colour_tr),
+        grid.project(run.X_test) if run.held_out else None, to_idx(colour_te) if run.held_out else None,
+        train_wrong=pred_tr != run.y_train, test_wrong=(pred_te != run.y_test) if run.held_out else None,
+        shading=shading, by_prediction=own, note=note,
+    )  # fmt: skip
+    return fig.to_json()
+
+
+def _revision(key: tuple) -> str:
+    """A short stable name for a figure's content (the live chart redraws when it changes)."""
+    return hashlib.sha1(repr(key).encode()).hexdigest()[:16]
 
 
 @guarded_fragment("The metrics")

@@ -35,7 +35,12 @@ def _ok(at: AppTest) -> None:
 
 
 def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every Plotly figure on the page: st.plotly_chart's and the live charts' (ui/live_plot.py)."""
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    for el in at.get("component_instance"):
+        if el.proto.component_name.endswith("live_plot"):
+            figs.append(json.loads(json.loads(el.proto.json_args)["figure"]))
+    return figs
 
 
 def _regions(at: AppTest) -> dict:
@@ -270,6 +275,16 @@ def test_a_fit_forecast_to_be_slow_waits_for_train():
     _ok(at)
     assert at.button(key="cls.train") and not at.metric
     assert any("expected to take" in i.value for i in at.info)
+
+
+def test_knn_on_photon_jet_fits_without_asking():
+    """k-NN was forecast at ~4 s on photon vs jet and asked for Train, yet fits at once: no false alarm."""
+    at = _page(dataset="photon_jet", model="knn", test=0.1)
+    at.run()
+    _ok(at)
+    assert not any(b.key == "cls.train" for b in at.button), [i.value for i in at.info]
+    assert not any("expected to take" in i.value for i in at.info)
+    assert 0.5 <= _metric(at, "Test accuracy") <= 1.0
 
 
 def _x_titles(at: AppTest) -> list[str]:

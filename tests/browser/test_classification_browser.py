@@ -8,6 +8,7 @@ from bench.harness import ROOT, browser_page, press_and_settle, slider_handle, s
 
 pytestmark = pytest.mark.browser
 
+# The regions chart stays mounted in a component frame (ui/live_plot.py): look in every frame.
 REGIONS_JS = """() => {
   for (const el of document.querySelectorAll('.js-plotly-plot')) {
     const hm = (el._fullData || []).find(t => t.type === 'heatmap' && t.name === 'predicted class');
@@ -17,19 +18,40 @@ REGIONS_JS = """() => {
 }"""
 
 
+def _regions(page):
+    """The predicted-class grid of the decision-region chart (JSON), from whichever frame draws it, or None."""
+    for frame in page.frames:
+        try:
+            found = frame.evaluate(REGIONS_JS)
+        except Exception:  # noqa: BLE001 - a frame navigating away
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _wait_changed(page, before, timeout_s: float = 60) -> str:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = _regions(page)
+        if now is not None and now != before:
+            return now
+        page.wait_for_timeout(100)
+    raise AssertionError("the decision regions were not redrawn")
+
+
 def test_max_depth_slider_redraws_the_decision_regions(tmp_path):
     with streamlit_server(ROOT / "app.py") as url, browser_page(1280, 800) as page:
         page.goto(f"{url}/Classification?model=Decision+tree")
         wait_settled(page)
-        page.wait_for_function(f"({REGIONS_JS})() !== null", timeout=120_000)
-        before = page.evaluate(REGIONS_JS)  # max depth 0 = unlimited: a patchwork
+        before = _wait_changed(page, None, 120)  # max depth 0 = unlimited: a patchwork
         handle = slider_handle(page, label="Maximum depth")
         press_and_settle(page, handle, "ArrowRight")  # depth 1: a single split
-        page.wait_for_function(f"(b) => ({REGIONS_JS})() !== b", arg=before, timeout=30_000)
-        stump = page.evaluate(REGIONS_JS)
-        assert stump != before
+        stump = _wait_changed(page, before)
         press_and_settle(page, handle, "ArrowRight")  # depth 2
-        assert page.evaluate(REGIONS_JS) != stump
+        _wait_changed(page, stump)
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.get_by_text("Train accuracy", exact=True).count() == 1  # the tile (the code view quotes it too)
         page.screenshot(path=str(tmp_path / "classification.png"))
