@@ -40,7 +40,8 @@ def nbytes(obj, depth: int = 5, _seen: dict | None = None) -> int:
         total = int(usage.sum()) if hasattr(usage, "sum") else int(usage)
         frame = obj.to_frame() if isinstance(obj, pd.Series) else obj if isinstance(obj, pd.DataFrame) else None
         if frame is not None:  # object columns: sample their strings instead of walking every cell
-            text = [j for j, t in enumerate(frame.dtypes) if not pd.api.types.is_numeric_dtype(t)]
+            # (Arrow-backed strings, pandas 3's default, are counted exactly by memory_usage: not sampled)
+            text = [j for j, t in enumerate(frame.dtypes) if pd.api.types.is_object_dtype(t)]
             for j in text[:50]:
                 col = frame.iloc[:, j]
                 sample = col.iloc[:200]

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 # under ~1.5 GB of cached data; bench/bench_memory.py measures it.
 CACHE_BUDGET_MB = {
     "dataset": 200,  # built-in datasets (the largest simulated sets are ~10-40 MB)
-    "upload_table": 400,  # parsed uploads, server-wide by SHA-256; sessions hold only the key (a 200 MB CSV is up to ~400 MB as a frame)
-    "prepared_upload": 300,  # uploads as Datasets (features, target)
+    "upload_table": 300,  # parsed uploads, server-wide by SHA-256; sessions hold only the key (a 1M-row, 40 MB CSV is ~45 MB as a frame; the newest is kept even past the budget)
+    "prepared_upload": 200,  # uploads as Datasets (features, target)
+    "roc_upload": 100,  # ROC Explorer's label and score columns of uploads (every row)
     "sampled_upload": 100,  # seeded samples of uploads past a page's row budget (ui.data_source.ROW_BUDGET)
     "fitted": 200,  # ui.training's shared store of fitted models
     "training_store": 50,  # each other ui.training store (predictions, grids, sweeps, importances)
@@ -350,6 +351,7 @@ def roc_photon_jet(n: int, seed: int) -> roc.ScoreSet:
     return roc.photon_jet_scores(n, seed)
 
 
+@within_budget("roc_upload", CACHE_BUDGET_MB["roc_upload"])
 @st.cache_resource(max_entries=4, show_spinner=False)
 def roc_upload(digest: str, label: str, cols: tuple, drop: bool, _table: tables.Table) -> roc.ScoreSet:
     from ml import roc

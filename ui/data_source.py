@@ -49,6 +49,7 @@ MAX_SESSION_UPLOADS = 3  # tables one session keeps side by side (each lives onc
 _STORE = "_uploads"  # session key: {sha256: Upload}, oldest first
 _SEEN = "_uploads_seen"  # uploader file ids already stored (so a rerun does not store them again)
 _NOTICE = "_uploads_notice"
+_GONE = "_uploads_gone"  # an upload whose table and bytes the server no longer keeps
 TARGET_MODES = ("required", "optional", "none")
 _NO_LABEL = "(no label column)"
 # On pages where a label is optional, only a column named like one is preselected as the label.
@@ -154,13 +155,13 @@ def _start_read(digest: str, filename: str, data: bytes) -> _Read:
 
 
 def _progress_text(filename: str, p: tables.ReadProgress | None, elapsed: float, fraction: float) -> str:
-    name = _md(filename)
+    name, mb = _md(filename), 1e6  # decimal MB, as the uploader's own label gives the size
     if p is None or p.phase == "checking":
-        total = f" ({p.bytes_total / 1024**2:,.1f} MB)" if p else ""
-        return f"Reading {name}{total}: checking the format …"
+        total = f" ({p.bytes_total / mb:,.1f} MB)" if p else ""
+        return f"Reading {name}{total}: checking the format and encoding · {elapsed:,.0f} s"
     if p.phase == "tidying":
-        return f"Reading {name}: tidying {p.rows_total:,} rows …"
-    text = f"Reading {name}: {p.bytes_done / 1024**2:,.1f} of {p.bytes_total / 1024**2:,.1f} MB"
+        return f"Reading {name}: tidying {p.rows_total:,} rows · {elapsed:,.0f} s"
+    text = f"Reading {name}: {p.bytes_done / mb:,.1f} of {p.bytes_total / mb:,.1f} MB"
     if p.rows_total:
         text += f", ≈ {p.rows_done:,} of ≈ {p.rows_total:,} rows"
     text += f" · {elapsed:,.0f} s"
@@ -190,10 +191,10 @@ def _wait_for(read: _Read, filename: str, container=None) -> tables.Table:
 
 def _read_new(digest: str, filename: str, data: bytes, container=None) -> tables.Table:
     """A newly uploaded file's table: from the server-wide store, or read (bytes kept on disk first)."""
+    cache.upload_files().put(digest, data)  # (already there: only marked as recently used)
     table = cache.upload_tables().get(digest)
     if table is not None:
         return table
-    cache.upload_files().put(digest, data)
     try:
         return _wait_for(_start_read(digest, filename, data), filename, container)
     except ValueError:
@@ -255,7 +256,10 @@ def uploader(page: str, container=None, help: str | None = None) -> None:
     )
     notice = st.session_state.pop(_NOTICE, None)
     if notice:
-        c.info(notice)
+        c.info(_md(notice))
+    gone = st.session_state.pop(_GONE, None)
+    if gone:
+        c.warning(_md(gone), icon=":material/cloud_off:")
     if file is None or not hasattr(file, "getvalue"):  # nothing, or a file already stored and released
         return
     seen = st.session_state.setdefault(_SEEN, {})
@@ -269,7 +273,9 @@ def uploader(page: str, container=None, help: str | None = None) -> None:
         st.session_state.pop(f"{page}.upload_pick", None)  # the picker restarts on the new upload, not the previous
         seen[file.file_id] = digest
         _release(file)
-        return
+        # Rerun once: the uploader's value in the session state is then Streamlit's "deleted file" marker
+        # instead of the file and its bytes, so an idle session holds no copy of them.
+        st.rerun()
     seen[file.file_id] = None  # a file that could not be read is not retried on every rerun
     _release(file)
 
@@ -293,11 +299,11 @@ def upload_picker(page: str, container=None) -> Upload | None:
     up = store[sha]
     try:
         table = upload_table(up, c)  # read again, with progress, if the server dropped it from memory
-    except UploadGone as exc:
+    except UploadGone as exc:  # said once, above the uploader, after the list has forgotten it
         remove_upload(sha)
         st.session_state.pop(f"{page}.upload_pick", None)
-        c.warning(_md(str(exc)), icon=":material/cloud_off:")
-        return None
+        st.session_state[_GONE] = str(exc)
+        st.rerun()
     except ValueError as exc:
         c.error(_md(str(exc)))
         return None

@@ -51,10 +51,11 @@ class ReadProgress:
 
     @property
     def fraction(self) -> float:
-        """0..1 over the whole read: checking the first 5 %, parsing up to 95 %, tidying the rest."""
+        """0..1 over the whole read, each phase weighted by its share of the time (measured on a 1M-row
+        file: checking, a SHA-256 and a UTF-8 pass, ~20 %; parsing ~77 %; tidying the rest)."""
         part = self.bytes_done / self.bytes_total if self.bytes_total else 1.0
-        start, width = {"checking": (0.0, 0.05), "parsing": (0.05, 0.9), "tidying": (0.95, 0.05)}.get(self.phase, (0, 1))
-        return min(1.0, start + width * min(part, 1.0))
+        start, width = {"checking": (0.0, 0.2), "parsing": (0.2, 0.77), "tidying": (0.97, 0.03)}.get(self.phase, (0, 1))
+        return round(min(1.0, start + width * min(part, 1.0)), 4)
 
 
 @dataclass
@@ -81,6 +82,7 @@ def read_table(source, filename: str | None = None, progress: Callable[[ReadProg
     report(ReadProgress("checking", 0, len(data)))
     name = f'"{filename}"' if filename else "The file"
     sha = hashlib.sha256(data).hexdigest()
+    report(ReadProgress("checking", len(data) // 2, len(data)))
     _check_size_and_emptiness(data, name)
     notes: list[str] = []
     data = _check_binary_and_decode(data, name, filename or "", notes)

@@ -185,3 +185,82 @@ def test_optional_label_keeps_the_features_that_separate_it():
     at_cls = _go(_app(), CLS)
     upload(at_cls, "cls", _csv(df), "blobs.csv")
     assert "x" not in features_box(at_cls).value  # where a model learns the label, x leaks it
+
+
+# -- memory: sessions hold references, the tables live once per server (issue 10) -------------------------
+def _upload_state_bytes(at: AppTest) -> int:
+    """Bytes the session's upload bookkeeping holds (the upload list, issues memo, seen files)."""
+    from ui import budget
+
+    state = at.session_state._state._state.filtered_state  # the session's state as the server holds it
+    return sum(budget.nbytes(v, depth=8) for k, v in state.items() if k.startswith("_upload") or k == "_number_issues")
+
+
+def test_a_session_holds_only_a_reference_and_an_evicted_table_is_read_again():
+    from ui import cache
+
+    df = skyserver(3000)
+    at = _go(_app(), CLS)
+    upload(at, "cls", _csv(df), "skyserver.csv")
+    _clean(at)
+    sha = cache.sha256(_csv(df))
+    assert cache.upload_tables().get(sha) is not None and sha in cache.upload_files()
+    assert _upload_state_bytes(at) < 20_000  # the frame (~1 MB) is not in the session
+    cache.upload_tables().pop(sha)  # evicted by other sessions' uploads: read again from the kept bytes
+    _go(at, REG)
+    assert target_box(at).value == "redshift"
+    assert len(cache.upload_tables().get(sha).df) == 3000
+    cache.upload_tables().pop(sha)
+    cache.upload_files().pop(sha)  # and the bytes gone too: a message, the upload leaves the list
+    _go(at, CLS)
+    assert any("no longer kept on this server" in w.value for w in at.sidebar.warning), [w.value for w in at.warning]
+    assert not any(s.label == "Uploaded table" for s in at.selectbox)
+
+
+def test_a_table_read_as_numbers_is_derived_again_after_eviction():
+    from ui import cache
+
+    n = 200
+    df = pd.DataFrame({"a": [f"{v:.3f}" for v in np.linspace(0, 1, n)], "b": np.arange(n) % 7 * 1.5, "label": ["p", "q"] * (n // 2)})
+    df.loc[[3, 50], "a"] = ["oops", "12%"]
+    at = _go(_app(), CLS)
+    upload(at, "cls", _csv(df), "messy.csv")
+    next(b for b in at.button if b.label.startswith("Read these columns as numbers")).click().run()
+    _clean(at)
+    picker = at.selectbox(key="cls.upload_pick")
+    assert "(read as numbers)" in picker.format_func(picker.value)
+    cache.upload_tables().clear()
+    at.run()
+    _clean(at)
+    derived = cache.upload_tables().get(picker.value)
+    assert derived is not None and pd.api.types.is_float_dtype(derived.df["a"])
+    assert np.isnan(derived.df["a"][3]) and derived.df["a"][50] == 12.0
+
+
+def test_read_progress_text_says_bytes_rows_and_time_left():
+    from ml.tables import ReadProgress
+    from ui.data_source import _progress_text
+
+    p = ReadProgress("parsing", 20_000_000, 80_000_000, 500_000, 2_000_000)
+    text = _progress_text("big*.csv", p, 3.0, p.fraction)
+    assert "20.0 of 80.0 MB" in text and "500,000 of ≈ 2,000,000 rows" in text and "s left" in text
+    assert "big\\*.csv" in text  # the file name is escaped
+
+
+def test_upload_stores_are_bounded_and_the_folder_is_private(tmp_path):
+    import os
+    import stat
+
+    from ui.budget import BudgetedStore, FileStore, usage
+
+    files = FileStore(mb=1.0)
+    assert stat.S_IMODE(os.stat(files.folder).st_mode) == 0o700
+    for k in ("aa", "bb", "cc"):
+        files.put(k, b"x" * 400_000)
+    assert files.total <= 1024**2 and "aa" not in files and files.get("cc") == b"x" * 400_000
+    with pytest.raises(ValueError):
+        files.put("../escape", b"x")
+    store = BudgetedStore("test_uploads", mb=1.0, max_entries=8)
+    for k in range(4):
+        store.put(k, np.zeros(300_000 // 8))
+    assert len(store) == 3 and store.get(0) is None and usage()["test_uploads"][1] <= 1024**2

@@ -770,3 +770,43 @@ def test_pipeline_keeps_its_two_step_shape_for_clean_numbers():
     pipe = make_pipeline("logistic", "classification", X=hot.X).fit(hot.X, hot.y)
     assert list(pipe.named_steps) == ["prep", "scale", "model"]
     assert model_feature_names(pipe, hot.X) == ["x", "colour_blue", "colour_green", "colour_red"]
+
+
+# -- reading with progress (issue 10: a big upload shows how far the read has got) -----------------------
+def _big(n: int = 60_000) -> bytes:
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"a": rng.normal(size=n).round(4), "b": rng.integers(0, 9, n), "label": rng.choice(["x", "y"], n)})
+    return df.to_csv(index=False).encode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _big(),  # pyarrow
+        _big().replace(b",", b";").replace(b".", b","),  # semicolons and decimal commas
+        _big() + b'1,2,"unclosed\n',  # an odd number of quotes: the C parser, and its message
+        _big().replace(b",", b" "),  # whitespace-separated: the C parser
+        b"# comment\nlabel,score\n" + b"a,1\nb,2\n" * 30_000 + b",\n,\n",  # comment, blank rows dropped
+    ],
+    ids=["comma", "decimal-comma", "odd-quote", "spaces", "comment"],
+)
+def test_progress_reports_without_changing_the_table(data):
+    def read(progress=None):
+        try:
+            return read_table(data, "big.csv", progress=progress)
+        except ValueError as exc:
+            return str(exc)
+
+    seen = []
+    plain, counted = read(), read(seen.append)
+    if isinstance(plain, str):
+        assert plain == counted  # the same message
+        return
+    pd.testing.assert_frame_equal(plain.df, counted.df)
+    assert plain.notes == counted.notes and plain.sha256 == counted.sha256
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    parsing = [p for p in seen if p.phase == "parsing"]
+    assert len(parsing) >= 2 and parsing[-1].bytes_done == parsing[-1].bytes_total
+    assert abs(parsing[-1].rows_total - len(counted.df)) < 0.2 * len(counted.df)  # an estimate from the first 64 KB
+    assert seen[-1].rows_done == len(counted.df)
