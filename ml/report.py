@@ -120,7 +120,10 @@ def figure_png(fig, width: int = PNG_SIZE[0], height: int = PNG_SIZE[1], scale: 
 
 
 def browser_png_config(width: int = PNG_SIZE[0], height: int = PNG_SIZE[1], scale: float = 1.0, filename: str = "figure") -> dict:
-    """`config` for st.plotly_chart: the chart's camera icon saves a PNG at projector resolution."""
+    """`config` for a Plotly chart: its camera icon saves a PNG of width·scale × height·scale pixels.
+
+    ui.present.chart_config gives every chart of the app 1536×864 at scale 1.25 (1920×1080 pixels, text at the
+    presentation scale; 1920×1080 at scale 1 while presenting, the figure being scaled already)."""
     return {"toImageButtonOptions": {"format": "png", "width": width, "height": height, "scale": scale,
                                      "filename": slug(filename, 120)}}  # fmt: skip
 

@@ -86,6 +86,7 @@ def _md(text: str) -> str:
     text = html.escape(str(text))
     for ch in "\\`*_{}[]()#+!|~<>$":
         text = text.replace(ch, "\\" + ch)
+    text = text.replace("://", "\\://")  # a bare "http://…" would become a live link
     return text
 
 

@@ -3,8 +3,9 @@
 `code_panel(script, key)` is the expander with the reproducing script (st.code has a copy button)
 and a .py download. The `*_panel` functions read one page's state (the objects the page already
 holds), generate its script with `ml.codegen` and offer its exports (`ml.report`): CSV tables with
-the settings in their first line and their file name, PNG figures at projector resolution when
-kaleido is installed, and a one-file HTML report. Every export is built only when its button is
+the settings in their first line and their file name, PNG figures at projector resolution (every
+chart's camera button, in the browser: `ui.present.chart_config`; also here when kaleido is installed),
+and a one-file HTML report. Every export is built only when its button is
 pressed (download_button with a callable), so showing the panel costs one script generation.
 """
 
@@ -70,8 +71,9 @@ def exports_panel(key: str, csvs=(), report=None, report_name: str = "report.htm
                 )  # fmt: skip
         else:
             st.caption(
-                "Figures as PNG: the camera icon at the top right of each chart saves it in your browser "
-                "(this server has no kaleido for server-side export)."
+                "Figures as PNG: the camera icon at the top right of each chart (shown on hover) saves it in your "
+                "browser as a 1920×1080 image with presentation-size text, named after the data, model and "
+                "parameters."
             )
         st.caption("CSV files start with one '# …' line naming the data, model and parameters: "
                    "read them with `pd.read_csv(path, skiprows=1)`.")  # fmt: skip

@@ -548,6 +548,7 @@ def _md(text: str) -> str:
     text = html.escape(str(text), quote=False)  # quotes are harmless; '&#x27;' would get its '#' escaped
     for ch in "\\`*_{}[]()#+!|~<>$":
         text = text.replace(ch, "\\" + ch)
+    text = text.replace("://", "\\://")  # a bare "http://…" would become a live link
     return text
 
 

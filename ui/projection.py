@@ -79,6 +79,7 @@ def _md(text) -> str:
     out = html.escape(str(text))
     for ch in "\\`*_{}[]()#+!|~<>$":
         out = out.replace(ch, "\\" + ch)
+    out = out.replace("://", "\\://")  # a bare "http://…" would become a live link
     return out
 
 

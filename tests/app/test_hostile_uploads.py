@@ -24,6 +24,7 @@ PAGES = navigation.installed()
 GENERIC = "could not be computed"
 _ESCAPED = re.compile(r"\\.")
 _LIVE_LINK = re.compile(r"\]\(\s*(https?:|//|data:|javascript:)", re.I)
+_AUTOLINK = re.compile(r"https?://host", re.I)  # the corpus's address written bare: Markdown links it by itself
 
 
 def markdown_texts(at: AppTest) -> list[str]:
@@ -39,8 +40,9 @@ def markdown_texts(at: AppTest) -> list[str]:
 
 
 def live_markdown(at: AppTest) -> list[str]:
-    """Texts holding a Markdown link or image whose brackets are not escaped (would fetch / link out)."""
-    return [t for t in markdown_texts(at) if _LIVE_LINK.search(_ESCAPED.sub("", t))]
+    """Texts holding a Markdown link or image whose brackets are not escaped (would fetch / link out), or the
+    corpus's address written bare (GitHub-flavoured Markdown turns "http://host/…" into a link by itself)."""
+    return [t for t in markdown_texts(at) if _LIVE_LINK.search(_ESCAPED.sub("", t)) or _AUTOLINK.search(_ESCAPED.sub("", t))]
 
 
 def to_upload(at: AppTest):

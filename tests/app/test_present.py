@@ -147,3 +147,17 @@ def test_locked_widgets_are_disabled():
     assert not any(s.disabled for s in at.slider if not s.key.endswith(".max_depth"))
     charts = _charts(at)  # locks work without presentation mode: normal sizes
     assert charts and charts[0][0]["layout"]["font"]["size"] == plots.FONT_SIZE
+
+
+def test_every_chart_goes_through_the_one_choke_point():
+    """ui.present.chart is the one way a figure reaches the page (presentation scale, PNG export config)."""
+    import re
+
+    direct = []
+    for path in [*sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]:
+        if path.name == "present.py":
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\.plotly_chart\(", line) and not line.lstrip().startswith("#"):
+                direct.append(f"{path.relative_to(ROOT)}:{n}")
+    assert not direct, f"draw charts with ui.present.chart(fig, key=..., container=...), not st.plotly_chart: {direct}"

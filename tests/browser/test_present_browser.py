@@ -1,0 +1,114 @@
+"""Presentation mode in Chromium: every page opened with `?present=1` fits 1920×1080 and 1280×720 without
+horizontal scrolling or clipped metric tiles, starts with the sidebar closed, and draws its charts at the
+presentation scale; at 1920×1080 the main chart is on the first screen.
+
+One server and one browser visit the seven pages; each page is checked at both sizes by resizing the
+window (no reload). Screenshots go to a temporary folder whose path is printed (pytest -s shows it).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.harness import ROOT, browser_page, streamlit_server, wait_settled
+from ml.plots import FONT_SIZE, PRESENTATION_SCALE
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PAGES = ["home", "Regression", "Classification", "ROC_Explorer", "Clustering", "Dimensionality_reduction",
+         "Anomaly_detection"]  # fmt: skip
+SIZES = [(1920, 1080), (1280, 720)]
+
+# Facts about one frame (the page or a component's iframe): overflowing tiles, chart tick font sizes.
+FRAME_JS = """() => {
+  const clipped = [...document.querySelectorAll('.mx-metric > div, .tile .k, .tile .v')]
+    .filter(e => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.textContent.trim().slice(0, 40));
+  const ticks = [...document.querySelectorAll('.js-plotly-plot .xtick text')].slice(0, 3)
+    .map(t => parseFloat(t.style.fontSize));
+  return {clipped, ticks};
+}"""
+
+PAGE_JS = """() => {
+  const main = document.querySelector("[data-testid='stMain']");
+  const charts = [...main.querySelectorAll('.stPlotlyChart, iframe')].filter(e => e.getBoundingClientRect().height > 250);
+  const r = charts.length ? charts[0].getBoundingClientRect() : null;
+  const shown = r ? Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0)) / r.height : null;
+  const sb = document.querySelector("[data-testid='stSidebar']");
+  return {scrollWidth: document.documentElement.scrollWidth, width: innerWidth, chartShown: shown,
+          sidebarOpen: sb ? sb.getBoundingClientRect().right > 5 : false,
+          rootFont: parseFloat(getComputedStyle(document.documentElement).fontSize)};
+}"""
+
+
+def _wait_for_charts(page, timeout_s: float = 90) -> None:
+    """Until a Plotly chart has drawn in the page or in a component's iframe (they draw after the script)."""
+    import time
+
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("() => !!document.querySelector('.js-plotly-plot .main-svg .xtick')"):
+                    page.wait_for_timeout(500)
+                    return
+            except Exception:  # noqa: BLE001 - a frame navigating away
+                continue
+        page.wait_for_timeout(250)
+
+
+def _frames(page) -> list[dict]:
+    out = []
+    for frame in page.frames:
+        try:
+            out.append(frame.evaluate(FRAME_JS))
+        except Exception:  # noqa: BLE001 - a frame navigating away: not ours to check
+            continue
+    return out
+
+
+def test_every_page_presents_without_overflow_at_projector_sizes(tmp_path_factory):
+    shots = tmp_path_factory.mktemp("present")
+    print(f"presentation screenshots in {shots}")
+    problems, report = [], []
+    big = FONT_SIZE * PRESENTATION_SCALE
+    with streamlit_server(ROOT / "app.py") as url, browser_page(*SIZES[0]) as page:
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        for name in PAGES:
+            page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
+            page.goto(f"{url}/{name}")
+            page.evaluate("() => localStorage.clear()")  # no remembered sidebar state: a fresh browser
+            page.goto(f"{url}/{name}?present=1")
+            wait_settled(page)
+            if name != "home":
+                _wait_for_charts(page)
+            wait_settled(page)
+            for i, (w, h) in enumerate(SIZES):
+                if i:
+                    page.set_viewport_size({"width": w, "height": h})
+                    page.wait_for_timeout(1000)
+                facts = page.evaluate(PAGE_JS)
+                frames = _frames(page)
+                page.screenshot(path=str(shots / f"{name}_{w}x{h}.png"))
+                report.append((name, w, h, facts["chartShown"]))
+                where = f"{name} at {w}×{h}"
+                if facts["scrollWidth"] > facts["width"]:
+                    problems.append(f"{where}: scrolls sideways ({facts['scrollWidth']} > {facts['width']} px)")
+                clipped = [t for f in frames for t in f["clipped"]]
+                if clipped:
+                    problems.append(f"{where}: clipped metric tiles {clipped}")
+                if facts["rootFont"] != pytest.approx(16 * PRESENTATION_SCALE):
+                    problems.append(f"{where}: page text at {facts['rootFont']} px, not {16 * PRESENTATION_SCALE}")
+                if i == 0:
+                    if facts["sidebarOpen"]:
+                        problems.append(f"{where}: the sidebar is open")
+                    ticks = [t for f in frames for t in f["ticks"]]
+                    if name != "home" and not any(t == pytest.approx(big) for t in ticks):
+                        problems.append(f"{where}: no chart ticks at {big} px (saw {ticks})")
+                    if name != "home" and (facts["chartShown"] or 0) < 0.9:
+                        problems.append(f"{where}: the main chart is {facts['chartShown']} on screen")
+        assert not errors, errors
+    for name, w, h, shown in report:
+        print(f"{name:26s} {w}×{h}: main chart {'-' if shown is None else f'{shown:.0%}'} on the first screen")
+    assert not problems, problems
