@@ -29,7 +29,7 @@ from ml.runtime import estimate_fit_seconds
 from ui.present import chart
 from ui.state import kept, linked
 from ui.state import tabs as linked_tabs
-from ui.sweep import SWEEP_BUDGET_S, Outcome, duration, stopped_note, sweep
+from ui.sweep import SWEEP_BUDGET_S, Outcome, duration, speed, stopped_note, sweep
 from ui.widgets import guard, guarded_fragment
 
 SWEEP_STORE = "sweeps"
@@ -110,15 +110,17 @@ def _fit_cost(ctx: dict, n_rows: float, model: str | None = None, params: dict |
 
 
 def _budgeted(ctx: dict, view: str, cost: Callable[[int], float]) -> tuple[object, object, int, float]:
-    """(X, y, rows used, estimate) for a sweep whose forecast on n training rows is `cost(n)` seconds.
+    """(X, y, rows used, forecast) for a sweep whose forecast on n training rows is `cost(n)` seconds.
 
     Past SWEEP_BUDGET_S the sweep runs on a seeded (stratified) sample of the training rows that fits
     the budget, unless the user switches to every row; either way the page says which and how long.
     """
     n = len(ctx["y"])
+    factor = speed(f"{ctx['prefix']}.{view}.run")  # measured on this server's last sweeps of this kind
+    raw_cost, cost = cost, lambda rows: raw_cost(rows) * factor
     full = cost(n)
     if full <= SWEEP_BUDGET_S or n <= MIN_SAMPLE:
-        return ctx["X"], ctx["y"], n, full
+        return ctx["X"], ctx["y"], n, raw_cost(n)
     lo, hi = MIN_SAMPLE, n  # the largest sample size that fits the budget (cost grows with rows)
     while hi - lo > max(n // 200, 10):
         mid = (lo + hi) // 2
@@ -130,13 +132,13 @@ def _budgeted(ctx: dict, view: str, cost: Callable[[int], float]) -> tuple[objec
         f"~{SWEEP_BUDGET_S:.0f} s on this machine.",
     )  # fmt: skip
     if every:
-        return ctx["X"], ctx["y"], n, full
+        return ctx["X"], ctx["y"], n, raw_cost(n)
     st.caption(
         f"Runs on a seeded sample of **{m:,} of the {n:,} training rows** ({duration(cost(m))}; all rows: "
         f"{duration(full)}). Scores on a sample are a little noisier; the switch above uses every row."
     )
     X, y = evaluation.sample_rows(ctx["X"], ctx["y"], m, ctx["task"], ctx["seed"])
-    return X, y, m, cost(m)
+    return X, y, m, raw_cost(m)
 
 
 def _folds_cost(ctx: dict, n: int, settings: list[dict]) -> float:

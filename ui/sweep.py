@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from ml.evaluation import Plan
@@ -50,6 +51,23 @@ class Outcome:
     @property
     def complete(self) -> bool:
         return self.done >= self.total
+
+
+def speed(name: str) -> float:
+    """How many times slower than forecast the sweeps run by button `name` ran lately on this server
+    (1 = as forecast; learnt from every run of a second or more, so estimates and budgets follow the
+    machine's load)."""
+    return float(training.store("sweep_speed", 64).get(name) or 1.0)
+
+
+def _learn_speed(name: str, plan: Plan, start: int, done: int, seconds: float, raw_estimate: float) -> None:
+    weights = [s.weight for s in plan.steps]
+    forecast = raw_estimate * sum(weights[start:done]) / max(sum(weights), 1e-12)
+    if forecast < 0.5 or seconds <= 0:
+        return
+    ratio = min(max(seconds / forecast, 0.25), 10.0)
+    old = speed(name)
+    training.store("sweep_speed", 64).put(name, float(np.sqrt(old * ratio)))  # halfway, in log space
 
 
 def duration(seconds: float) -> str:
@@ -132,6 +150,7 @@ def sweep(
     caller draws (a partial one after a stop, said above it here). A step's ValueError (worded for
     users) goes to the caller's `guard` and drops the partial result.
     """
+    raw, estimate = estimate, estimate * speed(widget_key)
     done_value = training.lookup(store, key, store_size)
     if done_value is not None:
         n = len(plan.steps) if isinstance(plan, Plan) else 0
@@ -140,7 +159,7 @@ def sweep(
     results = partial_results(key)
     head = st.empty()  # the Run / Continue controls, cleared while the sweep runs
     if results is None and auto:
-        return _run(key, make(), [], estimate, store, store_size)
+        return _run(key, make(), [], (raw, estimate, widget_key), store, store_size)
     if results is None:
         with head.container():
             if estimate > SWEEP_BUDGET_S:
@@ -156,7 +175,7 @@ def sweep(
         if not pressed:
             return None
         head.empty()
-        return _run(key, make(), [], estimate, store, store_size)
+        return _run(key, make(), [], (raw, estimate, widget_key), store, store_size)
     built = make()
     n, k = len(built.steps), len(results)
     left = _time_left(built, k, st.session_state.get(SPENT, {}).get(key), estimate)
@@ -171,7 +190,7 @@ def sweep(
         again = c2.button("Start again", key=f"{widget_key}.restart", disabled=disabled)
     if go_on or again:
         head.empty()
-        return _run(key, built, [] if again else list(results), estimate, store, store_size)
+        return _run(key, built, [] if again else list(results), (raw, estimate, widget_key), store, store_size)
     return _outcome(built, results)
 
 
@@ -181,8 +200,10 @@ def _outcome(plan: Plan, results: list) -> Outcome | None:
     return Outcome(plan.assemble(results), len(results), len(plan.steps), plan.unit, plan.units)
 
 
-def _run(key: tuple, plan: Plan, results: list, estimate: float, store: str, store_size: int) -> Outcome | None:
-    """Run the steps not done yet, keeping each result as it comes; stop when the user interrupts."""
+def _run(key: tuple, plan: Plan, results: list, forecast: tuple, store: str, store_size: int) -> Outcome | None:
+    """Run the steps not done yet, keeping each result as it comes; stop when the user interrupts.
+    `forecast` is (raw estimate, estimate scaled by speed(name), name)."""
+    raw, estimate, name = forecast
     n, start = len(plan.steps), len(results)
     before = st.session_state.get(SPENT, {}).get(key, 0.0) if start else 0.0
     _keep(key, results, before)
@@ -195,6 +216,7 @@ def _run(key: tuple, plan: Plan, results: list, estimate: float, store: str, sto
     try:
         for i in range(start, n):
             if _interrupted():
+                _learn_speed(name, plan, start, i, time.perf_counter() - t0, raw)
                 slot.empty()
                 return _outcome(plan, results)
             results.append(plan.steps[i].run())
@@ -207,6 +229,7 @@ def _run(key: tuple, plan: Plan, results: list, estimate: float, store: str, sto
         _drop(key)
         slot.empty()
         raise
+    _learn_speed(name, plan, start, n, time.perf_counter() - t0, raw)
     value = plan.assemble(results)
     training.store(store, store_size).put(key, value)
     _drop(key)

@@ -221,3 +221,15 @@ def test_projection_accuracy_and_clustering_comparison_say_their_estimates():
     assert not at.exception, [e.value for e in at.exception]
     assert at.button(key="clu.compare.run").label.startswith("Run the comparison (about")
     assert any("expected on this machine" in i.value for i in at.info)
+
+
+def test_estimates_follow_the_measured_speed_of_this_server():
+    from ml.evaluation import Plan, Step
+
+    plan = Plan([Step("a", lambda: 1), Step("b", lambda: 2)], list)
+    name = "test.speed.run"
+    assert ui.sweep.speed(name) == 1.0
+    ui.sweep._learn_speed(name, plan, 0, 2, 8.0, 2.0)  # ran 4x slower than forecast
+    assert ui.sweep.speed(name) == pytest.approx(2.0)  # moved halfway (in log space)
+    ui.sweep._learn_speed(name, plan, 0, 1, 5.0, 0.4)  # a forecast under half a second teaches nothing
+    assert ui.sweep.speed(name) == pytest.approx(2.0)
