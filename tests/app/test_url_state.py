@@ -105,6 +105,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow  # three runs of a page each (~5-13 s on the loaded 2-core machine)
 @pytest.mark.parametrize("page", list(CASES))
 def test_link_round_trip(page):
     link, expected, bad, (moved, new) = CASES[page]
