@@ -17,7 +17,7 @@ from ui import cache, handoff
 from ui.code_panel import roc_file_stem, roc_metrics_csv, roc_panel, roc_table_gz
 from ui.data_source import _md, builtin_picker, link_upload, upload_from_link, upload_picker, uploader
 from ui.live_threshold import live_threshold
-from ui.present import chart, name_exports
+from ui.present import chart, locked, name_exports
 from ui.state import kept, link_value, linked, number_in
 from ui.widgets import dataset_badge, guard, guarded_fragment
 
@@ -330,7 +330,10 @@ def _pickers(e: ThresholdEngine, beta: float) -> None:
             help=f"Share of positives where the classifier will run (this data: {prior:.4f}).",
         )
     c4b = c4 if not how.startswith("minimum") else c1
-    c4b.button("Move threshold", on_click=_apply_picker, args=(e, beta), key="roc_pick_go")
+    c4b.button(
+        "Move threshold", on_click=_apply_picker, args=(e, beta), key="roc_pick_go",
+        disabled=locked("threshold"),  # a presentation link's ?lock=threshold
+    )  # fmt: skip
     if err := st.session_state.get("roc_picker_error"):
         st.error(_md(err))
 

@@ -1,6 +1,7 @@
 """Presentation mode in Chromium: every page opened with `?present=1` fits 1920×1080 and 1280×720 without
 horizontal scrolling or clipped metric tiles, starts with the sidebar closed, and draws its charts at the
-presentation scale; at 1920×1080 the main chart is on the first screen.
+presentation scale; at 1920×1080 the main chart is on the first screen; `&lock=threshold` disables the
+ROC Explorer's threshold slider.
 
 One server and one browser visit the seven pages; each page is checked at both sizes by resizing the
 window (no reload). Screenshots go to a temporary folder whose path is printed (pytest -s shows it).
@@ -57,6 +58,18 @@ def _wait_for_charts(page, timeout_s: float = 90) -> None:
         page.wait_for_timeout(250)
 
 
+def _threshold_locked(page) -> bool:
+    for frame in page.frames:
+        try:
+            state = frame.evaluate("() => { const s = document.getElementById('slider'), e = document.getElementById('exact');"
+                                   " return s && e ? s.disabled && e.disabled : null; }")
+        except Exception:  # noqa: BLE001
+            continue
+        if state is not None:
+            return state
+    return False
+
+
 def _frames(page) -> list[dict]:
     out = []
     for frame in page.frames:
@@ -79,7 +92,8 @@ def test_every_page_presents_without_overflow_at_projector_sizes(tmp_path_factor
             page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
             page.goto(f"{url}/{name}")
             page.evaluate("() => localStorage.clear()")  # no remembered sidebar state: a fresh browser
-            page.goto(f"{url}/{name}?present=1")
+            # the ROC Explorer's link also locks its threshold (the live component's slider and exact box)
+            page.goto(f"{url}/{name}?present=1" + ("&lock=threshold" if name == "ROC_Explorer" else ""))
             wait_settled(page)
             if name != "home":
                 _wait_for_charts(page)
@@ -101,6 +115,8 @@ def test_every_page_presents_without_overflow_at_projector_sizes(tmp_path_factor
                 if facts["rootFont"] != pytest.approx(16 * PRESENTATION_SCALE):
                     problems.append(f"{where}: page text at {facts['rootFont']} px, not {16 * PRESENTATION_SCALE}")
                 if i == 0:
+                    if name == "ROC_Explorer" and not _threshold_locked(page):
+                        problems.append(f"{where}: ?lock=threshold left the threshold slider enabled")
                     if facts["sidebarOpen"]:
                         problems.append(f"{where}: the sidebar is open")
                     ticks = [t for f in frames for t in f["ticks"]]
