@@ -133,6 +133,25 @@ def pca_full(key: tuple, scaling: str, _A, _names=()):
     return projection.fit_pca(_A, "none", list(_names) or None)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def pca_live_figures(key: tuple, scaling: str, _full, _names=()) -> tuple[str, str, int]:
+    """The PCA view's scree plot and loadings heatmap (first 12 components) as JSON, built once per
+    (data, scaling): the component and target sliders move only their marks (ui.live_plot)."""
+    from ml.plots import projection as plots
+
+    n_shown = min(_full.n_components, 12)
+    scree = plots.scree_figure(_full.explained_variance_ratio_).to_json()
+    loadings = plots.loadings_figure(_full.loadings(n_shown), list(_names)).to_json()
+    return scree, loadings, n_shown
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def pca_recon_template(key: tuple, scaling: str, rows: tuple, _build) -> dict:
+    """The reconstruction mosaic's figure (a plain dict) for these image rows, built once by `_build()`;
+    each k fills in only its pixels (ui.projection)."""
+    return _build()
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def cocktail(n_sources: int, duration: float, noise: float, seed: int, mixing: tuple | None):
     """The cocktail party (sources, mixing matrix, recordings) for these settings."""
@@ -253,6 +272,13 @@ def clustering_compare(key: tuple, scaling: str, settings: tuple, seed: int, _X,
     from ml import clustering
 
     return clustering.compare(_X, [(name, dict(params)) for name, params in settings], _y, seed)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def clustering_figure_json(revision: str, _build) -> str:
+    """A live chart's figure JSON (ui.live_plot), built once per `revision` (a digest of everything the
+    figure shows: data, scaling, fit, view, labels); moves that change only its marks never rebuild it."""
+    return _build().to_json()
 
 
 # ---- Anomaly detection (ui/anomaly.py) -----------------------------------------------------------

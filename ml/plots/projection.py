@@ -22,17 +22,19 @@ HOVER_FEATURES = 6  # feature values shown when hovering a point
 
 def scree_figure(ratio, target: float | None = None, k_target: int | None = None, k: int | None = None) -> go.Figure:
     """Explained variance ratio per component (bars) with the cumulative curve, the target line
-    and the number of components it takes; `k` (the chosen number) is shaded."""
+    and the number of components it takes; the components past `k` (the chosen number) are faded.
+
+    The target and k are layout marks (`scree_marks`), so a live chart moves them with one
+    Plotly.relayout while the bars and the curve stay as they are."""
     ratio = np.asarray(ratio, float)
     comps = np.arange(1, len(ratio) + 1)
     cum = np.cumsum(ratio)
-    colours = [PALETTE[0] if k is None or c <= k else "#B8C7D9" for c in comps]
     fig = go.Figure()
     fig.add_bar(
         x=comps,
         y=ratio,
         name="per component",
-        marker_color=colours,
+        marker_color=PALETTE[0],
         hovertemplate="component %{x}<br>%{y:.1%} of the variance<extra></extra>",
     )
     fig.add_scatter(
@@ -44,24 +46,63 @@ def scree_figure(ratio, target: float | None = None, k_target: int | None = None
         hovertemplate="first %{x} components<br>%{y:.1%} of the variance<extra></extra>",
     )
     # shapes and annotations set in one layout update: add_hline/add_vline validate each (~0.1 s apiece)
-    shapes, notes = [], []
-    if target is not None:
-        line = dict(color=TARGET_COLOUR, dash="dash", width=2)
-        shapes.append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=target, y1=target, line=line))
-        if k_target is not None:
-            line = dict(color=TARGET_COLOUR, dash="dot", width=2)
-            shapes.append(dict(type="line", xref="x", x0=k_target, x1=k_target, yref="paper", y0=0, y1=1, line=line))
-            notes.append(
-                dict(
-                    x=k_target, y=target, text=f"{target:.0%} reached with {k_target}", showarrow=True,
-                    arrowhead=2, ax=40, ay=40, font=dict(size=FONT_SIZE - 1, color=TARGET_COLOUR),
-                    bgcolor="rgba(255,255,255,0.8)",
-                )
-            )  # fmt: skip
-    fig.update_layout(shapes=shapes, annotations=notes)
+    fig.update_layout(**scree_marks(len(ratio), target, k_target, k))
     base_layout(fig, x="number of components", y="explained variance ratio", height=380)
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_xaxes(range=[0.5, len(ratio) + 0.5])
     return fig
+
+
+_FADE = "rgba(255,255,255,0.72)"  # laid over what the chosen k leaves out
+
+
+def scree_marks(n: int, target: float | None = None, k_target: int | None = None, k: int | None = None) -> dict:
+    """The scree plot's marks (strict JSON): a veil over the components past k with a labelled line at k,
+    the target line labelled with the number of components it takes, and a dotted line at that number.
+
+    Shapes only, their words as shape labels: a relayout of layout.shapes redraws the shapes alone
+    (~2 ms in Chromium), while touching layout.annotations redraws the whole chart (~30-100 ms)."""
+    shapes = []
+    if k is not None and k < n:
+        shapes.append(
+            dict(type="rect", xref="x", x0=k + 0.5, x1=n + 0.5, yref="paper", y0=0, y1=1, layer="above",
+                 fillcolor=_FADE, line=dict(width=0), name="past k")
+        )  # fmt: skip
+    if k is not None:
+        shapes.append(
+            dict(type="line", xref="x", x0=k + 0.5, x1=k + 0.5, yref="paper", y0=0, y1=1, name="k",
+                 line=dict(color=PALETTE[0], width=2),
+                 label=dict(text=f"k = {k}", textangle=0, textposition="end", xanchor="left", yanchor="top",
+                            font=dict(size=FONT_SIZE - 1, color=PALETTE[0])))
+        )  # fmt: skip
+    if target is not None:
+        text = f"target {target:.0%}" if k_target is None else f"{target:.0%} reached with {k_target}"
+        shapes.append(
+            dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=float(target), y1=float(target), name="target",
+                 line=dict(color=TARGET_COLOUR, dash="dash", width=2),
+                 label=dict(text=text, textposition="end", yanchor="top", font=dict(size=FONT_SIZE - 1, color=TARGET_COLOUR)))
+        )  # fmt: skip
+        if k_target is not None:
+            shapes.append(
+                dict(type="line", xref="x", x0=int(k_target), x1=int(k_target), yref="paper", y0=0, y1=1,
+                     line=dict(color=TARGET_COLOUR, dash="dot", width=2), name="components for the target")
+            )  # fmt: skip
+    return {"shapes": shapes}
+
+
+def loadings_marks(k: int, n_shown: int) -> dict:
+    """The loadings heatmap's marks: a veil over the components past k (rows k+1 … n_shown) and an
+    outline round the k kept, as layout shapes (strict JSON)."""
+    shapes = [
+        dict(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=-0.5, y1=min(k, n_shown) - 0.5,
+             line=dict(color=MARKER_COLOUR, width=2), name="kept")
+    ]  # fmt: skip
+    if k < n_shown:
+        shapes.append(
+            dict(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=k - 0.5, y1=n_shown - 0.5, layer="above",
+                 fillcolor=_FADE, line=dict(width=0), name="past k")
+        )  # fmt: skip
+    return {"shapes": shapes}
 
 
 def loadings_figure(loadings, feature_names, max_features: int = 64) -> go.Figure:
@@ -73,17 +114,22 @@ def loadings_figure(loadings, feature_names, max_features: int = 64) -> go.Figur
         go.Heatmap(
             z=L,
             x=names,
-            y=[f"PC{i + 1}" for i in range(L.shape[0])],
+            y=np.arange(L.shape[0]),
             zmin=-m,
             zmax=m,
             colorscale="RdBu",
             reversescale=True,
             colorbar=dict(title="weight"),
-            hovertemplate="%{y} · %{x}<br>weight %{z:.3f}<extra></extra>",
+            customdata=np.repeat(np.arange(1, L.shape[0] + 1)[:, None], L.shape[1], axis=1),
+            hovertemplate="PC%{customdata} · %{x}<br>weight %{z:.3f}<extra></extra>",
         )
     )
     base_layout(fig, x="feature", y="component", height=max(260, 60 + 34 * L.shape[0]))
-    fig.update_yaxes(autorange="reversed")
+    # rows addressed by number (0 = PC1) so marks (`loadings_marks`) can outline them; labelled PC1, PC2, …
+    rows = np.arange(L.shape[0])
+    fig.update_yaxes(
+        autorange="reversed", tickmode="array", tickvals=rows, ticktext=[f"PC{i + 1}" for i in rows], showgrid=False
+    )
     if len(names) > 20:
         fig.update_xaxes(showticklabels=False)
     return fig
@@ -276,11 +322,7 @@ def image_mosaic(
     n, h, w = imgs.shape
     cols = int(np.ceil(n / rows))
     gap = 1
-    H, W = rows * (h + gap) - gap, cols * (w + gap) - gap
-    mosaic = np.full((H, W), np.nan)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        mosaic[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = imgs[i]
+    mosaic = mosaic_grid(imgs, rows)
     if diverging:
         m = float(np.nanmax(np.abs(mosaic))) or 1.0
         scale = dict(colorscale="RdBu", reversescale=True, zmin=-m, zmax=m)
@@ -289,22 +331,35 @@ def image_mosaic(
     fig = go.Figure(
         go.Heatmap(z=mosaic, showscale=False, name=name, hovertemplate="%{z:.2f}<extra></extra>", **scale)
     )
-    for i, lab in enumerate(list(labels)[:n]):
-        r, c = divmod(i, cols)
-        fig.add_annotation(
-            x=c * (w + gap) + (w - 1) / 2, y=r * (h + gap) + h - 0.3, text=str(lab), showarrow=False,
-            yanchor="top", font=dict(size=FONT_SIZE - 3),
-        )  # fmt: skip
-    for r, t in enumerate(list(row_titles)[:rows]):
-        fig.add_annotation(
-            x=-0.6, y=r * (h + gap) + (h - 1) / 2, text=str(t), showarrow=False, xanchor="right",
-            font=dict(size=FONT_SIZE - 1),
-        )  # fmt: skip
     base_layout(fig, title=title, height=height or int(70 + rows * 95 + (25 if labels else 0)))
-    fig.update_xaxes(visible=False, scaleanchor="y", constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_layout(margin=dict(l=110 if row_titles else 10, r=10, t=50 if title else 10, b=30))
+    # labels and row titles as axis ticks, not annotations: a live chart (ui.live_plot) that gets new pixels
+    # redraws annotations with the whole figure, ticks come with the axes (cheap)
+    labels = [str(lab) for lab in list(labels)[:cols]]
+    row_titles = [str(t) for t in list(row_titles)[:rows]]
+    plain = dict(showgrid=False, zeroline=False, showline=False, ticks="", tickfont=dict(size=FONT_SIZE - 1))
+    fig.update_xaxes(
+        visible=bool(labels), tickmode="array", tickvals=[c * (w + gap) + (w - 1) / 2 for c in range(len(labels))],
+        ticktext=labels, scaleanchor="y", constrain="domain", **plain,
+    )  # fmt: skip
+    fig.update_yaxes(
+        visible=bool(row_titles), tickmode="array", tickvals=[r * (h + gap) + (h - 1) / 2 for r in range(len(row_titles))],
+        ticktext=row_titles, autorange="reversed", **plain,
+    )  # fmt: skip
+    fig.update_layout(margin=dict(l=110 if row_titles else 10, r=10, t=50 if title else 10, b=30 if labels else 10))
     return fig
+
+
+def mosaic_grid(images, rows: int = 1) -> np.ndarray:
+    """Images (n, h, w) tiled into one array, `rows` rows, one-pixel NaN gaps (what `image_mosaic` draws)."""
+    imgs = np.asarray(images, float)
+    n, h, w = imgs.shape
+    cols = int(np.ceil(n / rows))
+    gap = 1
+    mosaic = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        mosaic[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = imgs[i]
+    return mosaic
 
 
 def error_curves_figure(curves: dict, k: int | None = None, *, y_title: str = "mean squared reconstruction error") -> go.Figure:

@@ -35,7 +35,16 @@ def _ok(at: AppTest) -> None:
 
 
 def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every figure on the page: st.plotly_chart's, and the live charts' (ui.live_plot) with their marks
+    laid over the layout, as the browser draws them."""
+    out = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    for el in at.get("component_instance"):
+        if el.proto.component_name.endswith("live_plot"):
+            args = json.loads(el.proto.json_args)
+            fig = json.loads(args["figure"])
+            fig["layout"].update(args["marks"])
+            out.append(fig)
+    return out
 
 
 def _metrics(at: AppTest) -> dict[str, float]:
@@ -109,7 +118,7 @@ def test_pca_view_is_queries_on_one_fit():
     _tab(at, "PCA")
     _ok(at)
     scree = next(f for f in _figures(at) if f["layout"].get("yaxis", {}).get("title", {}).get("text") == "explained variance ratio")
-    note = " ".join(a.get("text", "") for a in scree["layout"]["annotations"])
+    note = " ".join(sh.get("label", {}).get("text", "") for sh in scree["layout"]["shapes"])
     assert "85% reached with" in note
     k85 = int(re.search(r"with (\d+)", note).group(1))
     m = _metrics(at)
@@ -118,6 +127,9 @@ def test_pca_view_is_queries_on_one_fit():
     assert _metrics(at)["Components for 95%"] > k85
     at.slider(key="proj.pca_k").set_value(13).run()
     assert _metrics(at)["Reconstruction error, k = 13"] == pytest.approx(0, abs=1e-12)
+    scree = next(f for f in _figures(at) if f["layout"].get("yaxis", {}).get("title", {}).get("text") == "explained variance ratio")
+    assert "k = 13" in [sh.get("label", {}).get("text") for sh in scree["layout"]["shapes"]]  # the k mark moved
+    assert not any(sh.get("name") == "past k" for sh in scree["layout"]["shapes"])  # all 13 kept: nothing faded
     titles = {f["layout"].get("xaxis", {}).get("title", {}).get("text") for f in _figures(at)}
     assert "feature" in titles  # loadings heatmap
     assert any("PC1" in (t or "") for t in titles)  # biplot
