@@ -11,6 +11,7 @@ Usage: python bench/bench_browser.py [--moves 25] [--rows 1000000]
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
@@ -107,7 +108,8 @@ def page_sliders(
                 page.goto(f"{url}/{path[f]}?{query}")
                 wait_settled(page)
                 page.wait_for_timeout(1500)
-                handle = slider_handle(page, label=label)
+                # the label starts the slider's text ("Step" must not match "Number of steps")
+                handle = slider_handle(page, label=re.compile(rf"^{re.escape(label)}"))
                 if kind == "view":  # the step slider opens at its last step: start from step 0
                     handle.focus()
                     handle.press("Home")

@@ -16,7 +16,7 @@ from ui.evaluation_views import evaluation_views
 from ui.navigation import ensure_router
 from ui.present import explain, name_exports
 from ui.state import tabs as linked_tabs
-from ui.widgets import guard
+from ui.widgets import guard, guarded_fragment
 
 ensure_router()
 
@@ -30,58 +30,68 @@ explain(
 
 setup = reg.sidebar()
 if setup.ds is None:
+    reg.model_sidebar(setup)  # the model controls stay in view while the data component says what it needs
     st.stop()  # the data component has said why (no upload yet, or what is wrong with it)
-name_exports("regression", setup.ds.name, setup.model, setup.params)  # PNG file names
-
 data_line(setup.choice)
 reg.data_note(setup.ds)
-st.caption(
-    f"**{setup.title}** · {setup.ds.n_samples:,} rows, {len(setup.ds.feature_names)} feature(s), "
-    f"target: {reg.target_label(setup.ds)} · test fraction {setup.test_size:.0%} · "
-    f"scaling: {reg.SCALING_TITLES[setup.scaling]} · seed {setup.seed}"
-)
 
-fitted = None
-with guard("Training the model"):
-    if reg.needs_training(setup):
-        st.info(
-            f"Press **Train the network** in the sidebar to train it on {cache.device_label()} "
-            "(a progress bar and live loss curves follow). The other tabs work meanwhile.",
-            icon=":material/model_training:",
-        )
-    else:
-        fitted = reg.fit_shown(setup)
-reg.warnings_for(setup, fitted)
 
-tabs = linked_tabs(reg.TABS, key="reg.tab")  # bound to the URL (?reg.tab=Residuals); a bad label is named in the note
-views = {
-    "Fit": reg.fit_view,
-    "Residuals": reg.residuals_view,
-    "Coefficients": reg.coefficients_view,
-    "Regularisation path": reg.path_view,
-}
-for label, tab in zip(reg.TABS, tabs, strict=True):
-    if not tab.open:
-        continue
-    with tab, guard(f"The {label.lower()} view"):
-        if label in views:
-            if fitted is None:
-                st.info("Train the model first (see above).")
-            else:
-                views[label](setup, fitted)
-        elif label == "Evaluate":
-            if setup.model == reg.GD:
-                st.caption(
-                    "Gradient descent converges to least squares, so the sweeps below use the "
-                    "closed-form linear regression on all features."
-                )
-            X_tr, X_te, y_tr, y_te = reg.split_data(setup.split_key, setup.ds)
-            model = "linear" if setup.model == reg.GD else setup.model
-            params = {} if setup.model == reg.GD else setup.params
-            evaluation_views(
-                reg.TASK, setup.split_key, model, params, setup.scaling, setup.seed, X_tr, y_tr,
-                X_test=X_te, y_test=y_te, key_prefix="reg.eval",
-            )  # fmt: skip
+@guarded_fragment("The model and its results")
+def model_and_results(base: reg.Setup) -> None:
+    """The model's controls (sidebar) and everything they change. A fragment: moving a hyperparameter
+    reruns only this, not the data component above it (key press -> page settled, see bench_browser)."""
+    setup = reg.model_sidebar(base)
+    name_exports("regression", setup.ds.name, setup.model, setup.params)  # PNG file names
+    st.caption(
+        f"**{setup.title}** · {setup.ds.n_samples:,} rows, {len(setup.ds.feature_names)} feature(s), "
+        f"target: {reg.target_label(setup.ds)} · test fraction {setup.test_size:.0%} · "
+        f"scaling: {reg.SCALING_TITLES[setup.scaling]} · seed {setup.seed}"
+    )
+
+    fitted = None
+    with guard("Training the model"):
+        if reg.needs_training(setup):
+            st.info(
+                f"Press **Train the network** in the sidebar to train it on {cache.device_label()} "
+                "(a progress bar and live loss curves follow). The other tabs work meanwhile.",
+                icon=":material/model_training:",
+            )
         else:
-            reg.versus_view(setup)
-regression_panel(setup, fitted)  # Show the code and Downloads
+            fitted = reg.fit_shown(setup)
+    reg.warnings_for(setup, fitted)
+
+    tabs = linked_tabs(reg.TABS, key="reg.tab")  # bound to the URL (?reg.tab=Residuals); a bad label is named in the note
+    views = {
+        "Fit": reg.fit_view,
+        "Residuals": reg.residuals_view,
+        "Coefficients": reg.coefficients_view,
+        "Regularisation path": reg.path_view,
+    }
+    for label, tab in zip(reg.TABS, tabs, strict=True):
+        if not tab.open:
+            continue
+        with tab, guard(f"The {label.lower()} view"):
+            if label in views:
+                if fitted is None:
+                    st.info("Train the model first (see above).")
+                else:
+                    views[label](setup, fitted)
+            elif label == "Evaluate":
+                if setup.model == reg.GD:
+                    st.caption(
+                        "Gradient descent converges to least squares, so the sweeps below use the "
+                        "closed-form linear regression on all features."
+                    )
+                X_tr, X_te, y_tr, y_te = reg.split_data(setup.split_key, setup.ds)
+                model = "linear" if setup.model == reg.GD else setup.model
+                params = {} if setup.model == reg.GD else setup.params
+                evaluation_views(
+                    reg.TASK, setup.split_key, model, params, setup.scaling, setup.seed, X_tr, y_tr,
+                    X_test=X_te, y_test=y_te, key_prefix="reg.eval",
+                )  # fmt: skip
+            else:
+                reg.versus_view(setup)
+    regression_panel(setup, fitted)  # Show the code and Downloads
+
+
+model_and_results(setup)

@@ -22,12 +22,19 @@ _HTML = Path(__file__).with_name("live_plot_frontend") / "index.html"
 _component = components.declare_component("live_plot", path=str(private_dir("live-plot", _HTML)))
 
 
-def live_plot(figure_json: str, revision: str, marks: dict, *, key: str, config: dict | None = None) -> None:
+def live_plot(
+    figure_json: str, revision: str, marks: dict, *, key: str, config: dict | None = None, restyle: list | None = None
+) -> None:
     """Draw `figure_json` (a Plotly figure as JSON, built once) with `marks` laid over its layout.
 
     `marks` holds top-level layout keys (e.g. "shapes", "annotations") and must be strict JSON
     (finite floats). `revision` names the figure's content: while it stays the same only `marks`
     go to Plotly, so it must change whenever the figure does.
+
+    `restyle` (optional): `[[update, trace_indices], ...]` applied with Plotly.restyle after the figure
+    and marks, e.g. new point or line colours (`{"marker.color": [codes]}, [0]`): a style change of
+    traces the figure already holds, without sending the figure again. Marks or restyles equal to the
+    ones last applied are skipped.
     """
     from ui import present
 
@@ -36,6 +43,7 @@ def live_plot(figure_json: str, revision: str, marks: dict, *, key: str, config:
         figure=figure_json,
         revision=revision,
         marks=marks,
+        restyle=restyle,
         config={**live_config(key), **(config or {})},
         key=key,
         default=None,

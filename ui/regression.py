@@ -9,6 +9,8 @@ mechanisms the classification page uses. Every store is bounded and keyed on pri
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 import streamlit as st
+from plotly.utils import PlotlyJSONEncoder
 
 from ml import datasets
 from ml.datasets import Dataset
@@ -44,6 +47,7 @@ from ml.regression import (
 from ui import cache
 from ui.classification import model_params
 from ui.data_source import _md, data_source
+from ui.live_plot import live_plot
 from ui.present import chart
 from ui.state import accept_key_in_url, bound, kept, linked, pop_pending
 from ui.training import cached, fit_with_progress, history_panel
@@ -103,6 +107,7 @@ class Setup:
     photoz: bool = False
     train_pressed: bool = False
     choice: object = None  # the ui.data_source.DataChoice (None when no data is ready)
+    model_box: object = None  # the sidebar's slot for the model section (drawn by model_sidebar)
 
     @property
     def split_key(self) -> tuple:
@@ -141,7 +146,7 @@ split_data = cache.regression_split  # (X_train, X_test, y_train, y_test) per (d
 
 
 def _gd_controls(ds: Dataset | None) -> dict:
-    sb = st.sidebar
+    sb = st  # drawn inside the sidebar's model slot (model_sidebar)
     method = linked(
         sb.selectbox,
         "Update rule",
@@ -212,27 +217,9 @@ def sidebar() -> Setup:
         sb.radio, "Feature scaling", tuple(SCALING_TITLES), format_func=SCALING_TITLES.get, horizontal=True, **bound("reg.scaling")
     )  # fmt: skip
 
-    sb.header("Model")
-    accept_key_in_url("reg.model", model_names())
-    model = linked(sb.selectbox, "Model", model_names(), format_func=model_title, **bound("reg.model"))
-    setup = Setup(data_key, ds, error, test_size, seed, scaling, model)
+    setup = Setup(data_key, ds, error, test_size, seed, scaling)
     setup.choice = setup_choice
-    if model == GD:
-        sb.caption(GD_DESCRIPTION)
-        setup.params = _gd_controls(ds)
-    else:
-        spec = get_model(model, TASK)
-        sb.caption(spec.description)
-        if spec.is_torch:
-            with sb.form("reg.net.form", border=False):
-                setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}", persist=True)
-                setup.train_pressed = st.form_submit_button("Train the network", type="primary")
-        else:
-            specs = [_page_default(p, ds) for p in spec.params_for(TASK)] if model == "lasso" else spec.params_for(TASK)
-            # the key names the data: a default chosen for its scale applies to each dataset afresh
-            key = f"reg.{model}" if model != "lasso" or ds is None else f"reg.{model}.{ds.name}"
-            with sb:
-                setup.params = model_params(model, specs, key)
+    setup.model_box = sb.container()  # the model section goes here (model_sidebar, in the page's fragment)
 
     sb.header("Metrics")
     setup.eps = linked(
@@ -248,6 +235,34 @@ def sidebar() -> Setup:
             url="reg.photoz",
             help="Bias, σ_NMAD and catastrophic-outlier fraction of Δz/(1+z), and the ±0.15(1+z) bounds.",
         )
+    return setup
+
+
+def model_sidebar(base: Setup) -> Setup:
+    """The model picker and its parameters, in the sidebar slot `sidebar` left for them; returns the setup
+    with the model and parameters filled in (`base` is left as it was: a fragment reruns with it)."""
+    setup = replace(base)
+    ds = setup.ds
+    with setup.model_box if setup.model_box is not None else st.sidebar:
+        st.header("Model")
+        accept_key_in_url("reg.model", model_names())
+        model = linked(st.selectbox, "Model", model_names(), format_func=model_title, **bound("reg.model"))
+        setup.model = model
+        if model == GD:
+            st.caption(GD_DESCRIPTION)
+            setup.params = _gd_controls(ds)
+        else:
+            spec = get_model(model, TASK)
+            st.caption(spec.description)
+            if spec.is_torch:
+                with st.form("reg.net.form", border=False):
+                    setup.params = param_widgets(spec.params_for(TASK), f"reg.{model}", persist=True)
+                    setup.train_pressed = st.form_submit_button("Train the network", type="primary")
+            else:
+                specs = [_page_default(p, ds) for p in spec.params_for(TASK)] if model == "lasso" else spec.params_for(TASK)
+                # the key names the data: a default chosen for its scale applies to each dataset afresh
+                key = f"reg.{model}" if model != "lasso" or ds is None else f"reg.{model}.{ds.name}"
+                setup.params = model_params(model, specs, key)
     return setup
 
 
@@ -497,7 +512,9 @@ def fit_view(setup: Setup, fitted: Fitted) -> None:
     left, right = st.columns([3, 2])
     with left, guard("The fitted-curve plot"):
         if setup.ds.X.shape[1] == 1:
-            chart(_fit_curve(setup, fitted), key="reg.fit.curve")
+            curve_key = ("fitcurve", setup.fit_key, setup.title, target_label(setup.ds))
+            curve = cached("reg.fit.json", curve_key, lambda: _fit_curve(setup, fitted).to_json(), STORE_ENTRIES)
+            live_plot(curve, _revision(curve_key), {}, key="reg.fit.curve")  # a new fit: one Plotly.react in place
             st.caption("Circles: training points; diamonds: test points. The y-axis stays on the data, so "
                        "an over-fitted curve is seen leaving the plot.")  # fmt: skip
         else:
@@ -538,12 +555,44 @@ def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
         help="Move through the precomputed run; ▶ Play under the chart animates it in the browser.",
     )  # fmt: skip
     st.session_state["reg.gd.at"] = (int(step), path.n_steps)
-    fig = cached(
-        "reg.gd.anim", ("anim", path.method, path.learning_rate, path.n_steps, float(path.w1[-1]), float(path.loss[-1]),
-                        float(np.sum(y)), len(y), int(step), x_label, y_label),
-        lambda: rplots.gd_animation_figure(x, y, path, step, ols, x_label, y_label), STORE_ENTRIES,
+    # The chart stays mounted: the figure (with its Play frames) goes to the browser once per run of
+    # gradient descent; a step move restyles the five traces that show the step (no figure rebuilt).
+    path_key = ("anim", path.method, path.learning_rate, path.n_steps, float(path.w1[-1]), float(path.loss[-1]),
+                float(np.sum(y)), len(y), x_label, y_label)  # fmt: skip
+    base = cached(
+        "reg.gd.anim", path_key,
+        lambda: json.dumps(rplots.gd_animation_figure(x, y, path, path.n_steps, ols, x_label, y_label),
+                           cls=PlotlyJSONEncoder),
+        STORE_ENTRIES,
     )  # fmt: skip
-    chart(fig, key="reg.gd.anim")
+    restyle, marks = gd_step_update(x, y, path, int(step))
+    live_plot(base, _revision(path_key), marks, key="reg.gd.anim", restyle=restyle)
+
+
+GD_STEP_TRACES = [3, 4, 5, 6, 7]  # the traces of gd_animation_figure that show a step (its frames move them)
+
+
+def gd_step_update(x, y, path: GDPath, step: int) -> tuple[list, dict]:
+    """(restyle, marks) that put the step-`step` state on a drawn gd_animation_figure: the earlier lines, the
+    line, the point(s) used, the loss marker and the equation (the traces its frames move), and the chart's
+    own step slider at the nearest frame. The same state the figure's frames hold (ml.plots.regression)."""
+    from ml.plots.regression import _caption_trace, _gd_state, _padded_range
+
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x_range = _padded_range(xs, 0.05) or [0.0, 1.0]
+    y_range = _padded_range(ys, 0.15) or [0.0, 1.0]
+    earlier, current, used, marker, title = _gd_state(xs, ys, path, step, np.array(x_range))
+    caption = _caption_trace(title, x_range[0], y_range[1])
+    moving = (earlier, current, used, marker, caption)
+    update = json.loads(json.dumps({"x": [t["x"] for t in moving], "y": [t["y"] for t in moving]}, cls=PlotlyJSONEncoder))
+    restyle = [[update, GD_STEP_TRACES], [{"name": [current["name"]]}, [4]], [{"text": [caption["text"]]}, [7]]]
+    shown = np.unique(np.linspace(0, path.n_steps, min(60, path.n_steps + 1)).round().astype(int))
+    return restyle, {"sliders[0].active": int(np.abs(shown - step).argmin())}
+
+
+def _revision(key: tuple) -> str:
+    """A short stable name for a figure's content (the live chart redraws when it changes)."""
+    return hashlib.sha1(repr(key).encode()).hexdigest()[:16]
 
 
 def gd_view(setup: Setup, fitted: Fitted) -> None:

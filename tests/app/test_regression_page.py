@@ -38,7 +38,19 @@ def _run(at: AppTest) -> AppTest:
 
 
 def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every Plotly figure on the page as the browser draws it: st.plotly_chart's, and the live charts'
+    (ui/live_plot.py: the figure sent once, with the trace restyles of this run applied)."""
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    for el in at.get("component_instance"):
+        if el.proto.component_name.endswith("live_plot"):
+            args = json.loads(el.proto.json_args)
+            fig = json.loads(args["figure"])
+            for update, traces in args.get("restyle") or []:
+                for attr, values in update.items():
+                    for j, i in enumerate(traces):
+                        fig["data"][i][attr] = values[j]
+            figs.append(fig)
+    return figs
 
 
 def _values(v) -> np.ndarray:
@@ -203,6 +215,29 @@ def test_gradient_descent_steps_play_and_diverge():
     _run(at)
     assert any("diverged" in e.value and "smaller learning rate" in e.value for e in at.error)
     assert _figure(at, "Gradient descent")
+
+
+def test_a_step_move_restyles_the_traces_the_frames_move():
+    """The live chart shows a step by restyling traces 3-7 of the figure sent once: at every frame's step the
+    update equals that frame's data (so the slider and Play agree)."""
+    from ml.plots.regression import gd_animation_figure
+    from ml.regression import gd_path
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=80)
+    y = 2 * x + 1 + rng.normal(scale=0.3, size=80)
+    path = gd_path(x, y, "square", 0.05, 40, 16, 0)
+    fig = gd_animation_figure(x, y, path, 40)
+    for frame in fig["frames"][::7]:
+        restyle, marks = reg.gd_step_update(x, y, path, int(frame["name"]))
+        (update, traces), (name, _), (text, _) = restyle
+        assert traces == frame["traces"] == reg.GD_STEP_TRACES
+        for j, trace in enumerate(frame["data"]):
+            assert np.allclose(np.array(update["x"][j], dtype=float), np.array(trace["x"], dtype=float), equal_nan=True)
+            assert np.allclose(np.array(update["y"][j], dtype=float), np.array(trace["y"], dtype=float), equal_nan=True)
+        assert text["text"][0] == frame["data"][4]["text"]
+        assert name["name"][0] == frame["data"][1]["name"]
+        assert fig["layout"]["sliders"][0]["steps"][marks["sliders[0].active"]]["label"] == frame["name"]
 
 
 def test_gradient_descent_oscillation_is_named_and_steps_keep_their_position():

@@ -25,18 +25,39 @@ CURVE_JS = """() => {
 }"""
 
 
+def _curve(page):
+    """The fitted curve's y values (JSON) from whichever frame draws it (the live chart is a component), or None."""
+    for frame in page.frames:
+        try:
+            found = frame.evaluate(CURVE_JS)
+        except Exception:  # noqa: BLE001 - a frame navigating away
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _wait_curve(page, before, timeout_s: float = 60) -> str:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = _curve(page)
+        if now is not None and now != before:
+            return now
+        page.wait_for_timeout(100)
+    raise AssertionError("the fitted curve was not redrawn")
+
+
 def test_degree_keys_redraw_the_fitted_curve(tmp_path):
     with streamlit_server(ROOT / "app.py") as url, browser_page(1280, 800) as page:
         page.goto(f"{url}/Regression?reg.model=Polynomial+regression")
         wait_settled(page)
-        page.wait_for_function(f"({CURVE_JS})() !== null", timeout=120_000)
-        before = page.evaluate(CURVE_JS)
+        before = _wait_curve(page, None, 120)
         handle = slider_handle(page, label="Degree")
         for _ in range(3):
             press_and_settle(page, handle, "ArrowRight")
-        page.wait_for_function(f"({CURVE_JS})() !== {before!r}", timeout=30_000)
-        after = page.evaluate(CURVE_JS)
-        assert after != before
+        _wait_curve(page, before)
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stAlertContentError']").count() == 0
         assert 0 < max_trace_points(page) <= 5000
