@@ -317,6 +317,12 @@ def _grid_view(ctx: dict) -> None:
         (best["row"], best["col"]),
         task,
     )
+    if not out.complete:  # cells after the last finished one were not run: say so instead of "failed"
+        text = np.array(fig.data[0].text, dtype=object)
+        done_cells = out.done // ctx["k"]
+        for c in range(done_cells, text.size):
+            text[np.unravel_index(c, text.shape)] = "not run yet"
+        fig.data[0].text = text
     chart(fig, key=f"{ctx['prefix']}.gs.fig")
     _refused(result.errors, "combination")
     if not out.complete:

@@ -9,6 +9,7 @@ k steps, exactly where a real Stop is noticed.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -50,6 +51,10 @@ def _stop_after(monkeypatch, k: int) -> None:
         return len(calls) > k
 
     monkeypatch.setattr(ui.sweep, "_interrupted", interrupted)
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
 def _ok(at: AppTest) -> None:
@@ -116,6 +121,9 @@ def test_grid_search_stopped_part_way_shows_finished_cells_and_restarts(monkeypa
     assert any(re.search(r"Stopped after 12 of \d+ fits", i.value) for i in at.info), [i.value for i in at.info]
     assert any(s.value.startswith("Best (of the combinations done so far)") for s in at.success)
     assert any("blank cells were not run yet" in c.value for c in at.caption)
+    grid = next(f for f in _figures(at) if f["data"] and f["data"][0]["type"] == "heatmap")
+    cells = [t for row in grid["data"][0]["text"] for t in row]
+    assert cells[2:] == ["not run yet"] * (len(cells) - 2) and "not run yet" not in cells[:2]
     monkeypatch.setattr(ui.sweep, "_interrupted", lambda: False)
     at.button(key="eval.gs.run.restart").click().run()  # Start again: every fit
     _ok(at)
