@@ -12,8 +12,12 @@ histories, the cheap queries (dendrogram cut, k-distance), and slider latency in
 2. What a page computes once per data and parameters (Lloyd and EM histories, elbow/silhouette and
    BIC/AIC sweeps, k-distance curve, linkage) and what a move costs afterwards (cut, eps line).
 3. Real browser (Debian chromium): key press -> page settled for the k slider (k-means, 1,000 uploaded
-   blob rows; the first 10 moves are new k, the next 10 come back to cached ones) and for the
-   dendrogram cut (hierarchical, same data), each beside the framework floor (bench/floor_app.py).
+   blob rows; the first 10 moves are new k, the next 10 come back to cached ones), a click on the
+   step-through's slider (Plotly frames: no server round trip) and the dendrogram cut (hierarchical,
+   same data), each beside the framework floor (bench/floor_app.py) measured in the same run, in
+   blocks of 5 moves alternating with the page's blocks (both apps served at once). The
+   results are a fragment (a move reruns it alone) and the charts live charts (ui.live_plot: a cut
+   is a relayout of marks). Screenshots of the default page at 1366x768 and 1920x1080 go to /tmp.
 """
 
 from __future__ import annotations
@@ -123,12 +127,68 @@ def _csv(n: int, path: Path) -> None:
     np.savetxt(path, X, delimiter=",", header="x1,x2", comments="", fmt="%.5f")
 
 
-def browser(n: int, rows: int) -> None:
+IN_FRAMES_TITLE_JS = """(start) => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const t = gd && gd._fullLayout && gd._fullLayout.title && gd._fullLayout.title.text;
+  return !!t && t.startsWith(start);
+}"""
+
+
+def _wait_live_title(page, start: str, timeout: float = 180) -> None:
+    """Wait until a live chart (ui.live_plot draws in a component iframe) shows a title starting `start`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if frame == page.main_frame:
+                continue
+            try:
+                if frame.evaluate(IN_FRAMES_TITLE_JS, start):
+                    return
+            except Exception:  # noqa: BLE001 - a frame still loading
+                pass
+        page.wait_for_timeout(200)
+    raise TimeoutError(f"no live chart titled {start!r}")
+
+
+def step_moves(page, n: int) -> list[float]:
+    """The step-through's own slider (Plotly frames, in the browser): a click on the rail at another
+    step -> the frame drawn and the page quiet, measured like a key press (bench.harness)."""
+    from bench.harness import _DONE, _WATCH
+
+    rail = page.locator("rect.slider-rail-touch-rect").first
+    rail.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box = rail.bounding_box()
+    n_steps = page.locator("g.slider-group g.slider-label-group").count() or page.evaluate(
+        "() => document.querySelector('.js-plotly-plot').layout.sliders[0].steps.length"
+    )
+    out = []
+    for i in range(n):
+        step = (i * 3 + 1) % max(n_steps, 2)  # a different step each time, back and forth
+        x = box["x"] + box["width"] * (0.02 + 0.96 * step / max(n_steps - 1, 1))
+        page.evaluate(_WATCH, page.locator("g.slider-group").first.element_handle())
+        page.mouse.click(x, box["y"] + box["height"] / 2)
+        page.wait_for_function(_DONE, arg=300, timeout=30_000, polling=20)
+        out.append(page.evaluate("() => (window.__last - window.__t0) / 1000"))
+    return out
+
+
+def _presses(page, handle, key: str, n: int) -> list[float]:
+    from bench.harness import press_and_settle
+
+    return [press_and_settle(page, handle, key) for _ in range(n)]
+
+
+def browser(n: int, rows: int, shots: bool = True, block: int = 5) -> None:
+    """Key press -> settled on the Clustering page, in blocks of `block` moves, each block followed by
+    a block on the one-slider floor app served and open at the same time (the machine is shared: the
+    floor is measured under the same load as the page, not only before it)."""
+    from playwright.sync_api import sync_playwright
+
     from bench.harness import (
+        CHROMIUM_FLAGS,
         ROOT,
-        browser_page,
-        floor_moves,
-        key_moves,
+        chromium_path,
         max_trace_points,
         slider_handle,
         streamlit_server,
@@ -136,42 +196,99 @@ def browser(n: int, rows: int) -> None:
         wait_settled,
     )
 
-    floor = floor_moves(n)
-    out = {}
-    with tempfile.TemporaryDirectory() as tmp, streamlit_server(ROOT / "pages" / "4_Clustering.py") as url:
+    out = {"k_new": [], "k_seen": [], "step": [], "cut": [], "floor": []}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        streamlit_server(ROOT / "bench" / "floor_app.py") as floor_url,
+        streamlit_server(ROOT / "pages" / "4_Clustering.py") as url,
+        sync_playwright() as pw,
+    ):
+        chrome = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
+        fpage = chrome.new_page(viewport={"width": 1280, "height": 800})
+        page = chrome.new_page(viewport={"width": 1280, "height": 800})
+        fpage.goto(floor_url)
+        wait_settled(fpage)
+        fpage.wait_for_timeout(1000)
+        fh = slider_handle(fpage)
+        _presses(fpage, fh, "ArrowRight", 3)  # warm-up
+
+        def floor() -> None:
+            out["floor"].extend(
+                _presses(fpage, fh, "ArrowRight" if len(out["floor"]) % 40 < 20 else "ArrowLeft", block)
+            )
+
         csv = Path(tmp) / "blobs.csv"
         _csv(rows, csv)
-        with browser_page(1280, 800) as page:
-            page.goto(url)
-            wait_settled(page)
-            page.get_by_text("Upload", exact=True).first.click()
-            wait_settled(page)
-            upload_file(page, csv)
-            page.wait_for_function(
-                "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(el => "
-                "((el._fullLayout||{}).title||{}).text && el._fullLayout.title.text.includes('k-means'))",
-                timeout=180_000,
-            )
-            wait_settled(page)
-            page.wait_for_timeout(1500)
-            out["k"] = key_moves(page, slider_handle(page, label="k (number of clusters)"), n)
-            page.locator("[data-testid='stSelectbox']").filter(has_text="Algorithm").first.click()
-            page.get_by_role("option", name="Hierarchical (agglomerative)", exact=True).click()
-            wait_settled(page)
-            page.wait_for_timeout(2000)
-            out["cut"] = key_moves(
-                page, slider_handle(page, label="Number of clusters (the cut)"), n, warmup=2
-            )
-            out["points"] = max_trace_points(page)
+        page.goto(url)
+        wait_settled(page)
+        page.get_by_text("Upload", exact=True).first.click()
+        wait_settled(page)
+        upload_file(page, csv)
+        _wait_live_title(page, "k-means")
+        wait_settled(page)
+        page.wait_for_timeout(1500)
+        k = slider_handle(page, label="k (number of clusters)")
+        half = max(n // 2, 1)
+        for key, where in (("ArrowRight", "k_new"), ("ArrowLeft", "k_seen")):  # k = 3 -> 3 + half and back
+            done = 0
+            while done < half:
+                floor()
+                out[where] += _presses(page, k, key, min(block, half - done))
+                done += min(block, half - done)
+        page.get_by_text("Step through", exact=True).first.click()
+        wait_settled(page)
+        page.wait_for_selector("rect.slider-rail-touch-rect", timeout=60_000)
+        page.wait_for_timeout(1500)
+        while len(out["step"]) < n:
+            floor()
+            out["step"] += step_moves(page, min(block, n - len(out["step"])))
+        page.get_by_text("Clusters", exact=True).first.click()
+        wait_settled(page)
+        for _ in range(3):  # the select box's list sometimes closes while the page settles: try again
+            try:
+                page.locator("[data-testid='stSelectbox']").filter(has_text="Algorithm").first.click()
+                page.get_by_role("option", name="Hierarchical (agglomerative)", exact=True).click(
+                    timeout=5000
+                )
+                break
+            except Exception:  # noqa: BLE001
+                page.keyboard.press("Escape")
+        wait_settled(page)
+        _wait_live_title(page, "Hierarchical")
+        page.wait_for_timeout(2000)
+        cut = slider_handle(page, label="Number of clusters (the cut)")
+        _presses(page, cut, "ArrowRight", 2)  # warm-up: k = 5
+        for key in ("ArrowRight", "ArrowLeft"):  # new cuts up to 5 + half, then back over cached ones
+            done = 0
+            while done < half:
+                floor()
+                out["cut"] += _presses(page, cut, key, min(block, half - done))
+                done += min(block, half - done)
+        floor()
+        out["points"] = max_trace_points(page)
+        if shots:
+            for w, h in ((1366, 768), (1920, 1080)):
+                shot = chrome.new_page(viewport={"width": w, "height": h})
+                shot.goto(url)
+                wait_settled(shot)
+                _wait_live_title(shot, "k-means")
+                shot.wait_for_timeout(1500)
+                shot.screenshot(path=f"/tmp/clustering_{w}x{h}.png", full_page=True)
+                shot.close()
+            print("screenshots: /tmp/clustering_1366x768.png, /tmp/clustering_1920x1080.png")
+        chrome.close()
     latency_table(
-        f"Key press -> page settled, {rows:,} uploaded blob rows ({n} moves each; median, p95, ratio to floor)",
-        floor,
+        f"Key press -> page settled, {rows:,} uploaded blob rows (median, p95, ratio to the floor measured "
+        f"in blocks of {block} between the page's blocks)",
+        out["floor"],
         [
-            ("k-means, new k (fit + figures)", out["k"][:10]),
-            ("k-means, k seen before (cached)", out["k"][10:]),
-            ("hierarchical, dendrogram cut (cached tree)", out["cut"]),
+            (f"k-means, new k (fit + figures) ×{len(out['k_new'])}", out["k_new"]),
+            (f"k-means, k seen before (cached) ×{len(out['k_seen'])}", out["k_seen"]),
+            (f"k-means step slider (browser only) ×{len(out['step'])}", out["step"]),
+            (f"dendrogram cut (cached tree) ×{len(out['cut'])}", out["cut"]),
         ],
         out["points"],
+        width=50,
     )
 
 

@@ -365,13 +365,15 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
         names = {i: str(n) for i, n in enumerate(s.choice.ds.class_names)}
     if f.name in ("kmeans", "agglomerative"):
         # the points are sent once per data and view; a new k or cut sends their colours (a restyle),
-        # the legend, the title and the centroids (layout marks)
-        marks = plots.legend_marks(labels, title, names)
+        # the title and the centroids (layout marks); the colour key is a line of HTML under the chart
+        marks = plots.title_marks(title)
         if f.name == "kmeans" and view.W is not None:
             c2 = view.project(f.estimator.cluster_centers_)
-            marks["shapes"] += plots.centroid_marks([(res.mapping[c], *c2[c]) for c in range(len(c2))])
+            marks["shapes"] = plots.centroid_marks([(res.mapping[c], *c2[c]) for c in range(len(c2))])
         build = lambda: plots.points_figure(view.coords, x_title=view.x_title, y_title=view.y_title)  # noqa: E731
         _live("clu.scatter", ("points", data), build, marks, plots.point_colours(labels))
+        above = f.name == "agglomerative" and s.colour_by == "cluster"
+        _colour_key(plots.legend_items(labels, names), "grey: merges above the cut" if above else "")
         return
     kinds = f.estimator.point_kind_[rows] if f.name == "dbscan" else None
     opacity = f.estimator.proba_.max(1)[rows] if f.name == "gmm" else None
@@ -388,6 +390,22 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
     _live("clu.scatter", parts, build, {"title": dict(text=title, font=dict(size=plots.FONT_SIZE + 3))})
 
 
+def _colour_key(items: list, extra: str = "") -> None:
+    """The scatter's legend as one line of HTML under it: (name, colour, size) each."""
+    n_real = sum(1 for name, _, _ in items if name != "noise")
+    cells = "".join(
+        f"<span class='clu-key' data-name='{html.escape(str(name), quote=True)}' data-size='{size}' "
+        f"style='white-space:nowrap;margin-right:1.1rem'><span style='color:{colour};font-size:1.35em'>●</span> "
+        f"{html.escape(str(name))} ({size:,})</span> "
+        for name, colour, size in items
+    )
+    if n_real >= plots.MAX_LEGEND:
+        extra = f"the {plots.MAX_LEGEND} largest clusters are listed" + (f"; {extra}" if extra else "")
+    if extra:
+        cells += f"<span style='opacity:0.75;white-space:nowrap'>({html.escape(extra)})</span>"
+    st.html(f"<div class='clu-legend' style='font-size:1rem;line-height:1.9;margin:-0.4rem 0 0.4rem 1rem'>{cells}</div>")
+
+
 DENDROGRAM_GROUPS = 30  # the dendrogram's branches are drawn in groups that any cut of up to 30 clusters colours alike
 
 
@@ -402,8 +420,8 @@ def _side(res: Result):
         groups = plots.dendrogram_groups(layout, est.cut(n_clusters=g)[1])
         return (
             ("dendrogram", data, f.params["linkage"], f.params["metric"], g),
-            lambda: plots.dendrogram_base(layout, groups),
-            plots.dendrogram_marks(res.node_labels[layout.nodes], res.cut_height, f.n_clusters),
+            lambda: plots.dendrogram_base(layout, groups, est.linkage_matrix_[layout.nodes - est.n_leaves_, :2]),
+            plots.dendrogram_marks(layout, res.cut_height, f.n_clusters),
             plots.dendrogram_colours(layout, groups, res.node_labels),
         )
     if f.name == "dbscan":

@@ -413,7 +413,10 @@ def _stepper(
     def title(s: int) -> str:
         return f"Step {s} of {n_steps - 1}: {words.get(kinds[s], kinds[s])}"
 
-    fig.frames = [go.Frame(name=str(s), data=traces(int(s)), traces=moving, layout=dict(title_text=title(s))) for s in steps]
+    fig.frames = [
+        go.Frame(name=str(s), data=traces(int(s)), traces=moving, layout=dict(title_text=title(s)))
+        for s in steps
+    ]
     base_layout(fig, title=title(last), height=height)
     fig.update_xaxes(title_text=x_title, row=1, col=1)
     fig.update_yaxes(title_text=y_title, row=1, col=1)
@@ -428,57 +431,209 @@ def dendrogram_figure(
 ) -> go.Figure:
     """The dendrogram (merge height up the y axis), branches below the cut in their cluster's
     colour, merges above it grey, and the cut as a dashed line. `layout` is an
-    `ml.clustering.DendrogramLayout`; `node_labels` the cluster of every tree node (-1 above the cut)."""
-    node_labels = np.asarray(node_labels)
+    `ml.clustering.DendrogramLayout`; `node_labels` the cluster of every tree node (-1 above the cut).
+
+    Built from the live chart's parts: `dendrogram_base` (one grey line trace per group of merges),
+    `dendrogram_colours` (each group's colour under this cut) and `dendrogram_marks` (the cut line)."""
+    groups = dendrogram_groups(layout, node_labels)
+    fig = dendrogram_base(layout, groups, height=height)
+    apply_restyle(fig, dendrogram_colours(layout, groups, node_labels))
+    fig.update_layout(**dendrogram_marks(layout, cut_height, n_clusters))
+    return fig
+
+
+def dendrogram_groups(layout, group_labels) -> list[np.ndarray]:
+    """The drawn merges in groups that one cut colours alike: merges under the same node of a finer
+    cut (`group_labels`: the label of every tree node under that cut, −1 above it) form one group,
+    every merge above it is a group of its own. Any coarser cut then gives each group one colour."""
+    lab = np.asarray(group_labels)[layout.nodes]
+    groups = [np.flatnonzero(lab == c) for c in np.unique(lab[lab >= 0])]
+    return groups + [np.array([i]) for i in np.flatnonzero(lab < 0)]
+
+
+def dendrogram_base(layout, groups: list[np.ndarray], children=None, *, height: int = 460) -> go.Figure:
+    """What does not move with the cut: the branches, one grey line trace per group of merges
+    (`dendrogram_groups`), titled axes and, when the tree is truncated, a dot per subtree (last trace).
+
+    children: the two child node ids of each drawn merge (the linkage matrix's first columns); with
+    them each group is drawn as one unbroken line (a walk round its subtree), so recolouring it is one
+    SVG path instead of one per merge."""
     fig = go.Figure()
-    colour_of = node_labels[layout.nodes]
-    per_trace = MAX_POINTS // 5  # a ∩ is four points and a gap
-    for c in sorted(set(colour_of.tolist()), key=lambda v: (v < 0, v)):
-        rows = np.flatnonzero(colour_of == c)
-        for start in range(0, len(rows), per_trace):
-            chunk = rows[start : start + per_trace]
-            xs = np.column_stack([layout.xs[chunk], np.full(len(chunk), np.nan)]).ravel()
-            ys = np.column_stack([layout.ys[chunk], np.full(len(chunk), np.nan)]).ravel()
-            fig.add_trace(
-                go.Scatter(
-                    x=xs, y=ys, mode="lines", connectgaps=False,
-                    line=dict(color=ABOVE_CUT_COLOUR if c < 0 else cluster_colour(c), width=1.5 if len(layout.nodes) > 300 else 2.5),
-                    name="above the cut" if c < 0 else f"cluster {c}", legendgroup=str(c),
-                    showlegend=bool(start == 0 and (c < 0 or c < MAX_LEGEND)), hoverinfo="skip",
-                )
-            )  # fmt: skip
-    if layout.truncated:
-        leaf_lab = node_labels[layout.leaf_nodes]
+    n_leaves = len(layout.leaf_nodes)
+    width = 1.5 if len(layout.nodes) > 300 else 2.5
+    for rows in groups:
+        if children is not None:
+            xs, ys = _walk(layout, np.asarray(children), rows)
+        else:
+            xs = np.column_stack([layout.xs[rows], np.full(len(rows), np.nan)]).ravel()
+            ys = np.column_stack([layout.ys[rows], np.full(len(rows), np.nan)]).ravel()
         fig.add_trace(
             go.Scatter(
-                x=np.arange(len(layout.leaf_nodes)), y=np.zeros(len(layout.leaf_nodes)), mode="markers",
-                marker=dict(size=np.clip(4 + 2 * np.log2(layout.leaf_size), 4, 18), color=colours(leaf_lab)),
+                x=xs, y=ys, mode="lines", connectgaps=False, line=dict(color=ABOVE_CUT_COLOUR, width=width),
+                showlegend=False, hoverinfo="skip",
+            )
+        )  # fmt: skip
+    if layout.truncated:
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(n_leaves), y=np.zeros(n_leaves), mode="markers",
+                marker=dict(size=np.clip(4 + 2 * np.log2(layout.leaf_size), 4, 18), color=ABOVE_CUT_COLOUR),
                 text=[f"{s:,} points" for s in layout.leaf_size], name="subtrees", showlegend=False,
                 hovertemplate="%{text}<extra></extra>",
             )
         )  # fmt: skip
     top = float(np.nanmax(layout.ys)) if layout.ys.size else 1.0
-    fig.add_hline(
-        y=cut_height, line=dict(color="#000000", dash="dash", width=2),
-        annotation_text=f"cut: {n_clusters} cluster{'s' if n_clusters != 1 else ''}", annotation_position="top right",
-    )  # fmt: skip
-    title = "Dendrogram"
-    if layout.truncated:
-        title += f" (last {len(layout.nodes)} merges of {layout.n_rows - 1:,}; a dot is a subtree)"
     base_layout(
-        fig, title=title, x="points, in merge order", y="merge height (linkage distance)", height=height
+        fig,
+        title=dendrogram_title(layout),
+        x="points, in merge order",
+        y="merge height (linkage distance)",
+        height=height,
     )
-    fig.update_layout(legend=dict(orientation="v", x=1.01, y=1, xanchor="left", yanchor="top"))
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[0, max(top, cut_height) * 1.05])
+    fig.update_layout(showlegend=False)
+    fig.update_xaxes(
+        showticklabels=False, showgrid=False, zeroline=False, range=[-0.5, max(n_leaves - 0.5, 0.5)]
+    )
+    # the cut height slider reaches 1.05 × the top merge: the axis holds it without a rescale
+    fig.update_yaxes(range=[0, (top or 1.0) * 1.1])
     return fig
 
 
+def _walk(layout, children: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One polyline through every merge in `rows` (a subtree, or a single merge): down and up each
+    branch, so each ∩ is drawn (twice over itself) without a break. Iterative (deep chains of single
+    linkage would overflow recursion)."""
+    rows = np.asarray(rows)
+    nodes = layout.nodes[rows]
+    where = {int(v): int(r) for v, r in zip(nodes, rows, strict=True)}
+    inner = set(children[rows].ravel().tolist())
+    root = next(int(v) for v in nodes if int(v) not in inner)
+    out: list[tuple[float, float]] = []
+    stack: list = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            out.append(item)
+            continue
+        r = where[item]
+        xa, xb, h = float(layout.xs[r, 0]), float(layout.xs[r, 3]), float(layout.ys[r, 1])
+        a, b = (int(c) for c in children[r])
+        top = ((xa + xb) / 2, h)
+        down_a = a if a in where else (xa, float(layout.ys[r, 0]))
+        down_b = b if b in where else (xb, float(layout.ys[r, 3]))
+        stack.extend(reversed([top, (xa, h), down_a, (xa, h), (xb, h), down_b, (xb, h), top]))
+    xy = np.asarray(out)
+    keep = np.concatenate([[True], np.any(np.diff(xy, axis=0) != 0, axis=1)])  # no repeated points
+    return xy[keep, 0], xy[keep, 1]
+
+
+def dendrogram_colours(layout, groups: list[np.ndarray], node_labels) -> list:
+    """The restyle (`ui.live_plot`) that colours `dendrogram_base`'s groups for one cut: each group in
+    its cluster's colour (grey above the cut), and the subtree dots of a truncated tree."""
+    lab = np.asarray(node_labels)[layout.nodes]
+    line = [ABOVE_CUT_COLOUR if lab[rows[0]] < 0 else cluster_colour(int(lab[rows[0]])) for rows in groups]
+    out = [[{"line.color": line}, list(range(len(groups)))]]
+    if layout.truncated:
+        leaf = np.asarray(node_labels)[layout.leaf_nodes]
+        dots = [ABOVE_CUT_COLOUR if c < 0 else cluster_colour(int(c)) for c in leaf]
+        out.append([{"marker.color": [dots]}, [len(groups)]])
+    return out
+
+
+def apply_restyle(fig: go.Figure, restyle: list) -> go.Figure:
+    """Apply `[[update, traces], ...]` to `fig` as Plotly.restyle does in the browser (one value per
+    trace; dotted attribute paths)."""
+    for update, traces in restyle:
+        for attr, values in update.items():
+            for value, i in zip(values, traces, strict=True):
+                fig.data[i].update({attr.replace(".", "_"): value})
+    return fig
+
+
+def dendrogram_title(layout) -> str:
+    title = "Dendrogram"
+    if layout.truncated:
+        title += f" (last {len(layout.nodes)} merges of {layout.n_rows - 1:,}; a dot is a subtree)"
+    return title
+
+
+def dendrogram_marks(layout, cut_height: float, n_clusters: int) -> dict:
+    """What moves with the cut besides the colours, as layout marks: the dashed cut line, and the
+    number of clusters in the title. (Text marks inside a Plotly chart, an annotation or a legend,
+    make Plotly redraw every branch; the title and a line do not.)"""
+    cut = float(cut_height)
+    line = dict(type="line", xref="x domain", yref="y", x0=0, x1=1, y0=cut, y1=cut, name="cut",
+                line=dict(color="#000000", dash="dash", width=2))  # fmt: skip
+    title = f"{dendrogram_title(layout)} · cut: {n_clusters} cluster{'s' if n_clusters != 1 else ''}"
+    return {"shapes": [line], **title_marks(title)}
+
+
+def points_figure(
+    coords, *, x_title: str, y_title: str, height: int = 520, seed: int = 0, size: int | None = None
+) -> go.Figure:
+    """The shown points as one trace, uncoloured: `point_colours` colours them by cluster (a restyle in
+    the browser) and `title_marks` / `centroid_marks` add the title and centroids (layout marks), so a
+    new k or cut never sends the points again; `legend_items` is their colour key."""
+    coords = np.asarray(coords, dtype=float)
+    idx = thin_indices(len(coords), MAX_POINTS, seed)
+    coords = coords[idx]
+    fig = go.Figure(
+        _scatter_cls(len(coords))(
+            x=coords[:, 0], y=coords[:, 1], mode="markers", name="points", showlegend=False,
+            marker=coded_marker(np.full(len(coords), -1), size=size or (8 if len(coords) <= 1000 else 5)),
+            hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
+        )
+    )  # fmt: skip
+    base_layout(fig, title=" ", x=x_title, y=y_title, height=height)
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def point_colours(labels, seed: int = 0) -> list:
+    """The restyle colouring `points_figure`'s points by `labels` (codes on DISCRETE_SCALE)."""
+    labels = np.asarray(labels)
+    labels = labels[thin_indices(len(labels), MAX_POINTS, seed)]
+    codes = np.where(labels < 0, -1, labels % len(CLUSTER_PALETTE)).astype(int)
+    return [[{"marker.color": [codes.tolist()]}, [0]]]
+
+
+def legend_items(labels, names: dict | None = None) -> list[tuple[str, str, int]]:
+    """(name, colour, size) of each cluster in `labels`, noise last, at most the MAX_LEGEND largest:
+    the colour key drawn beside `points_figure` (outside the chart, so a new k or cut is no redraw)."""
+    ids, counts = np.unique(np.asarray(labels), return_counts=True)
+    sizes = dict(zip(ids.tolist(), counts.tolist(), strict=True))
+    shown = set(sorted((c for c in sizes if c >= 0), key=lambda c: -sizes[c])[:MAX_LEGEND])
+    return [
+        ((names or {}).get(int(c)) or ("noise" if c < 0 else f"cluster {c}"), cluster_colour(c), sizes[c])
+        for c in sorted(sizes, key=lambda v: (v < 0, v))
+        if c < 0 or c in shown
+    ]
+
+
+def title_marks(title: str) -> dict:
+    """The chart's title as a layout mark."""
+    return {"title": dict(text=title, font=dict(size=FONT_SIZE + 3))}
+
+
+def centroid_marks(centroids) -> list[dict]:
+    """Centroids as layout shapes: a black ✕ under a coloured one, 16 px
+    wide at each (label, x, y), so moving them is a relayout."""
+    out = []
+    for label, x, y in centroids:
+        for colour, width in (("#000000", 6), (cluster_colour(int(label)), 3)):
+            out.append(
+                dict(type="path", xsizemode="pixel", ysizemode="pixel", xanchor=float(x), yanchor=float(y),
+                     xref="x", yref="y", path="M-8,-8L8,8M-8,8L8,-8", name=f"centroid {label}",
+                     line=dict(color=colour, width=width), layer="above")
+            )  # fmt: skip
+    return out
+
+
 def kdistance_figure(
-    distances, k: int, eps: float, knee_eps: float, core_fraction: float, *, height: int = 380
+    distances, k: int, eps: float | None, knee_eps: float, core_fraction: float = 0.0, *, height: int = 380
 ) -> go.Figure:
     """Sorted k-distance curve: each point's distance to its (MinPts − 1)-th nearest neighbour. Points
-    under the eps line are core points; the knee suggests eps."""
+    under the eps line are core points; the knee suggests eps. eps None: no eps line (`eps_marks`)."""
     d = np.asarray(distances, dtype=float)
     idx = even_indices(len(d), MAX_POINTS)
     fig = go.Figure(
@@ -494,10 +649,8 @@ def kdistance_figure(
             marker=dict(size=14, color=PALETTE[1], line=dict(color="#000", width=1)),
         )
     )  # fmt: skip
-    fig.add_hline(
-        y=eps, line=dict(color=PALETTE[5], width=2, dash="dash"),
-        annotation_text=f"eps = {eps:g}: {core_fraction:.0%} core points", annotation_position="top left",
-    )  # fmt: skip
+    if eps is not None:
+        fig.update_layout(**eps_marks(eps, core_fraction))
     base_layout(
         fig, title=f"k-distance plot (k = MinPts = {k})", x="points sorted by k-distance",
         y=f"distance to the {_ordinal(k - 1)} nearest neighbour" if k > 1 else "distance", height=height,
@@ -511,12 +664,30 @@ def _ordinal(n: int) -> str:
 
 
 def _mark_current(fig: go.Figure, x, label: str) -> None:
-    fig.add_vline(
-        x=x,
-        line=dict(color="#000", dash="dot", width=1.5),
-        annotation_text=label,
-        annotation_position="bottom right",
-    )
+    fig.update_layout(**current_marks(x, label))
+
+
+def current_marks(x, label: str | None = None) -> dict:
+    """Layout marks of the current k (a dotted vertical line, its label at the bottom right): for
+    `ui.live_plot`, where a move of k is one relayout of these alone. None: no mark."""
+    if x is None:
+        return {"shapes": [], "annotations": []}
+    x = float(x)
+    shape = dict(type="line", xref="x", yref="y domain", x0=x, x1=x, y0=0, y1=1, name="current",
+                 line=dict(color="#000", dash="dot", width=1.5))  # fmt: skip
+    note = dict(xref="x", yref="y domain", x=x, y=0, text=label or "", showarrow=False, xanchor="left",
+                yanchor="bottom")  # fmt: skip
+    return {"shapes": [shape], "annotations": [note]}
+
+
+def eps_marks(eps: float, core_fraction: float) -> dict:
+    """The k-distance plot's eps line and its label (a relayout when eps moves)."""
+    eps = float(eps)
+    shape = dict(type="line", xref="x domain", yref="y", x0=0, x1=1, y0=eps, y1=eps, name="eps",
+                 line=dict(color=PALETTE[5], width=2, dash="dash"))  # fmt: skip
+    note = dict(xref="x domain", yref="y", x=0, y=eps, text=f"eps = {eps:g}: {core_fraction:.0%} core points",
+                showarrow=False, xanchor="left", yanchor="bottom")  # fmt: skip
+    return {"shapes": [shape], "annotations": [note]}
 
 
 def _legend_inside(fig: go.Figure, left: bool = False) -> None:

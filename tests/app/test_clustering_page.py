@@ -42,7 +42,33 @@ def _clean(at: AppTest) -> None:
 
 
 def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every chart on the page as Plotly JSON: st.plotly_chart's spec, and each live chart's
+    (ui.live_plot) figure with its marks laid over its layout, as the browser draws it."""
+    out = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    for el in at.get("component_instance"):
+        if el.proto.component_name.endswith("live_plot"):
+            args = json.loads(el.proto.json_args)
+            fig = json.loads(args["figure"])
+            fig["layout"] = {**fig.get("layout", {}), **args["marks"]}
+            for update, traces in args.get("restyle") or ():  # as Plotly.restyle: one value per trace
+                for attr, values in update.items():
+                    for value, i in zip(values, traces, strict=True):
+                        *path, last = attr.split(".")
+                        node = fig["data"][i]
+                        for part in path:
+                            node = node.setdefault(part, {})
+                        node[last] = value
+            out.append(fig)
+    return out
+
+
+def _key(at: AppTest) -> dict[str, int]:
+    """The colour key under the live scatter: {name: size}."""
+    for el in at.get("html"):
+        if "clu-legend" in el.proto.body:
+            found = re.findall(r"data-name='([^']*)' data-size='(\d+)'", el.proto.body)
+            return {html.unescape(n): int(v) for n, v in found}
+    return {}
 
 
 def _figure(at: AppTest, title_start: str) -> dict:
@@ -87,10 +113,16 @@ def test_default_page_clusters_blobs_with_k_means():
     assert m["Clusters"] == 3 and m["Noise"] == 0 and 0.3 < m["Silhouette"] < 1
     assert 0 < m["Adjusted Rand index"] <= 1
     fig = _figure(at, "k-means: 3 clusters")
-    points = [t for t in fig["data"] if t.get("name", "").startswith("cluster")]
-    assert len(points) == 3 and sum(len(_array(t["x"])) for t in points) == 300
+    key = _key(at)
+    assert list(key) == ["cluster 0", "cluster 1", "cluster 2"] and sum(key.values()) == 300
+    points = next(t for t in fig["data"] if t.get("name") == "points")
+    assert len(_array(points["x"])) == 300 and sorted(set(points["marker"]["color"])) == [0, 1, 2]
     assert fig["layout"]["xaxis"]["title"]["text"] == "x1 (standardised)"
-    assert any(t.get("name") == "centroids" for t in fig["data"])
+    centroids = [sh for sh in fig["layout"]["shapes"] if sh.get("name", "").startswith("centroid")]
+    assert len({sh["name"] for sh in centroids}) == 3  # a ✕ per centroid, at its data position
+    assert all(sh["xsizemode"] == "pixel" and np.isfinite(sh["xanchor"]) for sh in centroids)
+    side = _figure(at, "Elbow")
+    assert [a["text"] for a in side["layout"]["annotations"]] == ["your k = 3"]  # the current k, a mark
     _figure(at, "Elbow")
     assert any("Simulated data" in i.value for i in at.info)
 
@@ -125,12 +157,23 @@ def test_k_move_refits_but_the_dendrogram_cut_does_not():
     _clean(at)
     first = _metrics(at)
     dendro = _figure(at, "Dendrogram")
-    assert any(t.get("name") == "above the cut" for t in dendro["data"])
+    assert list(_key(at)) == ["cluster 0", "cluster 1", "cluster 2"]
+    assert any("merges above the cut" in el.proto.body for el in at.get("html"))
+    colours = lambda fig: {t["line"]["color"] for t in fig["data"] if t.get("mode") == "lines"}  # noqa: E731
+    assert len(colours(dendro)) == 4  # three clusters and the grey merges above the cut
+    scatter = _figure(at, "Hierarchical (agglomerative): 3 clusters")
+    assert len(set(next(t for t in scatter["data"] if t["name"] == "points")["marker"]["color"])) == 3
     at.slider(key="clu.algo.agglomerative.n_clusters").set_value(5).run()
     _clean(at)
     moved = _metrics(at)
     assert moved["Clusters"] == 5
     assert moved["Fit time"] == first["Fit time"]  # the same cached tree, cut again
+    dendro5 = _figure(at, "Dendrogram")
+    assert len(colours(dendro5)) == 6 and dendro5["layout"]["title"]["text"].endswith("cut: 5 clusters")
+    assert len(dendro5["data"]) == len(dendro["data"])  # the same traces, recoloured (no new figure)
+    scatter5 = _figure(at, "Hierarchical (agglomerative): 5 clusters")
+    points = next(t for t in scatter5["data"] if t["name"] == "points")
+    assert len(set(points["marker"]["color"])) == 5 and len(_array(points["x"])) == 150
     at.radio(key="clu.cut_mode").set_value("height").run()
     _clean(at)
     height = next(s for s in at.sidebar.slider if s.label == "Cut height")
