@@ -67,6 +67,7 @@ _table_csv = cache.roc_table_csv
 _browser_counts = cache.roc_browser_counts
 
 
+COMPARE_CURVES = "roc_compare_curves"  # the lazy expander with every model's ROC and PR curves (open: True)
 TABLE_BYTES_PER_ROW = 330  # CSV bytes per threshold row of ThresholdEngine.table (measured: 21 columns)
 
 
@@ -241,10 +242,7 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
     engines = {m: engine(key, m, positive, lower, scores) for m in scores.scores}
     if len(engines) > 1:
         st.subheader("Compare models")
-        all_curves = {
-            m: curves(key, m, str(positive), lower, 1.0, e) for m, e in engines.items()
-        }  # as live_view keys it
-        st.markdown("All models' curves together; the table gives each model's AUC and average precision.")
+        st.markdown("Each model's AUC and average precision; open the curves below to see them all together.")
         st.dataframe(
             roc.summary_table(engines),
             hide_index=True,
@@ -254,11 +252,23 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
                 "average precision": st.column_config.NumberColumn(format="%.4f"),
             },
         )
-        c1, c2 = st.columns(2)
-        c1.markdown("**ROC curves**")
-        c2.markdown("**Precision–recall curves**")
-        chart(overlay_figure(all_curves, kind="roc"), key="roc_overlay", container=c1)
-        chart(overlay_figure(all_curves, kind="pr"), key="pr_overlay", container=c2)
+        # Drawn when opened (a lazy expander): the overlays are the only st.plotly_chart charts of this
+        # page, so a first visit loads no second copy of plotly.js beside the live view's (first visit
+        # on a warm server, see bench_browser --pages).
+        box = st.expander(
+            "ROC and precision–recall curves of all models", key=COMPARE_CURVES, on_change="rerun",
+            icon=":material/stacked_line_chart:",
+        )  # fmt: skip
+        if box.open:
+            all_curves = {
+                m: curves(key, m, str(positive), lower, 1.0, e) for m, e in engines.items()
+            }  # as live_view keys it
+            with box:
+                c1, c2 = st.columns(2)
+                c1.markdown("**ROC curves**")
+                c2.markdown("**Precision–recall curves**")
+                chart(overlay_figure(all_curves, kind="roc"), key="roc_overlay", container=c1)
+                chart(overlay_figure(all_curves, kind="pr"), key="pr_overlay", container=c2)
     per_class = {m: roc.per_class_auc(scores, m) for m in scores.scores if scores.is_multiclass}
     per_class = {m: t for m, t in per_class.items() if t is not None}
     if per_class:

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ml.thresholds import ThresholdEngine
+from ui import roc as roc_ui
 from ui.roc import SHOWN
 
 PAGE = "../../pages/3_ROC_Explorer.py"
@@ -123,9 +124,16 @@ def test_builtin_default_runs_and_threshold_moves_matrix():
     assert moved["confirmed"]["t"] == pytest.approx(0.02) and threshold(at) == pytest.approx(0.02)
     # a lower threshold predicts more rows positive and finds at least as many positives
     assert metric(at, "recall / TPR / ε_S") >= high[0] and metric(at, "predicted positive rate") > high[1]
-    # two models: the comparison table and both overlays are drawn
+    # two models: the comparison table at once; both overlays when their (lazy) expander is opened
     assert any("AUC" in df.value.columns for df in at.dataframe)
-    assert len(figures(at)) == 3
+    assert len(figures(at)) == 1  # the live view only: no st.plotly_chart (no second plotly.js) on a first visit
+    at.session_state[roc_ui.COMPARE_CURVES] = True
+    at.run()
+    assert not at.exception
+    overlays = [f for k, f in figures(at).items() if k != "live"]
+    assert len(overlays) == 2
+    names = " ".join(t.get("name", "") for f in overlays for t in f["data"])
+    assert "logistic regression" in names and "random forest" in names, names
 
 
 def test_every_quick_model_and_multiclass_per_class_auc():
