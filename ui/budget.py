@@ -88,14 +88,19 @@ def within_budget(name: str, mb: float):
         # Streamlit drops entries past max_entries without telling us: the ledger forgets them too
         max_entries = getattr(getattr(cached, "_info", None), "max_entries", None)
 
-        @functools.wraps(cached)
-        def call(*args, **kwargs):
-            value = cached(*args, **kwargs)
-            bound = sig.bind(*args, **kwargs)
+        def ledger_key(args, kwargs) -> tuple[str, dict]:
+            bound = sig.bind_partial(*args, **kwargs)
             bound.apply_defaults()
             # underscore arguments are not part of Streamlit's key: never kept here (they are big)
             key_args = {k: (None if k.startswith("_") else v) for k, v in bound.arguments.items()}
-            key = repr(sorted((k, v) for k, v in key_args.items() if not k.startswith("_")))
+            for name in sig.parameters:
+                key_args.setdefault(name, None)
+            return repr(sorted((k, v) for k, v in key_args.items() if not k.startswith("_"))), key_args
+
+        @functools.wraps(cached)
+        def call(*args, **kwargs):
+            value = cached(*args, **kwargs)
+            key, key_args = ledger_key(args, kwargs)
             evict = []
             with ledger.lock:
                 if key in ledger.entries:
@@ -111,7 +116,15 @@ def within_budget(name: str, mb: float):
                 cached.clear(**old_args)
             return value
 
+        def forget(*args, **kwargs) -> None:
+            """Drop the one entry these arguments name (underscore arguments may be left out)."""
+            key, key_args = ledger_key(args, kwargs)
+            with ledger.lock:
+                ledger.entries.pop(key, None)
+            cached.clear(**key_args)
+
         call.clear = cached.clear
+        call.forget = forget
         return call
 
     return decorate

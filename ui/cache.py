@@ -74,18 +74,24 @@ def upload_reads() -> dict:
     return {}
 
 
-@within_budget("sampled_upload", CACHE_BUDGET_MB["sampled_upload"])
-@st.cache_resource(max_entries=8, show_spinner=False)
-def sampled_upload(key: tuple, n: int, seed: int, _ds: datasets.Dataset) -> datasets.Dataset:
-    """`n` rows of the prepared upload `key`, drawn once with `seed` (rows keep their file order)."""
+@st.cache_resource(show_spinner=False)
+def upload_samples() -> BudgetedStore:
+    """Seeded samples of prepared uploads past a page's row budget, {(data key, n, seed): (Dataset, rows
+    before sampling)}, server-wide, CACHE_BUDGET_MB["sampled_upload"] MB. Once a sample is drawn the full
+    prepared upload is dropped from `prepared_upload` (ui.data_source): only the sample stays in memory."""
+    return BudgetedStore("sampled_upload", CACHE_BUDGET_MB["sampled_upload"], max_entries=16)
+
+
+def sample_rows(ds: datasets.Dataset, n: int, seed: int) -> datasets.Dataset:
+    """`n` rows of `ds` drawn with `seed` (rows keep their file order)."""
     from dataclasses import replace
 
     import numpy as np
 
-    rows = np.sort(np.random.default_rng(seed).choice(_ds.n_samples, size=n, replace=False))
-    y = None if _ds.y is None else _ds.y.iloc[rows].reset_index(drop=True)
-    extra = _ds.extra.iloc[rows].reset_index(drop=True) if hasattr(_ds.extra, "iloc") else _ds.extra
-    return replace(_ds, X=_ds.X.iloc[rows].reset_index(drop=True), y=y, extra=extra)
+    rows = np.sort(np.random.default_rng(seed).choice(ds.n_samples, size=n, replace=False))
+    y = None if ds.y is None else ds.y.iloc[rows].reset_index(drop=True)
+    extra = ds.extra.iloc[rows].reset_index(drop=True) if hasattr(ds.extra, "iloc") else ds.extra
+    return replace(ds, X=ds.X.iloc[rows].reset_index(drop=True), y=y, extra=extra)
 
 
 @st.cache_resource(show_spinner=False)

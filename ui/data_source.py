@@ -672,12 +672,10 @@ def upload_choice(page: str, up: Upload, *, target: str, task: str | None, conta
             tuple(choices["features"]), non_numeric, missing, flt,
         )  # fmt: skip
         read_as = task if choices["target"] is not None else None
-        ds = cache.prepared_upload(key, read_as, up.filename, _table=up.table)
         budget = ROW_BUDGET.get(page, DEFAULT_ROW_BUDGET)
         notes = []
-        if ds.n_samples > budget:  # past the page's row budget: a seeded sample, said with its size
-            n_all = ds.n_samples
-            ds = cache.sampled_upload(key, budget, ROW_SAMPLE_SEED, _ds=ds)
+        ds, n_all = _prepared(key, read_as, up, budget)
+        if n_all > budget:  # past the page's row budget: a seeded sample, said with its size
             key = (*key, ("sample", budget, ROW_SAMPLE_SEED))
             notes.append(
                 f"This page works on at most {budget:,} rows: it uses a random sample of {budget:,} of the "
@@ -692,6 +690,23 @@ def upload_choice(page: str, up: Upload, *, target: str, task: str | None, conta
             notes=notes,
         )  # fmt: skip
     return None
+
+
+def _prepared(key: tuple, read_as: str | None, up: Upload, budget: int) -> tuple[datasets.Dataset, int]:
+    """(the prepared upload, or its seeded sample of `budget` rows past the budget; rows before sampling).
+    A sample is drawn once and kept server-wide; the full prepared rows are then dropped from memory."""
+    samples = cache.upload_samples()
+    hit = samples.get((key, budget, ROW_SAMPLE_SEED))
+    if hit is not None:
+        return hit
+    ds = cache.prepared_upload(key, read_as, up.filename, _table=up.table)
+    if ds.n_samples <= budget:
+        return ds, ds.n_samples
+    n_all = ds.n_samples
+    sample = cache.sample_rows(ds, budget, ROW_SAMPLE_SEED)
+    samples.put((key, budget, ROW_SAMPLE_SEED), (sample, n_all))
+    cache.prepared_upload.forget(key, read_as, up.filename)  # its rows live on only in the sample
+    return sample, n_all
 
 
 def data_line(choice: DataChoice) -> None:

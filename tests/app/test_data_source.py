@@ -264,3 +264,22 @@ def test_upload_stores_are_bounded_and_the_folder_is_private(tmp_path):
     for k in range(4):
         store.put(k, np.zeros(300_000 // 8))
     assert len(store) == 3 and store.get(0) is None and usage()["test_uploads"][1] <= 1024**2
+
+
+def test_past_the_row_budget_only_the_sample_stays_in_memory(monkeypatch):
+    import ui.data_source as source
+    from ui import cache
+
+    monkeypatch.setitem(source.ROW_BUDGET, "cls", 100)
+    at = _go(_app(), CLS)
+    upload(at, "cls", _csv(skyserver(400)), "sky.csv")
+    _clean(at)
+    assert any("random sample of 100 of the 400 rows" in i.value for i in at.info)
+    kept = [v for k, v in cache.upload_samples()._data.items() if k[1] == 100]
+    assert kept and all(ds.n_samples == 100 and n_all == 400 for ds, n_all in kept)
+    prepared = []
+    real = cache.prepared_upload
+    monkeypatch.setattr(cache, "prepared_upload", lambda *a, **k: prepared.append(a) or real(*a, **k))
+    at.run()  # a rerun takes the kept sample: the 400 rows are not prepared (held) again
+    _clean(at)
+    assert prepared == [] and any("random sample of 100" in i.value for i in at.info)
