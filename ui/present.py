@@ -32,7 +32,6 @@ KEY = "mx.present"  # the toggle's widget key
 _URL_SEEN = "_mx.present_url"  # the last `present` value read from the URL
 _LOCKS = "_mx.locks"
 _EXPORT = "_mx.export_stem"
-_PAGE = "_mx.page"
 _PRESENTED = "_mx.presented"  # whether the previous run presented
 TRUE_WORDS = {"1", "true", "yes", "on"}
 ALL = {"*", "all"}  # ?lock=all locks every widget that honours locks
@@ -103,7 +102,7 @@ def _read_url() -> None:
 
 def _write_url(on: bool) -> None:
     ss, qp = st.session_state, st.query_params
-    if on and qp.get("present") not in ("1",) and not (qp.get("present") and _truthy(qp.get("present"))):
+    if on and not _truthy(qp.get("present") or ""):
         qp["present"] = "1"
     elif not on and "present" in qp:
         del qp["present"]
@@ -128,7 +127,6 @@ def setup(page: str = "") -> bool:
         st.set_page_config(initial_sidebar_state="collapsed")
     ss[_PRESENTED] = on
     _write_url(on)
-    ss[_PAGE] = page
     ss[_EXPORT] = rp.slug(page or "chart", 40)
     if on:
         st.html(f"<style>{css()}</style>")
@@ -150,7 +148,11 @@ def css(k: float = SCALE) -> str:
         "[data-testid='stSidebarNav'], [data-testid='stSidebarNavSeparator'] { order: 2; }"
         "[data-testid='stSidebarUserContent'] [data-testid='stLayoutWrapper']:has(> [class*='st-key-mx-data-'])"
         " { order: 50; }"
-        "[data-testid='stCaptionContainer'], .mx-explain { display: none !important; }"
+        "[data-testid='stCaptionContainer'],"
+        " [data-testid='stElementContainer']:has(> [data-testid='stCaptionContainer']),"
+        " [data-testid='stElementContainer']:has(> [data-testid='stEmpty']) { display: none !important; }"
+        # tighter rows in the main area, so the main chart and its control share a 1280×720 screen
+        "[data-testid='stMain'] [data-testid='stVerticalBlock'] { row-gap: 0.55rem !important; }"
         "h1 { font-size: 2rem !important; padding: 0 0 0.25rem !important; }"
         ".mx-metrics { grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr)) !important; }"
         ".mx-metric > div { white-space: normal !important; overflow-wrap: anywhere; }"

@@ -90,14 +90,16 @@ def test_every_page_presents_without_overflow_at_projector_sizes(tmp_path_factor
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         for name in PAGES:
             page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
-            page.goto(f"{url}/{name}")
+            path = "" if name == "home" else name  # Home is the default page, at the root
+            page.goto(f"{url}/{path}")
             page.evaluate("() => localStorage.clear()")  # no remembered sidebar state: a fresh browser
             # the ROC Explorer's link also locks its threshold (the live component's slider and exact box)
-            page.goto(f"{url}/{name}?present=1" + ("&lock=threshold" if name == "ROC_Explorer" else ""))
+            page.goto(f"{url}/{path}?present=1" + ("&lock=threshold" if name == "ROC_Explorer" else ""))
             wait_settled(page)
             if name != "home":
                 _wait_for_charts(page)
             wait_settled(page)
+            assert not page.locator("[role='dialog']:has-text('Page not found')").count(), name
             for i, (w, h) in enumerate(SIZES):
                 if i:
                     page.set_viewport_size({"width": w, "height": h})
