@@ -558,14 +558,15 @@ def dendrogram_title(layout) -> str:
 
 
 def dendrogram_marks(layout, cut_height: float, n_clusters: int) -> dict:
-    """What moves with the cut besides the colours, as layout marks: the dashed cut line, and the
-    number of clusters in the title. (Text marks inside a Plotly chart, an annotation or a legend,
-    make Plotly redraw every branch; the title and a line do not.)"""
+    """What moves with the cut besides the colours, as a layout mark: the dashed cut line, labelled
+    with the number of clusters. (A shape label, not an annotation or a legend: text marks of those
+    kinds make Plotly redraw every branch.)"""
     cut = float(cut_height)
+    text = f"cut: {n_clusters} cluster{'s' if n_clusters != 1 else ''}"
     line = dict(type="line", xref="x domain", yref="y", x0=0, x1=1, y0=cut, y1=cut, name="cut",
-                line=dict(color="#000000", dash="dash", width=2))  # fmt: skip
-    title = f"{dendrogram_title(layout)} · cut: {n_clusters} cluster{'s' if n_clusters != 1 else ''}"
-    return {"shapes": [line], **title_marks(title)}
+                line=dict(color="#000000", dash="dash", width=2),
+                label=dict(text=text, textposition="end", xanchor="right", yanchor="bottom", padding=4))  # fmt: skip
+    return {"shapes": [line]}
 
 
 def points_figure(
@@ -668,26 +669,27 @@ def _mark_current(fig: go.Figure, x, label: str) -> None:
 
 
 def current_marks(x, label: str | None = None) -> dict:
-    """Layout marks of the current k (a dotted vertical line, its label at the bottom right): for
-    `ui.live_plot`, where a move of k is one relayout of these alone. None: no mark."""
+    """Layout marks of the current k (a dotted vertical line labelled at its foot): for `ui.live_plot`,
+    where a move of k is one relayout of this shape alone. None: no mark. (A shape's own label, not an
+    annotation: touching annotations makes Plotly redraw the whole chart.)"""
     if x is None:
-        return {"shapes": [], "annotations": []}
+        return {"shapes": []}
     x = float(x)
     shape = dict(type="line", xref="x", yref="y domain", x0=x, x1=x, y0=0, y1=1, name="current",
-                 line=dict(color="#000", dash="dot", width=1.5))  # fmt: skip
-    note = dict(xref="x", yref="y domain", x=x, y=0, text=label or "", showarrow=False, xanchor="left",
-                yanchor="bottom")  # fmt: skip
-    return {"shapes": [shape], "annotations": [note]}
+                 line=dict(color="#000", dash="dot", width=1.5),
+                 label=dict(text=label or "", textposition="start", textangle=0, xanchor="left", yanchor="bottom",
+                            padding=4))  # fmt: skip
+    return {"shapes": [shape]}
 
 
 def eps_marks(eps: float, core_fraction: float) -> dict:
-    """The k-distance plot's eps line and its label (a relayout when eps moves)."""
+    """The k-distance plot's eps line, labelled (a relayout of one shape when eps moves)."""
     eps = float(eps)
     shape = dict(type="line", xref="x domain", yref="y", x0=0, x1=1, y0=eps, y1=eps, name="eps",
-                 line=dict(color=PALETTE[5], width=2, dash="dash"))  # fmt: skip
-    note = dict(xref="x domain", yref="y", x=0, y=eps, text=f"eps = {eps:g}: {core_fraction:.0%} core points",
-                showarrow=False, xanchor="left", yanchor="bottom")  # fmt: skip
-    return {"shapes": [shape], "annotations": [note]}
+                 line=dict(color=PALETTE[5], width=2, dash="dash"),
+                 label=dict(text=f"eps = {eps:g}: {core_fraction:.0%} core points", textposition="start",
+                            xanchor="left", yanchor="bottom", padding=4))  # fmt: skip
+    return {"shapes": [shape]}
 
 
 def _legend_inside(fig: go.Figure, left: bool = False) -> None:

@@ -40,7 +40,7 @@ CUT_JS = """(probe) => {
       legend: window.parent.__cluKey()});
   }
   if (title.startsWith('Dendrogram')) {
-    return JSON.stringify({title, cut: title.split(' · ')[1], same,
+    return JSON.stringify({title, cut: lay.shapes.filter(s => s.name === 'cut').map(s => s.label.text)[0], same,
       colours: new Set(gd.data.filter(t => t.mode === 'lines').map(t => t.line.color)).size});
   }
   return null;
