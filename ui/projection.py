@@ -280,6 +280,7 @@ def _autoencoder_extras(setup: Setup, proj: P.Projection) -> None:  # noqa: D103
         f"reconstruction error per row {np.mean(err):.4g} (median {np.median(err):.4g}); the anomaly page "
         "reads the same per-row error as an anomaly score."
     )
+    _loss_chart(net)
     shape = P.image_shape(setup.names)
     if shape is not None:
         idx = _sample_images(setup)
@@ -291,6 +292,22 @@ def _autoencoder_extras(setup: Setup, proj: P.Projection) -> None:  # noqa: D103
             ),
             key="ae_images",
         )  # fmt: skip
+
+
+def _loss_chart(net) -> None:
+    """The finished training's loss per epoch, train (dashed) vs validation (solid): the live panel's chart
+    goes when training ends, this one stays."""
+    from ml.plots import FONT_SIZE
+    from ml.plots.training import history_figure
+
+    fig = history_figure(net.history_, "projection")
+    what = "reconstruction MSE + β·KL" if getattr(net, "variational", False) else "reconstruction MSE"
+    fig.update_yaxes(title_text=f"loss: {what}", row=1, col=1)
+    fig.update_layout(  # the chart's own title instead of the one-panel subplot title; room for the legend under it
+        title=dict(text="Training loss per epoch", font=dict(size=FONT_SIZE + 3)), margin=dict(t=86)
+    )
+    fig.layout.annotations = ()
+    chart(fig, key="ae_loss")
 
 
 def _stop_text(net) -> str:

@@ -24,6 +24,8 @@ def score_label(task: str) -> str:
 
 
 def loss_label(task: str) -> str:
+    if task == "projection":  # autoencoders (ui/projection.py): reconstruction error, plus β·KL for a VAE
+        return "loss (reconstruction)"
     return "loss (mean squared error)" if task == "regression" else "loss (cross-entropy)"
 
 

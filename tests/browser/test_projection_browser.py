@@ -61,3 +61,33 @@ def test_reconstruction_slider_redraws_the_images(tmp_path):
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.get_by_text("Eigen-images and reconstruction").count() == 1
         page.screenshot(path=str(tmp_path / "projection.png"))
+
+
+LOSS_JS = """() => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    const title = ((el.layout || {}).title || {}).text || '';
+    if (title.includes('Training loss')) return (el._fullData || []).map(t => (t.x || []).length);
+  }
+  return null;
+}"""
+
+
+def test_autoencoder_training_leaves_a_loss_chart_with_points(tmp_path):
+    """Train the autoencoder on digits (5 epochs): during training the live panel shows progress; after it the
+    page keeps a loss chart whose train and validation curves have one point per epoch."""
+    with streamlit_server(ROOT / "app.py") as url, browser_page(1366, 768) as page:
+        page.goto(f"{url}/Dimensionality_reduction?method=autoencoder")
+        wait_settled(page)
+        epochs = slider_handle(page, label="Epochs")
+        press_and_settle(page, epochs, "Home")  # the fewest epochs the slider allows
+        page.get_by_role("button", name="Run Autoencoder").click()
+        page.get_by_text("Training", exact=False).first.wait_for(timeout=60_000)
+        wait_settled(page, 180_000)
+        for _ in range(100):
+            if page.evaluate(LOSS_JS):
+                break
+            page.wait_for_timeout(200)
+        counts = page.evaluate(LOSS_JS)
+        assert counts and len(counts) == 2 and min(counts) == 5, counts  # train and validation, 5 epochs each
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(tmp_path / "autoencoder.png"))
