@@ -149,6 +149,10 @@ def _full_layout(layout: dict, k: float) -> dict:
             axis["title"] = {"text": axis["title"]}
         axis.setdefault("title", {}).setdefault("font", {}).setdefault("size", FONT_SIZE * k)
     layout.setdefault("legend", {}).setdefault("font", {}).setdefault("size", (FONT_SIZE - 1) * k)
+    title = layout.get("title")
+    if isinstance(title, dict) and title.get("text") and "y" not in title:
+        # at the very top, so a legend over the plot that wraps to more rows at the bigger size stays clear of it
+        title.update(y=1, yref="container", yanchor="top", pad={"t": 6 * k})
     return layout
 
 
