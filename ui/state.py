@@ -33,6 +33,7 @@ import streamlit as st
 
 _SEEN = "_url_seen"  # {(page, name)}: names whose link value this session has already read on that page
 _RUN = "_mx_url_run"  # attribute of the ScriptRunContext: this run's record (_Run)
+_FRAG = "_url_fragments"  # {fragment id: URL names its widgets used in its last run}
 _NOTE = "_url_note"  # (page, text): the note about ignored link values, kept while that page is open
 # Parameters read by other code (presentation mode, locks) or by Streamlit: never called unknown.
 RESERVED = {"present", "lock", "locked", "embed", "embed_options"}
@@ -44,6 +45,7 @@ class _Run:
     page: str
     fragment: bool
     used: set = field(default_factory=set)
+    by_fragment: dict = field(default_factory=dict)  # fragment id -> names its widgets used this run
     ignored: list = field(default_factory=list)
     slot: object = None
 
@@ -70,6 +72,41 @@ def _run() -> _Run:
         if not isinstance(ctx, _Bare):
             setattr(ctx, _RUN, rec)
     return rec
+
+
+def _fragment_id() -> str | None:
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+        return ThreadState.get().fragment_id
+    except Exception:  # noqa: BLE001 - outside a run, or another Streamlit version
+        return None
+
+
+def _used(name: str) -> None:
+    rec = _run()
+    rec.used.add(name)
+    fid = _fragment_id()
+    if fid is not None:
+        rec.by_fragment.setdefault(fid, set()).add(name)
+
+
+def fragment_done() -> None:
+    """Called at the end of a fragment's body (`ui.widgets.guarded_fragment`): when the fragment ran alone,
+    the URL parameters its widgets wrote last time but not this time (the previous model's hyperparameters
+    after a model change) leave the URL, as `finish` does after a full run."""
+    fid = _fragment_id()
+    if fid is None:
+        return
+    rec = _run()
+    now = rec.by_fragment.get(fid, set())
+    kept_names = st.session_state.setdefault(_FRAG, {})
+    if rec.fragment:
+        qp = st.query_params
+        for name in kept_names.get(fid, set()) - now - rec.used:
+            if name in qp and not _bound_natively(name):
+                del qp[name]
+    kept_names[fid] = set(now)
 
 
 def _first(name: str) -> bool:
@@ -368,7 +405,7 @@ def linked(widget, *args, url: str | None = None, **kw):
             except ValueError as exc:
                 _ignore(name, raw, str(exc))
     value = widget(*args, **kw)
-    _run().used.add(name)
+    _used(name)
     dumped = spec.dump(value)
     _write(name, None if dumped == spec.dump(spec.default) else dumped)
     return value
@@ -394,7 +431,7 @@ def link_value(name: str, value, *, parse, dump=_fmt, default=None):
                 value = parse(raw)
             except (ValueError, TypeError) as exc:
                 _ignore(name, raw, str(exc) or "not a valid value")
-    _run().used.add(name)
+    _used(name)
     _write(name, None if default is not None and value == default else dump(value))
     return value
 
@@ -452,7 +489,7 @@ def peek(name: str) -> str | None:
 def use(name: str, value: str | None = None, write: bool = False) -> None:
     """Mark URL parameter `name` as used this run (so `finish` keeps it); with write=True also set
     it to `value` (None removes it)."""
-    _run().used.add(name)
+    _used(name)
     if write:
         _write(name, value)
 
@@ -465,7 +502,7 @@ def tabs(labels, *, key: str, container=None, **kw):
         raw = st.query_params.get(key)
         if raw is not None and raw not in labels:
             _ignore(key, raw, "not one of the tabs " + ", ".join(labels))
-    _run().used.add(key)
+    _used(key)
     return (container or st).tabs(labels, key=key, on_change="rerun", bind="query-params", **kw)
 
 

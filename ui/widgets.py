@@ -56,8 +56,12 @@ def guarded_fragment(what: str):
     def decorate(fn):
         @functools.wraps(fn)
         def body(*args, **kwargs):
+            from ui.state import fragment_done
+
             with guard(what):
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+                fragment_done()  # a rerun of the fragment alone drops the URL parameters it no longer uses
+                return result
 
         return st.fragment(body)
 

@@ -70,6 +70,21 @@ def test_links_restore_two_pages_and_the_url_follows_the_controls(tmp_path):
         page.wait_for_function("() => location.search.includes('model.knn.n_neighbors=8')", timeout=30_000)
         assert _params(page.url)["model"] == "knn"
 
+        # another model (the model's controls are a fragment): the old model's hyperparameters leave the address
+        wait_settled(page)
+        option = page.get_by_role("option", name="Support vector machine")
+        for _ in range(3):  # the list opens on a click once the page has settled
+            page.locator("[data-testid='stSelectbox']").filter(has_text="Classifier").click()
+            try:
+                option.wait_for(timeout=10_000)
+                break
+            except Exception:  # noqa: BLE001 - a click during a redraw: try again
+                page.keyboard.press("Escape")
+        option.click()
+        page.wait_for_function("() => location.search.includes('model=svm')", timeout=60_000)
+        wait_settled(page)
+        page.wait_for_function("() => !location.search.includes('model.knn.')", timeout=30_000)
+
         # Regression: a new session on a crafted link
         page.goto(f"{url}/Regression?reg.model=knn&reg.knn.n_neighbors=9&reg.tab=Residuals&reg.resid.set=train")
         wait_settled(page)
