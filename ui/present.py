@@ -122,6 +122,10 @@ def setup(page: str = "") -> bool:
         help="For the projector: larger text and charts, explanations folded away, the sidebar closed. "
         "The link gets `?present=1`; add `&lock=model,threshold` to lock those controls.",
     )
+    if locks():  # say why controls are greyed out (names are letters, digits and _.*- only: see parse_locks)
+        st.sidebar.markdown(
+            ":material/lock: Locked by the link: " + ", ".join(f"`{n}`" for n in sorted(locks()))
+        )
     on = active()
     if on and not ss.get(_PRESENTED):  # presentation starts: close the sidebar (once; it opens with its arrow)
         st.set_page_config(initial_sidebar_state="collapsed")

@@ -116,6 +116,9 @@ def test_present_in_the_link_turns_on_the_toggle_and_the_page_css():
     at.sidebar.toggle(key=present.KEY).set_value(False).run()
     _ok(at)
     assert "present" not in at.query_params and not _css(at)
+    at.query_params["lock"] = "model,threshold"
+    _ok(at.run())
+    assert any("Locked by the link: `model`, `threshold`" in m.value for m in at.sidebar.markdown)
 
 
 def test_the_scale_reaches_every_chart_layout_and_png_export():
