@@ -370,8 +370,20 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
         if f.name == "kmeans" and view.W is not None:
             c2 = view.project(f.estimator.cluster_centers_)
             marks["shapes"] = plots.centroid_marks([(res.mapping[c], *c2[c]) for c in range(len(c2))])
-        build = lambda: plots.points_figure(view.coords, x_title=view.x_title, y_title=view.y_title)  # noqa: E731
-        _live("clu.scatter", ("points", data), build, marks, plots.point_colours(labels))
+        if f.name == "agglomerative" and s.colour_by == "cluster":
+            # the points in one trace per subtree of a finer cut: a new cut restyles their scalar colours
+            est = f.estimator
+            g = int(min(max(DENDROGRAM_GROUPS, f.n_clusters), est.n_leaves_))
+            fine = est.cut(n_clusters=g)[0][rows]
+            groups = [np.flatnonzero(fine == c) for c in np.unique(fine)]
+            build = lambda: plots.points_figure(  # noqa: E731
+                view.coords, x_title=view.x_title, y_title=view.y_title, groups=groups
+            )
+            parts = ("point-groups", data, f.params["linkage"], f.params["metric"], g)
+            _live("clu.scatter", parts, build, marks, plots.group_colours([labels[r[0]] for r in groups]))
+        else:
+            build = lambda: plots.points_figure(view.coords, x_title=view.x_title, y_title=view.y_title)  # noqa: E731
+            _live("clu.scatter", ("points", data), build, marks, plots.point_colours(labels))
         above = f.name == "agglomerative" and s.colour_by == "cluster"
         _colour_key(plots.legend_items(labels, names), "grey: merges above the cut" if above else "")
         return

@@ -570,24 +570,42 @@ def dendrogram_marks(layout, cut_height: float, n_clusters: int) -> dict:
 
 
 def points_figure(
-    coords, *, x_title: str, y_title: str, height: int = 520, seed: int = 0, size: int | None = None
+    coords, *, x_title: str, y_title: str, height: int = 520, seed: int = 0, groups: list | None = None
 ) -> go.Figure:
-    """The shown points as one trace, uncoloured: `point_colours` colours them by cluster (a restyle in
-    the browser) and `title_marks` / `centroid_marks` add the title and centroids (layout marks), so a
-    new k or cut never sends the points again; `legend_items` is their colour key."""
+    """The shown points, uncoloured: `point_colours` (one trace, a colour per point) or `group_colours`
+    (one trace per group of points that always share a colour, e.g. the subtrees of a fine cut of a
+    dendrogram: a scalar colour each) colour them by cluster with a restyle in the browser, and
+    `title_marks` / `centroid_marks` add the title and centroids (layout marks), so a new k or cut never
+    sends the points again; `legend_items` is their colour key."""
     coords = np.asarray(coords, dtype=float)
-    idx = thin_indices(len(coords), MAX_POINTS, seed)
-    coords = coords[idx]
-    fig = go.Figure(
-        _scatter_cls(len(coords))(
-            x=coords[:, 0], y=coords[:, 1], mode="markers", name="points", showlegend=False,
-            marker=coded_marker(np.full(len(coords), -1), size=size or (8 if len(coords) <= 1000 else 5)),
-            hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
-        )
-    )  # fmt: skip
+    size = 8 if len(coords) <= 1000 else 5
+    fig = go.Figure()
+    if groups is None:
+        coords = coords[thin_indices(len(coords), MAX_POINTS, seed)]
+        fig.add_trace(
+            _scatter_cls(len(coords))(
+                x=coords[:, 0], y=coords[:, 1], mode="markers", name="points", showlegend=False,
+                marker=coded_marker(np.full(len(coords), -1), size=size),
+                hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
+            )
+        )  # fmt: skip
+    else:
+        cls = _scatter_cls(len(coords))
+        for rows in groups:
+            fig.add_trace(
+                cls(
+                    x=coords[rows, 0], y=coords[rows, 1], mode="markers", name="points", showlegend=False,
+                    marker=dict(color=NOISE_COLOUR, size=size), hovertemplate="%{x:.3g}, %{y:.3g}<extra></extra>",
+                )
+            )  # fmt: skip
     base_layout(fig, title=" ", x=x_title, y=y_title, height=height)
     fig.update_layout(showlegend=False)
     return fig
+
+
+def group_colours(labels) -> list:
+    """The restyle colouring `points_figure(groups=...)`'s traces: trace i in cluster `labels[i]`'s colour."""
+    return [[{"marker.color": [cluster_colour(int(c)) for c in labels]}, list(range(len(labels)))]]
 
 
 def point_colours(labels, seed: int = 0) -> list:

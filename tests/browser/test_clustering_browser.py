@@ -36,7 +36,7 @@ CUT_JS = """(probe) => {
   const same = !!window.__probe && window.__probe.length === gd.data.length
     && gd.data.every((t, i) => t.x === window.__probe[i]);
   if (title.startsWith('Hierarchical')) {
-    return JSON.stringify({title, colours: new Set(gd.data[0].marker.color).size, same,
+    return JSON.stringify({title, colours: new Set(gd.data.map(t => t.marker.color)).size, same,
       legend: window.parent.__cluKey()});
   }
   if (title.startsWith('Dendrogram')) {
