@@ -84,6 +84,7 @@ def _fresh(code: str) -> dict:
 
 
 def umap_tsne_table() -> None:
+    load0 = os.getloadavg()[0]
     cold = _fresh(COLD_UMAP)
     warmed = _fresh(WARMUP)
     X = P.scale(load_dataset("digits").X, "standard")
@@ -100,7 +101,11 @@ def umap_tsne_table() -> None:
     print(f"{'UMAP first fit after warm_umap()':<58}{warmed['first_fit_after']:>8.2f}")
     print(f"{'t-SNE, 1,000 iterations (scikit-learn default)':<58}{t_tsne:>8.2f}{c1 - c0:>8.2f}")
     print(f"{'t-SNE, 500 iterations (the page default)':<58}{t_tsne_page:>8.2f}{c2 - c1:>8.2f}")
-    print(f"load average (1, 5, 15 min): {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print(f"load average (1, 5, 15 min): {', '.join(f'{v:.1f}' for v in os.getloadavg())} (1-min at the start {load0:.1f})")
+    print(
+        "UMAP's layout runs on one thread with a fixed random_state, so its CPU seconds are what the wall time "
+        "would be on an idle core; wall above CPU is time spent waiting for a core on a loaded machine."
+    )
 
 
 def autoencoder_table(epochs: int = 20) -> None:

@@ -236,6 +236,36 @@ def test_umap_tsne_and_autoencoders_on_iris():
     assert not any(b.key == "proj.run" for b in at.button)
 
 
+NONLINEAR = ["umap", "tsne", "autoencoder", "vae"]
+SHORT = {"proj.autoencoder.epochs": 5, "proj.vae.epochs": 5, "proj.tsne.max_iter": 250}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["wine", "upload"])
+def test_every_non_linear_method_on_a_second_dataset_and_an_upload(source):
+    """UMAP, t-SNE, the autoencoder and the VAE (5 epochs) on wine and on an uploaded table (labels optional):
+    each draws an embedding coloured by the label, with a trustworthiness, and no error."""
+    at = _page("wine", **SHORT)
+    at.run()
+    classes = 3
+    if source == "upload":
+        rng = np.random.default_rng(1)
+        df = pd.DataFrame(rng.normal(size=(90, 5)), columns=list("pqrst"))
+        df["class"] = np.where(df["p"] + df["q"] > 0, "up", "down")
+        upload(at, "proj", _csv(df), "table.csv")
+        classes = 2
+    _ok(at)
+    for name in NONLINEAR:
+        at.selectbox(key="method").set_value(name).run()
+        run = [b for b in at.button if b.key == "proj.run"]
+        if run:  # the torch fits wait for the button
+            run[0].click().run()
+        _ok(at)
+        assert not at.error, (source, name, [e.value for e in at.error])
+        assert len(_embedding(at)["data"]) == classes, (source, name)
+        assert 0.5 < _metrics(at)["Trustworthiness (k = 5)"] <= 1, (source, name)
+
+
 @pytest.mark.slow
 def test_side_by_side_compares_two_methods():
     at = _page("iris", **{"proj.compare": ["pca", "tsne"]})
