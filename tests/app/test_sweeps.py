@@ -112,13 +112,14 @@ def test_cross_validation_stopped_after_two_folds_keeps_them_and_continues(monke
 
 def test_grid_search_stopped_part_way_shows_finished_cells_and_restarts(monkeypatch):
     at = AppTest.from_function(_iris_views, default_timeout=TIMEOUT)
+    at.session_state["eval.k"] = 3
     at.run()
     _tab(at, "Grid search")
-    _stop_after(monkeypatch, 12)  # cells x 5 folds: two cells and a part of the third
+    _stop_after(monkeypatch, 7)  # cells x 3 folds: two cells and a part of the third
     at.button(key="eval.gs.run").click().run()
     at.run()
     _ok(at)
-    assert any(re.search(r"Stopped after 12 of \d+ fits", i.value) for i in at.info), [i.value for i in at.info]
+    assert any(re.search(r"Stopped after 7 of \d+ fits", i.value) for i in at.info), [i.value for i in at.info]
     assert any(s.value.startswith("Best (of the combinations done so far)") for s in at.success)
     assert any("blank cells were not run yet" in c.value for c in at.caption)
     grid = next(f for f in _figures(at) if f["data"] and f["data"][0]["type"] == "heatmap")
