@@ -58,7 +58,7 @@ def test_stop_half_way_keeps_the_steps_done(tmp_path):
         wait_settled(page)
         main = page.get_by_test_id("stMain")
         run = main.get_by_role("button", name=re.compile(r"^Run the demo sweep \(about 8 s\)"))
-        assert run.count() == 1  # the estimate is on the button before it runs
+        run.wait_for(timeout=60_000)  # the estimate is on the button before it runs
         run.click()
         page.get_by_text(re.compile(r"\d+ of 20 steps · about \d+ s left")).first.wait_for(timeout=30_000)
         time.sleep(2.0)
