@@ -25,10 +25,11 @@ from ml.runtime import estimate_fit_seconds
 from ui import cache, handoff
 from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
+from ui.evaluation_views import permutation_importance_view
 from ui.live_plot import live_plot
 from ui.present import chart
 from ui.state import accept_key_in_url, bound, kept, linked
-from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted, lookup
+from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted
 from ui.widgets import guard, guarded_fragment, param_widget
 
 TASK = "classification"
@@ -167,7 +168,9 @@ def _split(data: Data, prep: Prep):
 
 def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
     """Split and fit (once per data, preparation, model, parameters and seed)."""
-    X_tr, X_te, y_tr, y_te, held_out = _split(data, prep)
+    # the split once per data, test fraction and seed (a hyperparameter move reuses it; read-only)
+    split_key = (data.key, prep.test_size, prep.seed)
+    X_tr, X_te, y_tr, y_te, held_out = cached("cls.split", split_key, lambda: _split(data, prep), 16)
     params, notes = model_entry(spec.name, TASK).fit_to_data(params, len(X_tr), X_tr.shape[1])
     key = (data.key, prep.test_size, prep.seed, prep.scaling, spec.name, tuple(sorted(params.items())))
     if not is_fitted(key, TASK) and not _train_now(data, spec, params, prep, X_tr):
@@ -458,15 +461,14 @@ def importance_view(run: Run) -> None:
         if hasattr(final_estimator(run.est), "feature_importances_"):
             frame = cached("importance", run.key, compute, 16)
         else:
-            frame = lookup("importance", run.key, 16)
-            if frame is None:
-                st.caption(
-                    f"{run.spec.title} has no built-in importances; permutation importance shuffles each feature "
-                    "of the test rows in turn and measures how much the accuracy drops (a few seconds)."
-                )
-                if st.button("Compute permutation importance", key="importance.run"):
-                    with st.spinner("Shuffling features …", show_time=True):
-                        frame = cached("importance", run.key, compute, 16)
+            st.caption(
+                f"{run.spec.title} has no built-in importances; permutation importance shuffles each feature "
+                "of the test rows in turn and measures how much the accuracy drops."
+            )
+            out = permutation_importance_view(
+                run.est, run.X_test, run.y_test, key=run.key, task="classification", seed=run.prep.seed
+            )
+            frame = None if out is None or out.value is None or out.value.empty else out.value
         if frame is None:
             return
         chart(importance_figure(frame), key="importance.fig")
