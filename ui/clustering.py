@@ -370,10 +370,10 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
         if f.name == "kmeans" and view.W is not None:
             c2 = view.project(f.estimator.cluster_centers_)
             marks["shapes"] = plots.centroid_marks([(res.mapping[c], *c2[c]) for c in range(len(c2))])
-        if f.name == "agglomerative" and s.colour_by == "cluster":
+        if f.name == "agglomerative" and s.colour_by == "cluster" and f.n_clusters <= DENDROGRAM_GROUPS:
             # the points in one trace per subtree of a finer cut: a new cut restyles their scalar colours
             est = f.estimator
-            g = int(min(max(DENDROGRAM_GROUPS, f.n_clusters), est.n_leaves_))
+            g = int(min(DENDROGRAM_GROUPS, est.n_leaves_))
             fine = est.cut(n_clusters=g)[0][rows]
             groups = [np.flatnonzero(fine == c) for c in np.unique(fine)]
             build = lambda: plots.points_figure(  # noqa: E731
@@ -418,7 +418,8 @@ def _colour_key(items: list, extra: str = "") -> None:
     st.html(f"<div class='clu-legend' style='font-size:1rem;line-height:1.9;margin:-0.4rem 0 0.4rem 1rem'>{cells}</div>")
 
 
-DENDROGRAM_GROUPS = 30  # the dendrogram's branches are drawn in groups that any cut of up to 30 clusters colours alike
+DENDROGRAM_GROUPS = 30  # up to 30 clusters (the slider's top) the branches and points are drawn in groups that
+# every such cut colours alike (the subtrees of a 30-cluster cut); a finer cut by height regroups them
 
 
 def _side(res: Result):
@@ -428,11 +429,19 @@ def _side(res: Result):
     if f.name == "agglomerative":
         est = f.estimator
         layout = mlc.dendrogram_layout(est)
-        g = int(min(max(DENDROGRAM_GROUPS, f.n_clusters), est.n_leaves_))  # finer than the cut
-        groups = plots.dendrogram_groups(layout, est.cut(n_clusters=g)[1])
+        if f.n_clusters <= DENDROGRAM_GROUPS:  # one unbroken line per subtree of a 30-cluster cut
+            g = int(min(DENDROGRAM_GROUPS, est.n_leaves_))
+            groups = plots.dendrogram_groups(layout, est.cut(n_clusters=g)[1])
+            parts = ("dendrogram", data, f.params["linkage"], f.params["metric"], g)
+            children = est.linkage_matrix_[layout.nodes - est.n_leaves_, :2]
+        else:  # a fine cut by height: the merges grouped by their colour now (a new figure per cut)
+            codes = plots.colour_codes(res.node_labels[layout.nodes])
+            groups = [np.flatnonzero(codes == c) for c in np.unique(codes)]
+            parts = ("dendrogram-colours", data, f.params["linkage"], f.params["metric"], _hash(codes))
+            children = None
         return (
-            ("dendrogram", data, f.params["linkage"], f.params["metric"], g),
-            lambda: plots.dendrogram_base(layout, groups, est.linkage_matrix_[layout.nodes - est.n_leaves_, :2]),
+            parts,
+            lambda: plots.dendrogram_base(layout, groups, children),
             plots.dendrogram_marks(layout, res.cut_height, f.n_clusters),
             plots.dendrogram_colours(layout, groups, res.node_labels),
         )

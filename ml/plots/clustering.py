@@ -603,6 +603,12 @@ def points_figure(
     return fig
 
 
+def colour_codes(labels) -> np.ndarray:
+    """The palette slot of each label (−1: noise or above the cut): labels that share a colour share a code."""
+    labels = np.asarray(labels)
+    return np.where(labels < 0, -1, labels % len(CLUSTER_PALETTE)).astype(int)
+
+
 def group_colours(labels) -> list:
     """The restyle colouring `points_figure(groups=...)`'s traces: trace i in cluster `labels[i]`'s colour."""
     return [[{"marker.color": [cluster_colour(int(c)) for c in labels]}, list(range(len(labels)))]]

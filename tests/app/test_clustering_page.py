@@ -186,6 +186,11 @@ def test_k_move_refits_but_the_dendrogram_cut_does_not():
     height = next(s for s in at.sidebar.slider if s.label == "Cut height")
     height.set_value(float(height.max)).run()  # above every merge: one cluster
     assert _metrics(at)["Clusters"] == 1
+    height.set_value(0.0).run()  # under every merge: a cluster per distinct point, drawn in few traces
+    _clean(at)
+    assert _metrics(at)["Clusters"] > 100
+    lines = [t for t in _figure(at, "Dendrogram")["data"] if t.get("mode") == "lines"]
+    assert 1 <= len(lines) <= 16 and len({t["line"]["color"] for t in lines}) == len(lines)
 
 
 def test_k_means_step_through_frames_and_inertia_never_rises():
