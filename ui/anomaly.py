@@ -23,7 +23,7 @@ from ml import detectors as det
 from ml import registry
 from ml.plots import anomaly as plots
 from ml.thresholds import flag_counts
-from ui import cache, handoff, training
+from ui import cache, handoff, present, training
 from ui.data_source import DataChoice, data_source
 from ui.live_threshold import live_threshold
 from ui.present import chart
@@ -274,7 +274,9 @@ LIVE = f"{PAGE}.live"  # the live threshold component's key (ui/live_threshold.p
 def threshold_panel(res: Result) -> None:
     """Contamination or direct threshold, counts, histogram and 2-D view: a fragment whose threshold
     control answers drags in the browser (ui.live_threshold) and confirms the exact numbers on release."""
-    _threshold_fragment(res)
+    # presenting: how the threshold is set and the 2-D view's controls sit in a sidebar slot (made here: a
+    # fragment cannot open the sidebar), so the slider and both charts share a 1280×720 screen
+    _threshold_fragment(res, side=st.sidebar.container() if present.active() else None)
 
 
 def _bump_seq() -> None:
@@ -324,12 +326,12 @@ def _live_value(res: Result, mode: str, data_rev: str, sorted_scores: np.ndarray
 
 
 @guarded_fragment("The threshold views")
-def _threshold_fragment(res: Result) -> None:
+def _threshold_fragment(res: Result, side=None) -> None:
     scores, y = res.scores, res.labels.y
     sorted_scores = cache.anomaly_sorted(*res.fit_key, scores)
     n = sorted_scores.size
     lo, hi = float(sorted_scores[0]), float(sorted_scores[-1])
-    c1, c2, c3 = st.columns([2, 2, 3], vertical_alignment="bottom")
+    c1, c2, c3 = (side, side, side) if side is not None else st.columns([2, 2, 3], vertical_alignment="bottom")
     mode = linked(
         c1.segmented_control,
         "Set the threshold by",

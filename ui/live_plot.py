@@ -45,6 +45,7 @@ def live_plot(
         marks=marks,
         restyle=restyle,
         config={**live_config(key), **(config or {})},
+        fit=present.fit(key),  # presenting a page's main chart: as tall as the window leaves below its top
         key=key,
         default=None,
     )

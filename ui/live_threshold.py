@@ -89,6 +89,7 @@ def live_threshold(
         config={"displayModeBar": "hover", "modeBarButtons": [["toImage"]], "responsive": True,
                 **present.chart_config(key)},
         scale=present.scale(),
+        fit=present.fit(key),  # presenting: the charts as tall as the window leaves below their top
         locked=any(present.locked(n) for n in lock_names),
         key=key,
         default=None,

@@ -34,6 +34,15 @@ _LOCKS = "_mx.locks"
 _EXPORT = "_mx.export_stem"
 _PRESENTED = "_mx.presented"  # whether the previous run presented
 TRUE_WORDS = {"1", "true", "yes", "on"}
+# Each page's main chart(s) (live chart / chart keys): while presenting they are as tall as the browser
+# window leaves below their top (`fit`), so chart and control share a 1280×720 screen.
+MAIN_CHARTS = frozenset({
+    "reg.fit.curve", "regions.fig", "roc_live", "clu.scatter", "clu.side", "embedding", "stale", "ano.live",
+})  # fmt: skip
+FIT = {"min": 300, "pad": 10}  # the smallest fitted height and the gap left under the chart (px)
+# Each page's demonstrated control (a widget key; Streamlit gives its element the class st-key-<key, . as ->):
+# while presenting, the sidebar section holding it comes first.
+LEAD_CONTROLS = {"Regression": "reg.model"}  # the other pages' sidebars start with theirs
 ALL = {"*", "all"}  # ?lock=all locks every widget that honours locks
 
 
@@ -127,20 +136,61 @@ def setup(page: str = "") -> bool:
             ":material/lock: Locked by the link: " + ", ".join(f"`{n}`" for n in sorted(locks()))
         )
     on = active()
-    if on and not ss.get(_PRESENTED):  # presentation starts: close the sidebar (once; it opens with its arrow)
+    starts = on and not ss.get(_PRESENTED)
+    if starts:  # presentation starts: close the sidebar (once; it opens with its arrow)
         st.set_page_config(initial_sidebar_state="collapsed")
     ss[_PRESENTED] = on
     _write_url(on)
     ss[_EXPORT] = rp.slug(page or "chart", 40)
     if on:
-        st.html(f"<style>{css()}</style>")
+        st.html(f"<style>{css(lead=LEAD_CONTROLS.get(page))}</style>")
+    if on and starts:  # and close it even where this browser remembers it open (Streamlit keeps that per app)
+        st.html(CLOSE_SIDEBAR_JS, unsafe_allow_javascript=True)
     return on
 
 
-def css(k: float = SCALE) -> str:
+# Streamlit 1.67 keeps the sidebar's open/closed state per app in localStorage ("stSidebarCollapsed-<base>"),
+# and a remembered state wins over `initial_sidebar_state`. This runs in the page (st.html with JavaScript)
+# once, when presentation starts: it remembers "closed" and presses the sidebar's own close button if the
+# sidebar is open (the arrow opens it again, and the user's choice stands from then on).
+CLOSE_SIDEBAR_JS = """<span class="mx-script"></span><script>
+(() => {
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (k && k.startsWith("stSidebarCollapsed-")) localStorage.setItem(k, "true");
+    }
+  } catch (err) { /* storage refused: the button below still closes it */ }
+  let tries = 0;
+  const close = () => {
+    const sb = document.querySelector("[data-testid='stSidebar']");
+    const btn = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
+    if (sb && btn && sb.getAttribute("aria-expanded") !== "false" && sb.getBoundingClientRect().right > 5) btn.click();
+    else if (++tries < 20) setTimeout(close, 100);
+  };
+  close();
+})();
+</script>"""
+
+
+def _key_class(key: str) -> str:
+    """The CSS class Streamlit gives the element of widget `key`."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+def css(k: float = SCALE, lead: str | None = None) -> str:
     """The page CSS while presenting: one root font size (everything sized in rem follows it), tighter
-    padding, captions and `explain` text hidden, metric tiles that wrap instead of clipping."""
-    return (
+    padding, captions and `explain` text hidden, metric tiles that wrap instead of clipping, tables
+    (st.dataframe draws on a canvas in pixels) zoomed by the scale. `lead`: the widget key of the page's
+    demonstrated control where it is not first already: the sidebar section holding it comes first; the
+    presentation toggle and the copy-link button follow the page's controls (the data choice comes last)."""
+    top = "[data-testid='stSidebarUserContent'] > div > [data-testid='stVerticalBlock']"  # the sidebar's own rows
+    lead_css = f"{top} > :has(.{_key_class(lead)}) {{ order: -1; }}" if lead else ""
+    return lead_css + (
+        f"{top} > .{_key_class(KEY)}, {top} > :has(> iframe[data-testid='stIFrame']) {{ order: 45; }}"
+        f"[data-testid='stDataFrame'] {{ zoom: {k:g}; }}"
+        "[data-testid='stElementContainer']:has(.mx-script) { display: none !important; }"
+    ) + (
         f"html {{ font-size: {16 * k:g}px !important; }}"
         "[data-testid='stHeader'] { height: 2.5rem !important; min-height: 0 !important; }"
         "[data-testid='stMainBlockContainer'] { padding-top: 2.75rem !important; padding-bottom: 2rem !important;"
@@ -158,7 +208,7 @@ def css(k: float = SCALE) -> str:
         # tighter rows in the main area, so the main chart and its control share a 1280×720 screen
         "[data-testid='stMain'] [data-testid='stVerticalBlock'] { row-gap: 0.55rem !important; }"
         "h1 { font-size: 2rem !important; padding: 0 0 0.25rem !important; }"
-        ".mx-metrics { grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr)) !important; }"
+        ".mx-metrics { grid-template-columns: repeat(auto-fit, minmax(7rem, 1fr)) !important; }"
         ".mx-metric > div { white-space: normal !important; overflow-wrap: anywhere; }"
     )
 
@@ -210,7 +260,23 @@ def chart(fig, *, key: str | None = None, container=None, config: dict | None = 
 
     container: where to draw (a column, the sidebar...); kwargs go to `plotly_chart` unchanged."""
     where = st if container is None else container
+    if key in MAIN_CHARTS and active() and not kwargs.get("on_select"):
+        # a page's main chart is drawn by the live chart while presenting: it fits the browser window (`fit`)
+        import contextlib
+        import hashlib
+
+        from ui.live_plot import live_plot
+
+        fig_json = fig.to_json()
+        with where if container is not None else contextlib.nullcontext():
+            return live_plot(fig_json, hashlib.sha1(fig_json.encode()).hexdigest()[:16], {}, key=key, config=config)
     return where.plotly_chart(figure(fig), key=key, config={**chart_config(key), **(config or {})}, **kwargs)
+
+
+def fit(key: str | None) -> dict | None:
+    """How a live chart sizes itself: {min, pad} for a page's main chart while presenting (as tall as the
+    window leaves below its top), else None (the figure's own height)."""
+    return dict(FIT) if key in MAIN_CHARTS and active() else None
 
 
 def live_figure(figure_json: str | None, revision: str | None, marks: dict | None = None):

@@ -17,6 +17,7 @@ from ui import cache, handoff
 from ui.code_panel import roc_file_stem, roc_metrics_csv, roc_panel, roc_table_gz
 from ui.data_source import _md, builtin_picker, link_upload, upload_from_link, upload_picker, uploader
 from ui.live_threshold import live_threshold
+from ui.present import active as present_active
 from ui.present import chart, locked, name_exports
 from ui.state import kept, link_value, linked, number_in
 from ui.widgets import dataset_badge, guard, guarded_fragment
@@ -349,7 +350,7 @@ def _pickers(e: ThresholdEngine, beta: float) -> None:
 
 
 @guarded_fragment("The threshold view")
-def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool, e: ThresholdEngine) -> None:
+def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool, e: ThresholdEngine, side=None) -> None:
     if st.session_state.get("roc_t_for") != (key, model, positive, lower):
         st.session_state["roc_t_for"] = (key, model, positive, lower)
         _set_threshold(_default_threshold(e))
@@ -371,7 +372,8 @@ def live_view(key: tuple, model: str, positive: str, negative: str, lower: bool,
         _set_threshold(linked_t)
         t = linked_t
 
-    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    # presenting: β and the view go to the sidebar (`side`), so the slider and the four panels share a 1280×720 screen
+    c1, c2 = (side, side) if side is not None else st.columns([3, 2], vertical_alignment="bottom")
     beta = linked(c1.number_input, "β for Fβ", 0.1, 10.0, 1.0, 0.1, **kept(key="roc_beta"))
     view = (
         linked(
@@ -493,7 +495,8 @@ def page_body() -> None:
         return
     # The threshold view comes first, so the slider, the confusion matrix and the ROC curve share the
     # first screen (1366 × 768 too); what the data are and how to read the view follow it.
-    live_view(key, model, str(positive), str(negative), lower, e)
+    # presenting: β and the view sit in a sidebar slot (made here: a fragment cannot open the sidebar itself)
+    live_view(key, model, str(positive), str(negative), lower, e, side=st.sidebar.container() if present_active() else None)
     with guard("Describing the scores"):
         describe_source(scores, key)
         with st.expander("What am I looking at?"):

@@ -164,3 +164,38 @@ def test_every_chart_goes_through_the_one_choke_point():
             if re.search(r"\.plotly_chart\(", line) and not line.lstrip().startswith("#"):
                 direct.append(f"{path.relative_to(ROOT)}:{n}")
     assert not direct, f"draw charts with ui.present.chart(fig, key=..., container=...), not st.plotly_chart: {direct}"
+
+
+def test_the_css_leads_with_the_demonstrated_control_and_zooms_tables():
+    css = present.css(lead="reg.model")
+    assert ":has(.st-key-reg-model) { order: -1; }" in css  # the page's control section first in the sidebar
+    assert f".{present._key_class(present.KEY)}" in css  # the toggle after the page's controls
+    assert f"[data-testid='stDataFrame'] {{ zoom: {K:g}; }}" in css  # canvas tables at the one scale
+    assert "order: -1" not in present.css()
+    assert present._key_class("clu.algo.kmeans.n_clusters") == "st-key-clu-algo-kmeans-n_clusters"
+    assert present.fit("regions.fig") is None  # outside a run: not presenting
+
+
+def test_the_main_chart_fits_the_window():
+    at = _classification(present="1")
+    fits = [json.loads(el.proto.json_args or "{}").get("fit") for el in at.get("component_instance")]
+    assert fits.count(present.FIT) == 1, fits  # the decision regions alone: as tall as the window leaves
+    at.session_state[present.KEY] = False
+    _ok(at.run())
+    fits = [json.loads(el.proto.json_args or "{}").get("fit") for el in at.get("component_instance")]
+    assert fits and not any(fits)  # normal mode: the figures' own heights
+
+
+def test_the_sidebar_closes_once_when_presentation_starts():
+    def scripts(at):
+        return [el.proto.body for el in at.get("html") if "stSidebarCollapsed-" in el.proto.body]
+
+    at = _ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    at.query_params["present"] = "1"
+    _ok(at.run())  # Home through the router: presentation starts
+    assert len(scripts(at)) == 1  # closes the sidebar even where this browser remembers it open
+    _ok(at.run())
+    assert not scripts(at)  # once: from then on the user's choice stands
+    at.sidebar.toggle(key=present.KEY).set_value(False).run()
+    at.sidebar.toggle(key=present.KEY).set_value(True).run()
+    assert len(scripts(at)) == 1  # the toggle starts it again
