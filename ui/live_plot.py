@@ -23,7 +23,14 @@ _component = components.declare_component("live_plot", path=str(private_dir("liv
 
 
 def live_plot(
-    figure_json: str, revision: str, marks: dict, *, key: str, config: dict | None = None, restyle: list | None = None
+    figure_json: str,
+    revision: str,
+    marks: dict,
+    *,
+    key: str,
+    config: dict | None = None,
+    restyle: list | None = None,
+    animate: dict | None = None,
 ) -> None:
     """Draw `figure_json` (a Plotly figure as JSON, built once) with `marks` laid over its layout.
 
@@ -35,6 +42,10 @@ def live_plot(
     and marks, e.g. new point or line colours (`{"marker.color": [codes]}, [0]`): a style change of
     traces the figure already holds, without sending the figure again. Marks or restyles equal to the
     ones last applied are skipped.
+
+    `animate` (optional): `{"data": [trace updates], "traces": [indices]}`, new data for a few traces applied as
+    one animation frame without redraw (Plotly.animate): only those traces move, the rest of the figure is not
+    redrawn (a step slider over a precomputed path). An update equal to the last one is skipped.
     """
     from ui import present
 
@@ -44,6 +55,7 @@ def live_plot(
         revision=revision,
         marks=marks,
         restyle=restyle,
+        **({"animate": animate} if animate is not None else {}),
         config={**live_config(key), **(config or {})},
         fit=present.fit(key),  # presenting a page's main chart: as tall as the window leaves below its top
         key=key,

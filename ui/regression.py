@@ -556,7 +556,7 @@ def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
     )  # fmt: skip
     st.session_state["reg.gd.at"] = (int(step), path.n_steps)
     # The chart stays mounted: the figure (with its Play frames) goes to the browser once per run of
-    # gradient descent; a step move restyles the five traces that show the step (no figure rebuilt).
+    # gradient descent; a step move animates the five traces that show the step (no redraw, no figure rebuilt).
     path_key = ("anim", path.method, path.learning_rate, path.n_steps, float(path.w1[-1]), float(path.loss[-1]),
                 float(np.sum(y)), len(y), x_label, y_label)  # fmt: skip
     base = cached(
@@ -565,15 +565,15 @@ def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
                            cls=PlotlyJSONEncoder),
         STORE_ENTRIES,
     )  # fmt: skip
-    restyle, marks = gd_step_update(x, y, path, int(step))
-    live_plot(base, _revision(path_key), marks, key="reg.gd.anim", restyle=restyle)
+    animate, marks = gd_step_update(x, y, path, int(step))
+    live_plot(base, _revision(path_key), marks, key="reg.gd.anim", animate=animate)
 
 
 GD_STEP_TRACES = [3, 4, 5, 6, 7]  # the traces of gd_animation_figure that show a step (its frames move them)
 
 
-def gd_step_update(x, y, path: GDPath, step: int) -> tuple[list, dict]:
-    """(restyle, marks) that put the step-`step` state on a drawn gd_animation_figure: the earlier lines, the
+def gd_step_update(x, y, path: GDPath, step: int) -> tuple[dict, dict]:
+    """(animate, marks) that put the step-`step` state on a drawn gd_animation_figure: the earlier lines, the
     line, the point(s) used, the loss marker and the equation (the traces its frames move), and the chart's
     own step slider at the nearest frame. The same state the figure's frames hold (ml.plots.regression)."""
     from ml.plots.regression import _caption_trace, _gd_state, _padded_range
@@ -583,11 +583,11 @@ def gd_step_update(x, y, path: GDPath, step: int) -> tuple[list, dict]:
     y_range = _padded_range(ys, 0.15) or [0.0, 1.0]
     earlier, current, used, marker, title = _gd_state(xs, ys, path, step, np.array(x_range))
     caption = _caption_trace(title, x_range[0], y_range[1])
-    moving = (earlier, current, used, marker, caption)
-    update = json.loads(json.dumps({"x": [t["x"] for t in moving], "y": [t["y"] for t in moving]}, cls=PlotlyJSONEncoder))
-    restyle = [[update, GD_STEP_TRACES], [{"name": [current["name"]]}, [4]], [{"text": [caption["text"]]}, [7]]]
+    # one animation frame without redraw, as the figure's own frames: only these traces move
+    data = [{"type": "scatter", **t} for t in (earlier, current, used, marker, caption)]
+    animate = {"data": json.loads(json.dumps(data, cls=PlotlyJSONEncoder)), "traces": GD_STEP_TRACES}
     shown = np.unique(np.linspace(0, path.n_steps, min(60, path.n_steps + 1)).round().astype(int))
-    return restyle, {"sliders[0].active": int(np.abs(shown - step).argmin())}
+    return animate, {"sliders[0].active": int(np.abs(shown - step).argmin())}
 
 
 def _revision(key: tuple) -> str:
