@@ -28,8 +28,13 @@ def code_panel(script: str, key: str, file_name: str = "reproduce.py", fresh=Non
     """An expander 'Show the code': the script (copy button top right) and a .py download.
 
     fresh: optional callable regenerating the script when the download is pressed (for state that a
-    fragment may have moved since the panel was drawn, e.g. the anomaly threshold)."""
-    with st.expander("Show the code", icon=":material/code:"):
+    fragment may have moved since the panel was drawn, e.g. the anomaly threshold). The expander is lazy
+    (its content is drawn only while open, `f"{key}.code_open"` in the session): a highlighted script
+    re-rendered on every slider move cost most of the page's DOM changes."""
+    box = st.expander("Show the code", icon=":material/code:", key=f"{key}.code_open", on_change="rerun")
+    if not box.open:  # lazy: a closed panel sends nothing, so a slider move does not re-highlight the script
+        return
+    with box:
         st.caption(
             "Python that reproduces this result from scratch (same data and seed, split, scaling, model and "
             "parameters) and prints the numbers shown above. Copy it with the button at its top right."

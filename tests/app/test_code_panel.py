@@ -21,10 +21,26 @@ PAGES = [
 ]
 
 
+def _open_code(at) -> None:
+    """Open every page's 'Show the code' expander (lazy: its script is drawn only while open)."""
+    for key in ("cls", "reg", "roc", "clu", "proj", "ano"):
+        at.session_state[f"{key}.code_open"] = True
+
+
+def test_a_closed_code_panel_draws_no_script():
+    """Closed (the default), the panel sends no script: a slider move does not re-render it."""
+    at = AppTest.from_file(str(ROOT / "pages" / "2_Classification.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert "Show the code" in [e.label for e in at.expander]
+    assert not [c for c in at.code if c.language == "python"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("page", "kind", "snippet"), PAGES)
 def test_every_page_shows_its_code_and_downloads(page, kind, snippet):
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=TIMEOUT)
+    _open_code(at)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     labels = [e.label for e in at.expander]
@@ -44,6 +60,7 @@ def test_the_classification_pages_code_prints_the_pages_accuracy(tmp_path, monke
     from ml.codegen import parse_numbers
 
     at = AppTest.from_file(str(ROOT / "pages" / "2_Classification.py"), default_timeout=TIMEOUT)
+    _open_code(at)
     at.session_state["model.tree.max_depth"] = 3
     at.run()
     assert not at.exception

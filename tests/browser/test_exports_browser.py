@@ -65,6 +65,7 @@ def test_every_export_on_every_page_parses_back(tmp_path):
             wait_settled(page)
             assert page.locator("[data-testid='stException']").count() == 0, slug
             page.get_by_text("Show the code", exact=True).click()
+            wait_settled(page)  # the code panel is lazy: opening it reruns the page to draw the script
             page.get_by_text("Downloads", exact=True).click()
             page.wait_for_timeout(500)
             buttons = page.locator("[data-testid='stDownloadButton'] button")
