@@ -101,15 +101,28 @@ def _values_widget(p: ParamSpec, key: str, n_default: int) -> list:
     return dataclasses.replace(p, low=lo, high=hi).grid(int(n))
 
 
+_FIT_COSTS: dict[tuple, float] = {}  # forecasts by (model, task, params, rows, features): pure, so memoised
+
+
 def _fit_cost(ctx: dict, n_rows: float, model: str | None = None, params: dict | None = None) -> float:
-    """Forecast seconds of one fit of the model (at `params`) on `n_rows` rows (ml.runtime), plus overhead."""
-    try:
-        pipe = make_pipeline(model or ctx["model"], ctx["task"], ctx["params"] if params is None else params)
-        final = pipe.steps[-1][1] if hasattr(pipe, "steps") else pipe
-        trees = next((v for k, v in final.get_params().items() if k.endswith("n_estimators") and v), 0)
-        return FIT_OVERHEAD_S + TREE_OVERHEAD_S * int(trees) + estimate_fit_seconds(pipe, max(int(n_rows), 1), ctx["X"].shape[1])
-    except ValueError:
-        return FIT_OVERHEAD_S
+    """Forecast seconds of one fit of the model (at `params`) on `n_rows` rows (ml.runtime), plus overhead.
+
+    Memoised: the sample-size search and the grid ask for hundreds of forecasts per rerun, and each built
+    a pipeline (about half of a hyperparameter move's server time on Classification)."""
+    model = model or ctx["model"]
+    params = ctx["params"] if params is None else params
+    key = (model, ctx["task"], repr(sorted(params.items())), max(int(n_rows), 1), ctx["X"].shape[1])
+    if key not in _FIT_COSTS:
+        if len(_FIT_COSTS) > 20_000:
+            _FIT_COSTS.clear()
+        try:
+            pipe = make_pipeline(model, ctx["task"], params)
+            final = pipe.steps[-1][1] if hasattr(pipe, "steps") else pipe
+            trees = next((v for k, v in final.get_params().items() if k.endswith("n_estimators") and v), 0)
+            _FIT_COSTS[key] = FIT_OVERHEAD_S + TREE_OVERHEAD_S * int(trees) + estimate_fit_seconds(pipe, key[3], key[4])
+        except ValueError:
+            _FIT_COSTS[key] = FIT_OVERHEAD_S
+    return _FIT_COSTS[key]
 
 
 def _budgeted(ctx: dict, view: str, cost: Callable[[int], float]) -> tuple[object, object, int, float]:
