@@ -5,9 +5,12 @@ import streamlit as st
 from ui import anomaly as ano
 from ui.code_panel import anomaly_panel
 from ui.data_source import data_line
+from ui.navigation import ensure_router
 from ui.present import explain, name_exports
 from ui.state import tabs as linked_tabs
 from ui.widgets import guard
+
+ensure_router()  # a link straight to this page on a fresh server still goes through app.py
 
 st.set_page_config(page_title="Anomaly detection · ML Explorer", layout="wide")
 st.title("Anomaly detection")

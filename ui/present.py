@@ -180,15 +180,14 @@ def _key_class(key: str) -> str:
 
 def css(k: float = SCALE, lead: str | None = None) -> str:
     """The page CSS while presenting: one root font size (everything sized in rem follows it), tighter
-    padding, captions and `explain` text hidden, metric tiles that wrap instead of clipping, tables
-    (st.dataframe draws on a canvas in pixels) zoomed by the scale. `lead`: the widget key of the page's
+    padding, captions and `explain` text hidden, metric tiles that wrap instead of clipping (st.dataframe
+    draws on a canvas in pixels and stays at its size: CSS zoom mis-sizes its grid). `lead`: the widget key of the page's
     demonstrated control where it is not first already: the sidebar section holding it comes first; the
     presentation toggle and the copy-link button follow the page's controls (the data choice comes last)."""
     top = "[data-testid='stSidebarUserContent'] > div > [data-testid='stVerticalBlock']"  # the sidebar's own rows
     lead_css = f"{top} > :has(.{_key_class(lead)}) {{ order: -1; }}" if lead else ""
     return lead_css + (
         f"{top} > .{_key_class(KEY)}, {top} > :has(> iframe[data-testid='stIFrame']) {{ order: 45; }}"
-        f"[data-testid='stDataFrame'] {{ zoom: {k:g}; }}"
         "[data-testid='stElementContainer']:has(.mx-script) { display: none !important; }"
     ) + (
         f"html {{ font-size: {16 * k:g}px !important; }}"

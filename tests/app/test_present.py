@@ -166,11 +166,10 @@ def test_every_chart_goes_through_the_one_choke_point():
     assert not direct, f"draw charts with ui.present.chart(fig, key=..., container=...), not st.plotly_chart: {direct}"
 
 
-def test_the_css_leads_with_the_demonstrated_control_and_zooms_tables():
+def test_the_css_leads_with_the_demonstrated_control():
     css = present.css(lead="reg.model")
     assert ":has(.st-key-reg-model) { order: -1; }" in css  # the page's control section first in the sidebar
     assert f".{present._key_class(present.KEY)}" in css  # the toggle after the page's controls
-    assert f"[data-testid='stDataFrame'] {{ zoom: {K:g}; }}" in css  # canvas tables at the one scale
     assert "order: -1" not in present.css()
     assert present._key_class("clu.algo.kmeans.n_clusters") == "st-key-clu-algo-kmeans-n_clusters"
     assert present.fit("regions.fig") is None  # outside a run: not presenting
