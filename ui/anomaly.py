@@ -9,7 +9,6 @@ exist), inside a fragment, so a move never refits and reruns only the threshold 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import time
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from ui.data_source import DataChoice, data_source
 from ui.live_threshold import live_threshold
 from ui.present import chart
 from ui.state import kept, link_value, linked, number_in, prime, truth
-from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets
+from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets, safe_md
 
 PAGE = "ano"
 DATASETS = [
@@ -50,14 +49,6 @@ IGNORE = "(ignore the labels)"
 UMAP_ROWS = 3000  # rows UMAP embeds (a seeded subset plus every labelled anomaly)
 VIEWS = {"pca": "PCA", "features": "Two features", "umap": "UMAP"}
 MAX_BENCH_RUNS = 4  # finished benchmark tables kept server-wide
-
-
-def _md(text) -> str:
-    text = html.escape(str(text))
-    for ch in "\\`*_{}[]()#+!|~<>$":
-        text = text.replace(ch, "\\" + ch)
-    text = text.replace("://", "\\://")  # a bare "http://…" would become a live link
-    return text
 
 
 @dataclass
@@ -111,7 +102,7 @@ def label_choice(choice: DataChoice) -> Labels:
             None,
             ("one",),
             "",
-            f"The label column holds one value ({_md(values[0])}): nothing to score against.",
+            f"The label column holds one value ({safe_md(values[0])}): nothing to score against.",
         )
 
     def shown(v):
@@ -230,24 +221,9 @@ def _slow_reason(choice: DataChoice, entry, params: dict, X: np.ndarray) -> str 
 
 def _train_now(choice: DataChoice, labels: Labels, entry, params: dict, X: np.ndarray) -> bool:
     """True to fit now: a quick detector, or a slow one whose Train button was just pressed."""
-    why = _slow_reason(choice, entry, params, X)
-    if why is None:
-        return True
-    box = st.container(border=True)
-    if box.button(
-        f"Train {entry.title}", type="primary", key=f"{PAGE}.train", icon=":material/model_training:"
-    ):
-        return True
     last: Result | None = st.session_state.get(LAST_RESULT)
-    if last is not None and last.choice.key == choice.key:
-        box.warning(
-            f"**Stale:** the results below are from **{last.entry.title}** ({_params_text(last.params)}). "
-            f"{why}: press **Train** to fit with the current settings.",
-            icon=":material/history:",
-        )
-    else:
-        box.info(f"{why}: press **Train** to fit it with the settings in the sidebar.")
-    return False
+    shown = (last.entry.title, last.params) if last is not None and last.choice.key == choice.key else None
+    return training.train_gate(_slow_reason(choice, entry, params, X), entry.title, f"{PAGE}.train", shown)
 
 
 def _stale_or_none(choice: DataChoice, labels: Labels) -> Result | None:
@@ -255,11 +231,6 @@ def _stale_or_none(choice: DataChoice, labels: Labels) -> Result | None:
     if last is None or last.choice.key != choice.key:
         return None
     return replace(last, labels=labels, stale=True)  # the same rows: the current label choice applies
-
-
-def _params_text(params: dict) -> str:
-    text = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in params.items())
-    return _md(text) or "default settings"
 
 
 def _numeric(X: pd.DataFrame) -> bool:
@@ -501,13 +472,13 @@ def summary_line(res: Result) -> None:
     text = (
         "**Stale** · " if res.stale else ""
     ) + f"**{res.entry.title}** scored {len(res.X):,} rows in {res.seconds:.2f} s"
-    text += f" · labels: {_md(lab.text)}" if lab.y is not None else " · no labels used for scoring"
+    text += f" · labels: {safe_md(lab.text)}" if lab.y is not None else " · no labels used for scoring"
     st.markdown(text)
     for note in res.notes:
         st.info(note)
     if lab.problem:
         st.warning(
-            f"{_md(lab.problem)} Scores and views work; the metrics need labels with both kinds of row."
+            f"{safe_md(lab.problem)} Scores and views work; the metrics need labels with both kinds of row."
         )
 
 
@@ -610,7 +581,7 @@ def drama_view(res: Result) -> None:
             st.markdown("**Every metric from these prototypes** (same reduction and splitting, no refit):")
             st.dataframe(frame.style.format("{:.3f}").highlight_max(color="#F0E44280"), width="stretch")
         for m, why in skipped.items():
-            st.caption(f"{det.metric_title(m)} skipped: {_md(why)}")
+            st.caption(f"{det.metric_title(m)} skipped: {safe_md(why)}")
         st.caption(
             f"{model.centres_.shape[0]} prototypes after {model.split_levels} splitting level(s); distances measured in "
             f"the {model.space} space."
@@ -735,4 +706,4 @@ def benchmark_view(res: Result | None) -> None:
     if notes:
         with st.expander(f"{len(notes)} note(s): skipped metrics and fits"):
             for note in notes[:50]:
-                st.caption(_md(note))
+                st.caption(safe_md(note))

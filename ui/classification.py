@@ -29,7 +29,7 @@ from ui.evaluation_views import permutation_importance_view
 from ui.live_plot import live_plot
 from ui.present import chart
 from ui.state import accept_key_in_url, bound, kept, linked
-from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted
+from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted, train_gate
 from ui.widgets import guard, guarded_fragment, param_widget
 
 TASK = "classification"
@@ -173,7 +173,7 @@ def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
     X_tr, X_te, y_tr, y_te, held_out = cached("cls.split", split_key, lambda: _split(data, prep), 16)
     params, notes = model_entry(spec.name, TASK).fit_to_data(params, len(X_tr), X_tr.shape[1])
     key = (data.key, prep.test_size, prep.seed, prep.scaling, spec.name, tuple(sorted(params.items())))
-    if not is_fitted(key, TASK) and not _train_now(data, spec, params, prep, X_tr):
+    if not is_fitted(key, TASK) and not _train_now(data, spec, params, prep, X_tr, token=key):
         return _stale_or_none(data, spec)
     est, seconds = fit_with_progress(
         key,
@@ -211,24 +211,11 @@ def _slow_reason(data: Data, spec: ModelSpec, params: dict, prep: Prep, X_tr) ->
     return None
 
 
-def _train_now(data: Data, spec: ModelSpec, params: dict, prep: Prep, X_tr) -> bool:
+def _train_now(data: Data, spec: ModelSpec, params: dict, prep: Prep, X_tr, token=None) -> bool:
     """True to fit now: a quick model, or a slow one whose Train button was just pressed."""
-    why = _slow_reason(data, spec, params, prep, X_tr)
-    if why is None:
-        return True
-    box = st.container(border=True)
-    if box.button(f"Train {spec.title}", type="primary", key="cls.train", icon=":material/model_training:"):
-        return True
     last: Run | None = st.session_state.get(LAST_RUN)
-    if last is not None and last.data.key == data.key:
-        box.warning(
-            f"**Stale:** the results below are from **{last.spec.title}** ({_params_text(last.params)}). "
-            f"{why}: press **Train** to fit with the current settings.",
-            icon=":material/history:",
-        )
-    else:
-        box.info(f"{why}: press **Train** to fit it with the settings in the sidebar.")
-    return False
+    shown = (last.spec.title, last.params) if last is not None and last.data.key == data.key else None
+    return train_gate(_slow_reason(data, spec, params, prep, X_tr), spec.title, "cls.train", shown, token)
 
 
 def _stale_or_none(data: Data, spec: ModelSpec) -> Run | None:
@@ -236,11 +223,6 @@ def _stale_or_none(data: Data, spec: ModelSpec) -> Run | None:
     if last is None or last.data.key != data.key:
         return None
     return replace(last, stale=True)
-
-
-def _params_text(params: dict) -> str:
-    text = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in params.items())
-    return text or "default settings"
 
 
 def _class_name(ds: datasets.Dataset, c) -> str:

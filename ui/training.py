@@ -27,7 +27,7 @@ from ml.runtime import LONG_FIT_S, estimate_fit_seconds
 from ui import cache
 from ui.budget import nbytes
 from ui.present import chart
-from ui.widgets import safe_md
+from ui.widgets import PageNote, safe_md
 
 _MISSING = object()
 LIVE_REFRESH_S = 0.5  # at most this often the live chart is redrawn while a net trains (a redraw remounts it)
@@ -222,12 +222,123 @@ def fit_with_progress(
             box.put(full_key, (estimator, time.perf_counter() - start))
             raise live.interrupted
     else:
-        with st.spinner("Training …", show_time=True):
-            fit_model(estimator, X, y)
+        job = _background_fit(full_key, estimator, X, y, (task, key[0], key[-2]))
+        if not job.done.wait(QUIET_FIT_S):
+            _wait_with_progress(job, full_key, expected, title or type(final_estimator(estimator)).__name__)
+        if job.error is not None:
+            raise job.error
+        return job.result
     result = (estimator, time.perf_counter() - start)
     box.put(full_key, result)
     store("fit_seconds", 256).put((task, key[0], key[-2]), result[1])
     return result
+
+
+QUIET_FIT_S = 0.3  # a fit that ends within this shows nothing
+_RUNNING: dict = {}  # fit key -> _Fit still running (one per key, shared by the sessions that ask)
+_RUNNING_LOCK = threading.Lock()
+
+
+class _Fit:
+    """A scikit-learn fit in a worker thread: it reports nothing and cannot be cut short, so the page
+    waits beside it (elapsed time against the estimate, a Stop button) and a Stop frees the page at once;
+    the fit finishes in the background and is stored, so coming back to these settings costs nothing."""
+
+    def __init__(self, full_key: tuple, estimator, X, y, seconds_key: tuple):
+        self.full_key, self.estimator, self.seconds_key = full_key, estimator, seconds_key
+        self.done, self.error, self.result = threading.Event(), None, None
+        self.start = time.perf_counter()
+        self._stores = (store("fitted", 16), store("fit_seconds", 256))  # looked up here: the worker has no script context
+        threading.Thread(target=self._work, args=(X, y), daemon=True, name="ml-explorer-fit").start()
+
+    def _work(self, X, y) -> None:
+        try:
+            fit_model(self.estimator, X, y)
+            self.result = (self.estimator, time.perf_counter() - self.start)
+            self._stores[0].put(self.full_key, self.result)
+            self._stores[1].put(self.seconds_key, self.result[1])
+        except Exception as exc:  # noqa: BLE001 - handed to the page that waits (ValueError: a worded message)
+            self.error = exc
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.pop(self.full_key, None)
+            self.done.set()
+
+
+def _background_fit(full_key: tuple, estimator, X, y, seconds_key: tuple) -> _Fit:
+    with _RUNNING_LOCK:
+        job = _RUNNING.get(full_key)
+        if job is None:
+            job = _RUNNING[full_key] = _Fit(full_key, estimator, X, y, seconds_key)
+    return job
+
+
+def _wait_with_progress(job: _Fit, full_key: tuple, expected: float, title: str) -> None:
+    """Elapsed time against the estimate and a Stop button until `job` is done.
+
+    Stop (or any other control) ends this run: Streamlit interrupts it at the next element update, or,
+    in a fragment where it does not, the loop sees the waiting rerun (ui.sweep's check). The next run
+    finds the button pressed and says the fit goes on in the background.
+    """
+    from ui.sweep import _interrupted
+
+    slot = st.empty()
+    with slot.container():
+        bar = st.progress(0.0, text=f"Training {safe_md(title)} …")
+        stopped = st.button("Stop", key=f"_stop_fit_{abs(hash(full_key))}", icon=":material/stop_circle:")
+    if stopped:
+        slot.empty()
+        raise PageNote(
+            f"Training **{safe_md(title)}** was stopped: the page is free again. A scikit-learn fit cannot be cut "
+            "short, so it finishes in the background and is kept: come back to these settings to see it, or "
+            "change them (fewer rows, a cheaper setting) for a faster fit."
+        )
+    while not job.done.wait(0.25):
+        if _interrupted():
+            raise PageNote(f"Training **{safe_md(title)}** goes on in the background (another control was used).")
+        elapsed = time.perf_counter() - job.start
+        left = max(expected - elapsed, 0.0)
+        bar.progress(
+            min(elapsed / max(expected, 1e-9), 0.99),
+            text=f"Training {safe_md(title)}: {elapsed:,.0f} s so far, "
+            + (f"about {_duration(left)} left (estimate)" if left > 0 else "longer than estimated")
+            + ". Stop frees the page.",
+        )
+    slot.empty()
+
+
+def params_text(params: dict) -> str:
+    """'name = value, …' for a message (floats short), or 'default settings'."""
+    text = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in params.items())
+    return safe_md(text) or "default settings"
+
+
+def train_gate(why: str | None, title: str, key: str, last: tuple[str, dict] | None, token=None) -> bool:
+    """True to fit now: `why` is None (a quick fit) or the Train button was pressed for this fit.
+
+    Otherwise a bordered box with one "Train <title>" button and why it waits; `last` = (title, params)
+    of the result still shown below (marked stale), or None when there is none for this data. `token`
+    names the fit (its key): a press holds for that fit across the rerun that a "Train anyway" (a fit
+    over LONG_FIT_S) makes, so one press and one confirmation train it.
+    """
+    if why is None:
+        return True
+    armed = st.session_state.get(f"_{key}.armed")
+    box = st.container(border=True)
+    if box.button(f"Train {title}", type="primary", key=key, icon=":material/model_training:"):
+        st.session_state[f"_{key}.armed"] = token
+        return True
+    if token is not None and armed == token:
+        return True
+    if last is not None:
+        box.warning(
+            f"**Stale:** the results below are from **{safe_md(last[0])}** ({params_text(last[1])}). "
+            f"{why}: press **Train** to fit with the current settings.",
+            icon=":material/history:",
+        )
+    else:
+        box.info(f"{why}: press **Train** to fit it with the settings in the sidebar.")
+    return False
 
 
 def is_fitted(key: tuple, task: str) -> bool:

@@ -27,6 +27,10 @@ def safe_md(text: str) -> str:
     return text
 
 
+class PageNote(Exception):  # noqa: N818 - a note, not an error
+    """Ends a block of the page with a note (not an error): e.g. a fit the user stopped."""
+
+
 @contextlib.contextmanager
 def guard(what: str = "This part of the page"):
     """Show a ValueError's message (already worded for users) or a short note for anything else.
@@ -36,6 +40,8 @@ def guard(what: str = "This part of the page"):
     """
     try:
         yield
+    except PageNote as exc:  # worded by the app, user text in it already escaped
+        st.info(str(exc), icon=":material/info:")
     except ValueError as exc:
         st.error(safe_md(str(exc)))  # messages quote column names and labels: user text
     except Exception as exc:  # noqa: BLE001 - the page must survive anything
