@@ -3,6 +3,8 @@ selected, with its column choices, after visiting Regression and the ROC Explore
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bench.harness import ROOT, browser_page, streamlit_server, upload_file, wait_settled
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def _visit(page, url: str, title: str) -> None:
     page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()
-    page.wait_for_url(url, timeout=60_000)
+    page.wait_for_url(re.compile(re.escape(url) + r"(\?.*)?$"), timeout=60_000)  # the page's state rides in the query
     wait_settled(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
