@@ -26,6 +26,7 @@ from ui import cache, handoff, present, training
 from ui.data_source import DataChoice, data_source
 from ui.live_threshold import live_threshold
 from ui.present import chart
+from ui.present import table as show_table
 from ui.state import kept, link_value, linked, number_in, prime, truth
 from ui.widgets import guard, guarded_fragment, metric_grid, param_widgets, safe_md
 
@@ -514,7 +515,7 @@ def top_rows_view(res: Result) -> None:
     table.insert(0, fresh("score"), res.scores[order])
     if y is not None:
         table.insert(1, fresh("labelled anomaly"), y[order].astype(bool))
-    st.dataframe(table.iloc[:, :12], hide_index=False, width="stretch")
+    show_table(table.iloc[:, :12], hide_index=False, width="stretch")
 
 
 def metrics_view(res: Result) -> None:
@@ -579,7 +580,7 @@ def drama_view(res: Result) -> None:
             frame = pd.DataFrame(rows).drop(columns="n_anomalies").set_index("metric")
             frame = frame.rename(columns=det.SCORE_TITLES)[["AUC", "AP", "P@n_o", "MCC", "RWS"]]
             st.markdown("**Every metric from these prototypes** (same reduction and splitting, no refit):")
-            st.dataframe(frame.style.format("{:.3f}").highlight_max(color="#F0E44280"), width="stretch")
+            show_table(frame.style.format("{:.3f}").highlight_max(color="#F0E44280"), width="stretch")
         for m, why in skipped.items():
             st.caption(f"{det.metric_title(m)} skipped: {safe_md(why)}")
         st.caption(
@@ -671,7 +672,7 @@ def benchmark_view(res: Result | None) -> None:
     styler = shown.style.apply(
         lambda _: np.where(best, "background-color: #F0E44299; font-weight: 700", ""), axis=None
     )
-    st.dataframe(styler, hide_index=True, width="stretch")
+    show_table(styler, hide_index=True, width="stretch")
     st.caption(
         "DRAMA = its best reduction-metric per dataset (by mean AUC), named in 'DRT-metric'; LOF = the best of k = 5, "
         "10, 35, as in the notes. Values ×100; '± std' shown when it is at least 1."

@@ -28,6 +28,7 @@ from ui.data_source import data_source
 from ui.evaluation_views import permutation_importance_view
 from ui.live_plot import live_plot
 from ui.present import chart
+from ui.present import table as show_table
 from ui.state import accept_key_in_url, bound, kept, linked
 from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted, train_gate
 from ui.widgets import guard, guarded_fragment, param_widget
@@ -401,7 +402,7 @@ def metrics_view(run: Run) -> None:
     pred_tr, pred_te = _predictions(run)
     frame = mlc.metrics_frame(run.y_train, pred_tr, run.y_test, pred_te, beta=beta, positive=pos_label)
     frame.columns = ["train", "test" if run.held_out else "same rows"]
-    st.dataframe(
+    show_table(
         frame, column_config={c: st.column_config.NumberColumn(format="%.3f") for c in frame.columns}
     )
     with st.expander("What am I looking at?"):
@@ -417,7 +418,7 @@ def metrics_view(run: Run) -> None:
     accuracy = report.loc["accuracy", "f1"] if "accuracy" in report.index else None
     report = report.drop(index="accuracy", errors="ignore")  # a bare number: blank cells read "None"
     fmt = {c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")}
-    st.dataframe(report, column_config=fmt, height="content")
+    show_table(report, column_config=fmt, height="content")
     if accuracy is not None:
         st.caption(
             f"Accuracy over all {int(report.loc['macro avg', 'support']):,} test rows: **{accuracy:.3f}**. Macro average: every class counts the same; weighted: by its support."

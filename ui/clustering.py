@@ -29,6 +29,7 @@ from ui import cache
 from ui.data_source import DataChoice, data_source
 from ui.live_plot import live_plot
 from ui.present import chart
+from ui.present import table as show_table
 from ui.state import kept, linked
 from ui.widgets import metric_grid, param_widgets
 
@@ -626,7 +627,7 @@ def validation_view(res: Result) -> None:
     table = pd.DataFrame(
         [{"score": mlc.SCORE_LABELS[k], "value": v, "reads as": mlc.SCORE_HELP[k]} for k, v in scores.items()]
     )
-    st.dataframe(
+    show_table(
         table, hide_index=True, column_config={"value": st.column_config.NumberColumn(format="%.4g")}
     )
     for note in notes:
@@ -645,7 +646,7 @@ def validation_view(res: Result) -> None:
         )
         return
     ext = mlc.external_scores(y, res.labels)
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {"score": mlc.SCORE_LABELS[k], "value": v, "reads as": mlc.SCORE_HELP[k]}
@@ -657,7 +658,7 @@ def validation_view(res: Result) -> None:
     )
     st.markdown("**Contingency table**: clusters (rows) against true classes (columns)")
     table = mlc.contingency(y, res.labels, ds.class_names)  # a dataframe shows text as is: no escaping needed
-    st.dataframe(table.head(mlc.MAX_CLUSTERS + 1))
+    show_table(table.head(mlc.MAX_CLUSTERS + 1))
     st.caption("Labels are used only here and for colouring, never for fitting.")
 
 
@@ -676,7 +677,7 @@ def profiles_view(res: Result) -> None:
             .reshape(-1, *shape)
         )
         chart(plots.mean_images_figure(images, list(rows)), key="clu.images")
-    st.dataframe(prof, column_config={"share": st.column_config.NumberColumn(format="percent")})
+    show_table(prof, column_config={"share": st.column_config.NumberColumn(format="percent")})
     st.caption("Feature means in the data's own units (before scaling).")
 
 
@@ -732,7 +733,7 @@ def compare_view(res: Result) -> None:
     labels = {**mlc.SCORE_LABELS, "algorithm": "algorithm", "clusters": "clusters", "noise": "noise share",
               "fit_s": "fit time (s)", "note": "note"}  # fmt: skip
     table = table.rename(columns=labels)
-    st.dataframe(
+    show_table(
         table, hide_index=True,
         column_config={
             "noise share": st.column_config.NumberColumn(format="percent"),

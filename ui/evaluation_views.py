@@ -27,6 +27,7 @@ from ml.plots.curves import curve_figure
 from ml.plots.training import cv_figure, grid_figure, param_curve_figure, score_label
 from ml.runtime import estimate_fit_seconds
 from ui.present import chart
+from ui.present import table as show_table
 from ui.state import kept, linked
 from ui.state import tabs as linked_tabs
 from ui.sweep import SWEEP_BUDGET_S, Outcome, duration, speed, stopped_note, sweep
@@ -191,7 +192,7 @@ def _cv_view(ctx: dict) -> None:
     c2.metric(f"Train {label} (mean)", f"{folds['train_score'].mean():.3f}")
     c3.metric("Fit time per fold", f"{folds['fit_time'].mean():.2f} s")
     chart(cv_figure(folds, task), key=f"{ctx['prefix']}.cv.fig")
-    st.dataframe(
+    show_table(
         folds.rename(columns={"train_score": f"train {label}", "test_score": f"held-out {label}", "fit_time": "fit time (s)"}),
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(format="%.3f") for c in (f"train {label}", f"held-out {label}", "fit time (s)")},
@@ -388,7 +389,7 @@ def _compare_view(ctx: dict) -> None:
     fmt = {
         c: st.column_config.NumberColumn(format="%.3f") for c in shown.columns if c not in ("model", "error")
     }
-    st.dataframe(shown, hide_index=True, column_config=fmt, height="content")  # every row, no inner scroll
+    show_table(shown, hide_index=True, column_config=fmt, height="content")  # every row, no inner scroll
     stopped_note(out)
 
 

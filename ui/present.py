@@ -288,3 +288,37 @@ def live_figure(figure_json: str | None, revision: str | None, marks: dict | Non
     if marks:
         marks = plots.scale_layout(copy.deepcopy(marks), SCALE)
     return figure_json, (None if revision is None else f"{revision}|present{SCALE:g}"), marks
+
+
+def table(data, *, container=None, hide_index: bool | None = None, column_config: dict | None = None, **kwargs):
+    """`st.dataframe` for every table of the app; while presenting, an `st.table` of the same values.
+
+    The data grid draws on a canvas in pixels, so its text would stay small on a projector (CSS zoom
+    mis-sizes its grid); a table's text follows the presentation scale. Number formats of
+    `column_config` ("percent", printf like "%.3f") carry over; other floats show 3 decimals."""
+    where = st if container is None else container
+    if not active():
+        return where.dataframe(data, hide_index=hide_index, column_config=column_config, **kwargs)
+    import pandas as pd
+    from pandas.io.formats.style import Styler
+
+    if isinstance(data, Styler):
+        return where.table(data, hide_index=hide_index)
+    frame = pd.DataFrame(data)
+    formats = {}
+    for col in frame.columns:
+        if not pd.api.types.is_float_dtype(frame[col]):
+            continue
+        fmt = ((column_config or {}).get(col) or {}).get("type_config", {}).get("format") if isinstance(
+            (column_config or {}).get(col), dict) else None  # fmt: skip
+        if fmt == "percent":
+            formats[col] = "{:.1%}"
+        elif isinstance(fmt, str) and fmt.startswith("%"):
+            formats[col] = lambda v, f=fmt: f % v
+        else:
+            formats[col] = "{:.3f}"
+    labels = {c: cfg["label"] for c, cfg in (column_config or {}).items() if isinstance(cfg, dict) and cfg.get("label")}
+    styler = frame.style.format(formats, na_rep="")
+    if labels:
+        styler = styler.relabel_index([labels.get(c, c) for c in frame.columns], axis="columns")
+    return where.table(styler, hide_index=hide_index)

@@ -49,6 +49,7 @@ from ui.classification import model_params
 from ui.data_source import _md, data_source
 from ui.live_plot import live_plot
 from ui.present import chart
+from ui.present import table as show_table
 from ui.state import accept_key_in_url, bound, kept, linked, pop_pending
 from ui.training import cached, fit_with_progress, history_panel
 from ui.widgets import (
@@ -443,7 +444,7 @@ def metrics_table(setup: Setup, fitted: Fitted) -> None:
     if setup.photoz and classes is not None:
         st.markdown("**Photo-z metrics per class** (test rows)")
         per_class = photoz_by_class(fitted.y_test, fitted.pred_test, classes, PHOTOZ_OUTLIER_CUT)
-        st.dataframe(
+        show_table(
             per_class, hide_index=True,
             column_config={
                 "share": st.column_config.NumberColumn(format="percent"),

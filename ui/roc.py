@@ -19,6 +19,7 @@ from ui.data_source import _md, builtin_picker, link_upload, upload_from_link, u
 from ui.live_threshold import live_threshold
 from ui.present import active as present_active
 from ui.present import chart, locked, name_exports
+from ui.present import table as show_table
 from ui.state import kept, link_value, linked, number_in
 from ui.widgets import dataset_badge, guard, guarded_fragment
 
@@ -244,7 +245,7 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
     if len(engines) > 1:
         st.subheader("Compare models")
         st.markdown("Each model's AUC and average precision; open the curves below to see them all together.")
-        st.dataframe(
+        show_table(
             roc.summary_table(engines),
             hide_index=True,
             height="content",
@@ -277,8 +278,8 @@ def comparison(scores: roc.ScoreSet, key: tuple, positive: str, lower: bool) -> 
         cols = st.columns(len(per_class))
         for col, (m, t) in zip(cols, per_class.items(), strict=True):
             col.caption(m)
-            col.dataframe(
-                t, hide_index=True, height="content",
+            show_table(
+                t, hide_index=True, height="content", container=col,
                 column_config={"AUC": st.column_config.NumberColumn(format="%.4f")},
             )  # fmt: skip
 

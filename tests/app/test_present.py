@@ -198,3 +198,33 @@ def test_the_sidebar_closes_once_when_presentation_starts():
     at.sidebar.toggle(key=present.KEY).set_value(False).run()
     at.sidebar.toggle(key=present.KEY).set_value(True).run()
     assert len(scripts(at)) == 1  # the toggle starts it again
+
+
+def test_tables_follow_the_presentation_scale():
+    """While presenting, a table is an st.table (its text scales with the page); otherwise the data grid."""
+    import pandas as pd
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+        import streamlit as st
+
+        from ui import present
+
+        present.setup("t")
+        frame = pd.DataFrame({"model": ["a", "b"], "share": [0.1234, 0.5], "auc": [0.91234, 0.8]})
+        present.table(
+            frame, hide_index=True,
+            column_config={"share": st.column_config.NumberColumn(format="percent"),
+                           "auc": st.column_config.NumberColumn("AUC", format="%.2f")},
+        )  # fmt: skip
+
+    at = AppTest.from_function(page)
+    at.run()
+    assert not at.exception and len(at.dataframe) == 1 and len(at.table) == 0
+    at = AppTest.from_function(page)
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception and len(at.dataframe) == 0 and len(at.table) == 1
+    shown = at.table[0].value
+    assert isinstance(shown, pd.DataFrame) and len(shown) == 2
