@@ -5,9 +5,11 @@ script (compiles). File names name the page's data and model."""
 from __future__ import annotations
 
 import gzip
+import re
 from html.parser import HTMLParser
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.harness import ROOT, browser_page, streamlit_server, wait_settled
 from ml.report import read_csv_with_meta
@@ -66,7 +68,16 @@ def test_every_export_on_every_page_parses_back(tmp_path):
             assert page.locator("[data-testid='stException']").count() == 0, slug
             page.get_by_text("Show the code", exact=True).click()
             wait_settled(page)  # the code panel is lazy: opening it reruns the page to draw the script
-            page.get_by_text("Downloads", exact=True).click()
+            report = page.get_by_role("button", name=re.compile("One-file HTML report"))
+            box = page.locator("[data-testid='stExpander'] details").filter(has_text="Downloads").first
+            for _ in range(3):  # a rerun still settling can redraw the expander closed: open it until it shows
+                if box.get_attribute("open") is None:
+                    page.get_by_text("Downloads", exact=True).click()
+                try:
+                    report.wait_for(state="visible", timeout=5_000)
+                    break
+                except PlaywrightTimeout:
+                    wait_settled(page)
             page.wait_for_timeout(500)
             buttons = page.locator("[data-testid='stDownloadButton'] button")
             kinds = []
