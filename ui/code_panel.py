@@ -53,7 +53,10 @@ def exports_panel(key: str, csvs=(), report=None, report_name: str = "report.htm
 
     csvs: [(label, make_bytes, file_name)]; report: make_html or None; figures: [(caption, make_figure)].
     """
-    with st.expander("Downloads", icon=":material/download:"):
+    box = st.expander("Downloads", icon=":material/download:", key=f"{key}.dl_open", on_change="rerun")
+    if not box.open:  # lazy, like the code panel: its open state is kept across reruns, and closed it costs nothing
+        return
+    with box:
         cols = st.columns(2)
         for i, (label, make, name) in enumerate(csvs):
             cols[i % 2].download_button(

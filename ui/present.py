@@ -165,8 +165,11 @@ CLOSE_SIDEBAR_JS = """<span class="mx-script"></span><script>
   const close = () => {
     const sb = document.querySelector("[data-testid='stSidebar']");
     const btn = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
-    if (sb && btn && sb.getAttribute("aria-expanded") !== "false" && sb.getBoundingClientRect().right > 5) btn.click();
-    else if (++tries < 20) setTimeout(close, 100);
+    const open = sb && sb.getAttribute("aria-expanded") !== "false" && sb.getBoundingClientRect().right > 5;
+    const clicked = open && btn;
+    if (clicked) btn.click();
+    // until it is closed (a busy page renders late); after a click, give the sidebar time to fold first
+    if ((open || !sb) && ++tries < 40) setTimeout(close, clicked ? 700 : 100);
   };
   close();
 })();

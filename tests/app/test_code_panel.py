@@ -25,6 +25,7 @@ def _open_code(at) -> None:
     """Open every page's 'Show the code' expander (lazy: its script is drawn only while open)."""
     for key in ("cls", "reg", "roc", "clu", "proj", "ano"):
         at.session_state[f"{key}.code_open"] = True
+        at.session_state[f"{key}.dl_open"] = True
 
 
 def test_a_closed_code_panel_draws_no_script():

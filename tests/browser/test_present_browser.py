@@ -10,6 +10,7 @@ window (no reload). Screenshots go to a temporary folder whose path is printed (
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.harness import ROOT, browser_page, streamlit_server, wait_settled
 from ml.plots import FONT_SIZE, PRESENTATION_SCALE
@@ -159,6 +160,15 @@ def test_every_page_presents_without_overflow_at_projector_sizes(tmp_path_factor
             if name != "home":
                 _wait_for_charts(page)
             wait_settled(page)
+            # a busy machine can settle before the run that turns presentation on has painted: wait for its
+            # CSS and for the sidebar to fold (the checks below then say what is wrong if they never come)
+            for done in (f"getComputedStyle(document.documentElement).fontSize === '{16 * PRESENTATION_SCALE:g}px'",
+                         "(() => { const sb = document.querySelector(\"[data-testid='stSidebar']\"); "
+                         "return !sb || sb.getBoundingClientRect().right <= 5; })()"):  # fmt: skip
+                try:
+                    page.wait_for_function(done, timeout=20_000)
+                except PlaywrightTimeout:
+                    pass
             assert not page.locator("[role='dialog']:has-text('Page not found')").count(), name
             for i, (w, h) in enumerate(SIZES):
                 if i:
