@@ -1,15 +1,7 @@
 """Anomaly detectors behind one API (PyOD's), DRAMA's distance metrics and the anomaly metrics.
 
-Every detector follows PyOD's contract (registry kind "detector"):
-
-- ``fit(X)`` sets ``decision_scores_`` (one score per training row, **higher = more anomalous**),
-  ``threshold_`` (from ``contamination``: the k-th highest training score, k = round(contamination·n),
-  at least 1) and ``labels_`` (1 = anomaly, exactly ``decision_scores_ >= threshold_``, the same
-  ``score >= t`` rule as ``ml.thresholds.ThresholdEngine``);
-- ``decision_function(X)`` scores new rows on the same scale; ``predict(X)`` applies ``threshold_``.
-
-Moving the contamination or the threshold never refits: the scores are fixed once fitted and a
-threshold is a query (`threshold_for`, or a ThresholdEngine built on the scores).
+Every detector follows PyOD's contract (registry kind "detector"), stated once in `ml.detectors.base`;
+moving the contamination or the threshold never refits (a threshold is a query on fixed scores).
 
 DRAMA (Dimensionality Reduction Anomaly Meta-Algorithm, Vafaei Sadr, Bassett & Kunz 2019, the
 Geneva notes): scale the data to [0, 1], reduce it (none, PCA, ICA, NMF, autoencoder, VAE), split

@@ -2,8 +2,9 @@
 
 - `score_histogram`: the anomaly scores per class (normal / anomaly) as pre-binned bars, with the
   threshold as a vertical line (a layout shape, so a threshold move only moves the shape).
-- `detection_scatter`: the data in 2-D with what the detector calls anomalous; with labels, true
-  positives, false positives and missed anomalies each drawn differently.
+- `live_scatter` / `flag_marks`: the data in 2-D coloured flagged / not flagged through one colour axis (the
+  live threshold recolours it in the browser); labelled anomalies drawn larger and outlined, so true positives,
+  false alarms and missed anomalies each look different.
 - `top_images` / `top_curves`: the k most anomalous rows drawn as images (digits) or curves (signals).
 - `drama_grid`: DRAMA's reduction × metric scores as an annotated heat map (one cell per DRT-metric).
 """
@@ -15,23 +16,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ml.plots import MARKER_COLOUR, MAX_POINTS, NEGATIVE_COLOUR, PALETTE, POSITIVE_COLOUR, base_layout
-from ml.plots.curves import marker_scatter
 
 NORMAL_COLOUR = NEGATIVE_COLOUR  # blue
 ANOMALY_COLOUR = POSITIVE_COLOUR  # vermillion
-FALSE_POSITIVE_COLOUR = PALETTE[1]  # orange
-MISSED_COLOUR = PALETTE[3]  # pink
-FLAGGED_COLOUR = ANOMALY_COLOUR
 THRESHOLD_NAME = "threshold"
-
-# How each kind of point is drawn in `detection_scatter`: (legend name, colour, symbol, size, outline)
-KINDS = {
-    "normal": ("normal", "#9AA5B1", "circle", 6, None),
-    "tp": ("caught (TP)", ANOMALY_COLOUR, "circle", 11, MARKER_COLOUR),
-    "fp": ("false alarm (FP)", FALSE_POSITIVE_COLOUR, "x", 10, None),
-    "fn": ("missed (FN)", MISSED_COLOUR, "diamond-open", 12, None),
-    "flagged": ("flagged", FLAGGED_COLOUR, "circle", 10, MARKER_COLOUR),
-}
 
 
 def _arr(values, name: str) -> np.ndarray:
@@ -107,63 +95,6 @@ def score_histogram(
     base_layout(fig, title=title, x=score_label, y=y_title, height=380)
     if log_y:
         fig.update_yaxes(type="log")
-    return fig
-
-
-def point_kinds(flagged, truth=None) -> np.ndarray:
-    """Each row's kind: 'tp', 'fp', 'fn', 'normal' with labels; 'flagged' / 'normal' without."""
-    f = np.asarray(flagged).astype(bool).ravel()
-    if truth is None:
-        return np.where(f, "flagged", "normal")
-    t = np.asarray(truth).astype(bool).ravel()
-    if t.size != f.size:
-        raise ValueError(f"got {t.size} labels but {f.size} flags.")
-    return np.select([f & t, f & ~t, ~f & t], ["tp", "fp", "fn"], "normal")
-
-
-def detection_scatter(
-    x,
-    y,
-    flagged,
-    truth=None,
-    *,
-    x_label: str = "x",
-    y_label: str = "y",
-    title: str = "",
-    seed: int = 0,
-    max_points: int = MAX_POINTS,
-) -> go.Figure:
-    """The data in 2-D with the detector's calls: every kind (normal, TP, FP, missed; or flagged)
-    is one trace. Normal rows are thinned to `max_points` (fixed seed, said in the legend);
-    flagged and missed rows are all drawn (capped at `max_points` too)."""
-    xa, ya = _arr(x, "x"), _arr(y, "y")
-    kinds = point_kinds(flagged, truth)
-    if not (xa.size == ya.size == kinds.size):
-        raise ValueError("x, y and the flags must have one value per row.")
-    fig = go.Figure()
-    order = ("normal", "fp", "fn", "tp") if truth is not None else ("normal", "flagged")
-    for kind in order:
-        idx = np.flatnonzero(kinds == kind)
-        name, colour, symbol, size, outline = KINDS[kind]
-        fig.add_trace(
-            marker_scatter(
-                xa[idx] if idx.size else [],
-                ya[idx] if idx.size else [],
-                name=f"{name}: {idx.size:,}",
-                colour=colour,
-                symbol=symbol,
-                size=size,
-                outline=outline,
-                opacity=0.5 if kind == "normal" else 0.95,
-                max_points=max_points,
-                seed=seed,
-            )
-        )
-    base_layout(fig, title=title, x=x_label, y=y_label, height=480)
-    # four legend entries do not fit on one row above a half-width chart: put them under it
-    fig.update_layout(
-        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0), margin=dict(b=110)
-    )
     return fig
 
 
