@@ -131,6 +131,11 @@ def wait_settled(page, timeout_ms: int = 120_000) -> None:
 
 _WATCH = """(slider) => {
   window.__t0 = null; window.__last = null; window.__outside = false;
+  if (!slider) {  // a live slider (ui/live_slider.py) in a same-origin component frame, marked by the caller
+    for (const f of document.querySelectorAll('iframe')) {
+      try { slider = slider || f.contentDocument.querySelector('[data-mlx-watch]'); } catch (e) { /* not ours */ }
+    }
+  }
   if (window.__obs) window.__obs.disconnect();
   window.__obs = new MutationObserver((records) => {
     const now = performance.now();
@@ -165,7 +170,12 @@ def press_and_settle(page, locator, key: str, timeout_ms: int = 60_000, quiet_ms
     """
     locator.focus()
     slider = locator.element_handle()
-    page.evaluate(_WATCH, slider)
+    if slider.owner_frame() == page.main_frame:
+        page.evaluate(_WATCH, slider)
+    else:  # a handle cannot cross frames: mark the slider's box (the input and its value) for the watcher
+        slider.evaluate("(el) => { for (const o of document.querySelectorAll('[data-mlx-watch]')) o.removeAttribute('data-mlx-watch');"
+                        " (el.closest('.slider') || el).setAttribute('data-mlx-watch', '1'); }")
+        page.evaluate(_WATCH, None)
     locator.press(key)
     page.wait_for_function(_DONE, arg=quiet_ms, timeout=timeout_ms, polling=20)
     return page.evaluate("() => (window.__last - window.__t0) / 1000")
@@ -192,6 +202,19 @@ def key_moves(page, handle, n: int, warmup: int = 0) -> list[float]:
         if i >= warmup:
             out.append(t)
     return out
+
+
+def live_moves(page, handle, n: int, warmup: int = 2, rests: int = 4) -> tuple[list[float], list[float]]:
+    """A live slider (ui/live_slider.py): (seconds to settle for `n` key presses in a row, as `key_moves`;
+    seconds from a press to the end of the server's rerun for `rests` presses each followed by a rest).
+
+    The slider answers a press in the browser and sends the value once it has rested (COMMIT_AFTER_MS);
+    the rerun that follows redraws nothing, but it is the page's work too, so it is measured apart."""
+    quick = key_moves(page, handle, n, warmup)
+    rested = []
+    for i in range(rests):
+        rested.append(press_and_settle(page, handle, "ArrowRight" if i % 2 == 0 else "ArrowLeft", quiet_ms=1200))
+    return quick, rested
 
 
 def floor_moves(n: int, warmup: int = 3) -> list[float]:
@@ -258,6 +281,12 @@ def slider_handle(page, index: int = 0, label: str | None = None):
     sliders = page.locator("[data-testid='stSlider']")
     if label is not None:
         sliders = sliders.filter(has_text=label)
+        if sliders.count() == 0:  # a live slider (ui/live_slider.py) draws in its component's frame
+            for frame in page.frames:
+                if "live_slider" in frame.url:
+                    found = frame.locator(f"input[type='range'][aria-label*={label!r}]")
+                    if found.count():
+                        return found.first
     return sliders.nth(index).locator("input[type='range']").first
 
 

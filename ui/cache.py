@@ -159,6 +159,13 @@ def pca_recon_template(key: tuple, scaling: str, rows: tuple, _build) -> dict:
     return _build()
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def pca_recon_states(key: tuple, scaling: str, rows: tuple, _build) -> dict:
+    """Every k's reconstruction of these image rows (pixels, row title, error line), built once by `_build()`
+    per (data, scaling): the reconstruction slider picks among them in the browser (ui.projection)."""
+    return _build()
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def cocktail(n_sources: int, duration: float, noise: float, seed: int, mixing: tuple | None):
     """The cocktail party (sources, mixing matrix, recordings) for these settings."""

@@ -31,6 +31,7 @@ def live_plot(
     config: dict | None = None,
     restyle: list | None = None,
     animate: dict | None = None,
+    follow: dict | None = None,
 ) -> None:
     """Draw `figure_json` (a Plotly figure as JSON, built once) with `marks` laid over its layout.
 
@@ -50,12 +51,19 @@ def live_plot(
     from ui import present
 
     figure_json, revision, marks = present.live_figure(figure_json, str(revision), marks)  # scaled while presenting
+    if follow is not None and present.active():
+        follow = {**follow, "parts": {
+            name: {v: {**part, "marks": present.live_figure(None, None, part["marks"])[2]} if part.get("marks") else part
+                   for v, part in states.items()}
+            for name, states in follow["parts"].items()
+        }}  # fmt: skip
     _component(
         figure=figure_json,
         revision=revision,
         marks=marks,
         restyle=restyle,
         **({"animate": animate} if animate is not None else {}),
+        **({"follow": follow} if follow is not None else {}),
         config={**live_config(key), **(config or {})},
         fit=present.fit(key),  # presenting a page's main chart: as tall as the window leaves below its top
         key=key,

@@ -24,6 +24,7 @@ from ml.plots import projection as plots
 from ui import cache, training
 from ui.data_source import data_source
 from ui.live_plot import live_plot
+from ui.live_slider import Slider, live_sliders, texts
 from ui.present import chart
 from ui.state import accept_key_in_url, bound, clamp_kept, kept, linked
 from ui.state import tabs as linked_tabs
@@ -341,30 +342,40 @@ def pca_view(setup: Setup) -> None:
 @guarded_fragment("The PCA view")
 def _pca_queries(setup: Setup, full: P.PCAFit) -> None:
     """The component and target sliders with what they move: four numbers and the marks of two live
-    charts (built once per data and scaling; a move is one Plotly.relayout in the browser)."""
+    charts (built once per data and scaling), every value's marks precomputed: a move is answered in
+    the browser (ui.live_slider), the server only keeps the values."""
     n = full.n_components
-    c1, c2 = st.columns(2)
-    k = _k_slider(c1, "Components k", n, 2, f"{PAGE}.pca_k")
-    target = linked(c2.slider, "Variance target (%)", 50, 99, int(P.DEFAULT_TARGET * 100), **kept(key=f"{PAGE}.target")) / 100
-    k_t = full.n_for_target(target)
     err = full.reconstruction_errors()
-    metric_grid(
-        [
-            (f"Components for {target:.0%}", k_t, f"{k_t} of {n}"),
-            (f"Variance kept by {k}", full.cumulative[k - 1], f"{full.cumulative[k - 1]:.1%}"),
-            (f"Reconstruction error, k = {k}", err[k - 1], f"{err[k - 1]:.3g}"),
-            ("Fit time (all components)", full.fit_time, f"{full.fit_time * 1000:.0f} ms"),
+    cum = full.cumulative
+    ks = Slider(f"{PAGE}.pca_k", "Components k", 1, max(n, 1), min(2, n), url=f"{PAGE}.pca_k")
+    ts = Slider(f"{PAGE}.target", "Variance target (%)", 50, 99, int(P.DEFAULT_TARGET * 100), url=f"{PAGE}.target", fmt="{} %")
+    sliders = [ks, ts] if n > 1 else [ts]
+    if n <= 1:
+        st.caption("Components k: 1 (the only value this data allows)")
+    k_t = {t: full.n_for_target(t / 100) for t in ts.values()}
+    live = live_sliders(
+        sliders, key=f"{PAGE}.pca_live", reset=_revision(setup.data_key),
+        tiles=[
+            texts(ts, lambda t: [f"Components for {t}%", f"{k_t[t]} of {n}", k_t[t]]),
+            texts(ks, lambda k: [f"Variance kept by {k}", f"{cum[k - 1]:.1%}", float(cum[k - 1])]),
+            texts(ks, lambda k: [f"Reconstruction error, k = {k}", f"{err[k - 1]:.3g}", float(err[k - 1])]),
+            {"static": ["Fit time (all components)", f"{full.fit_time * 1000:.0f} ms", full.fit_time]},
         ],
         columns=4,
-    )
+    )  # fmt: skip
     scree, loadings, n_shown = cache.pca_live_figures(*setup.data_key, _full=full, _names=tuple(setup.names))
     rev = _revision(setup.data_key)
-    live_plot(scree, rev, plots.scree_marks(n, target, k_t, k), key=f"{PAGE}.scree")
+    scree_parts = lambda: {  # noqa: E731 (built once per data: ui.live_slider keeps it serialised)
+        ks.name: {str(k): {"marks": plots.scree_marks(n, k=k)} for k in ks.values()},
+        ts.name: {str(t): {"marks": plots.scree_marks(n, t / 100, k_t[t])} for t in ts.values()},
+    }
+    live_plot(scree, rev, {}, follow=live.follow(scree_parts, rev=f"{rev}.scree"), key=f"{PAGE}.scree")
     st.markdown(
         f"**Loadings** (eigenvectors): each feature's weight in each of the first {n_shown} components; "
         "the k kept are outlined, the rest faded"
     )
-    live_plot(loadings, rev, plots.loadings_marks(k, n_shown), key=f"{PAGE}.loadings")
+    load_parts = lambda: {ks.name: {str(k): {"marks": plots.loadings_marks(k, n_shown)} for k in ks.values()}}  # noqa: E731
+    live_plot(loadings, rev, {}, follow=live.follow(load_parts, rev=f"{rev}.loadings"), key=f"{PAGE}.loadings")
 
 
 def _revision(*parts) -> str:
@@ -404,25 +415,50 @@ def _eigen_images(setup: Setup, full: P.PCAFit) -> None:
 
 @guarded_fragment("The reconstruction slider")
 def _reconstruction_slider(setup: Setup, full: P.PCAFit) -> None:
-    """The reconstruction slider and the images it moves (one live chart: a move sends one small array,
-    drawn with Plotly.react in the mounted chart) with their error."""
-    k = _k_slider(st, "Reconstruct with k components", full.n_components, 10, f"{PAGE}.recon_k")
+    """The reconstruction slider and the images it moves: every k's pixels are precomputed (one small array
+    each), so a move repaints the mounted mosaic in the browser (ui.live_slider) with its error line."""
+    n = full.n_components
     idx = _sample_images(setup)
-    recon = full.reconstruct_rows(idx, k)
-    err = P.reconstruction_error(setup.A[idx], recon)
-    live_plot(_recon_json(setup, idx, recon, k), _revision(setup.data_key, k), {}, key=f"{PAGE}.recon")
-    st.caption(
-        f"k = {k} of {full.n_components} components keep {full.cumulative[k - 1]:.1%} of the variance; mean squared "
-        f"error of these {len(idx)} images {err:.3g} (all rows: {full.reconstruction_errors()[k - 1]:.3g}, in scaled units)."
-    )
+    ks = Slider(f"{PAGE}.recon_k", "Reconstruct with k components", 1, max(n, 1), min(10, n), url=f"{PAGE}.recon_k")
+    states = cache.pca_recon_states(*setup.data_key, tuple(int(i) for i in idx), _build=lambda: _recon_states(setup, full, idx))
+    live = live_sliders(
+        [ks], key=f"{PAGE}.recon_live", reset=_revision(setup.data_key, "recon"),
+        lines=[texts(ks, lambda k: states["lines"][k - 1])],
+    )  # fmt: skip
+    live_plot(
+        _recon_json(setup, idx), _revision(setup.data_key, "recon"), {},
+        follow=live.follow(lambda: {ks.name: states["parts"]}, rev=_revision(setup.data_key, "recon", tuple(idx))),
+        key=f"{PAGE}.recon",
+    )  # fmt: skip
 
 
 _K_TITLE = "k = ?"
 
 
-def _recon_json(setup: Setup, idx: np.ndarray, recon: np.ndarray, k: int) -> str:
-    """The originals above their k-component reconstructions as figure JSON: the layout (labels, grey
-    scale fixed by the originals) is built once per data; each k fills in only the pixels and its title."""
+def _recon_states(setup: Setup, full: P.PCAFit, idx: np.ndarray) -> dict:
+    """Each k's reconstruction as a restyle of the mosaic's pixels with its row title, and its error line."""
+    base = json.loads(_recon_json(setup, idx))
+    ticktext = base["layout"]["yaxis"]["ticktext"]
+    originals = setup.images(idx)
+    parts, lines = {}, []
+    errors = full.reconstruction_errors()
+    for k in range(1, full.n_components + 1):
+        recon = full.reconstruct_rows(idx, k)
+        grid = np.round(plots.mosaic_grid(np.concatenate([originals, setup.images(idx, recon)]), rows=2), 2)
+        z = np.where(np.isnan(grid), None, grid).tolist()
+        ticks = [f"k = {k}" if t == _K_TITLE else t for t in ticktext]
+        parts[str(k)] = {"restyle": [[{"z": [z]}, [0]]], "marks": {"yaxis.ticktext": ticks}}
+        err = P.reconstruction_error(setup.A[idx], recon)
+        lines.append(
+            f"k = {k} of {full.n_components} components keep {full.cumulative[k - 1]:.1%} of the variance; mean squared "
+            f"error of these {len(idx)} images {err:.3g} (all rows: {errors[k - 1]:.3g}, in scaled units)."
+        )
+    return {"parts": parts, "lines": lines}
+
+
+def _recon_json(setup: Setup, idx: np.ndarray) -> str:
+    """The originals above their reconstructions as figure JSON (labels, grey scale fixed by the originals),
+    built once per data; each k's pixels and row title come from `_recon_states`."""
 
     def build() -> dict:
         labels = (
@@ -436,12 +472,7 @@ def _recon_json(setup: Setup, idx: np.ndarray, recon: np.ndarray, k: int) -> str
         )  # fmt: skip
         return json.loads(fig.to_json())
 
-    base = cache.pca_recon_template(*setup.data_key, tuple(int(i) for i in idx), _build=build)
-    grid = plots.mosaic_grid(np.concatenate([setup.images(idx), setup.images(idx, recon)]), rows=2)
-    trace = {**base["data"][0], "z": np.where(np.isnan(grid), None, grid).tolist()}
-    yaxis = base["layout"]["yaxis"]
-    yaxis = {**yaxis, "ticktext": [f"k = {k}" if t == _K_TITLE else t for t in yaxis["ticktext"]]}
-    return json.dumps({"data": [trace], "layout": {**base["layout"], "yaxis": yaxis}})
+    return json.dumps(cache.pca_recon_template(*setup.data_key, tuple(int(i) for i in idx), _build=build))
 
 
 def _accuracy(setup: Setup) -> None:

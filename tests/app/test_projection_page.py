@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.live_helpers import live_figures, live_readouts
 from tests.app.upload_helpers import upload
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "5_Dimensionality_reduction.py")
@@ -37,18 +38,11 @@ def _ok(at: AppTest) -> None:
 def _figures(at: AppTest) -> list[dict]:
     """Every figure on the page: st.plotly_chart's, and the live charts' (ui.live_plot) with their marks
     laid over the layout, as the browser draws them."""
-    out = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-    for el in at.get("component_instance"):
-        if el.proto.component_name.endswith("live_plot"):
-            args = json.loads(el.proto.json_args)
-            fig = json.loads(args["figure"])
-            fig["layout"].update(args["marks"])
-            out.append(fig)
-    return out
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")] + live_figures(at)
 
 
 def _metrics(at: AppTest) -> dict[str, float]:
-    out = {}
+    out = dict(live_readouts(at)[0])
     for el in at.get("html"):
         for lab, value in re.findall(r"data-label='([^']*)' data-value='([^']*)'", el.proto.body):
             out[html.unescape(lab)] = float(value.replace("np.float64(", "").rstrip(")"))
@@ -123,9 +117,11 @@ def test_pca_view_is_queries_on_one_fit():
     k85 = int(re.search(r"with (\d+)", note).group(1))
     m = _metrics(at)
     assert m["Components for 85%"] == k85
-    at.slider(key="proj.target").set_value(95).run()
+    at.session_state["proj.target"] = 95  # the live sliders' values are kept in the session (ui.live_slider)
+    at.run()
     assert _metrics(at)["Components for 95%"] > k85
-    at.slider(key="proj.pca_k").set_value(13).run()
+    at.session_state["proj.pca_k"] = 13
+    at.run()
     assert _metrics(at)["Reconstruction error, k = 13"] == pytest.approx(0, abs=1e-12)
     scree = next(f for f in _figures(at) if f["layout"].get("yaxis", {}).get("title", {}).get("text") == "explained variance ratio")
     assert "k = 13" in [sh.get("label", {}).get("text") for sh in scree["layout"]["shapes"]]  # the k mark moved
@@ -144,7 +140,8 @@ def test_digits_reconstruction_slider_changes_the_images():
         return next(t["z"] for f in _figures(at) for t in f["data"] if t.get("name") == "reconstruction")
 
     before = recon()
-    at.slider(key="proj.recon_k").set_value(64).run()
+    at.session_state["proj.recon_k"] = 64
+    at.run()
     _ok(at)
     after = recon()
     assert after != before

@@ -58,6 +58,10 @@ def test_reconstruction_slider_redraws_the_images(tmp_path):
         assert after != before
         press_and_settle(page, handle, "ArrowLeft")  # back to the first k: the first images again
         assert _changed(page, after) == before
+        # a live slider: the server gets the value once the slider rests, and keeps it in the address
+        press_and_settle(page, handle, "ArrowRight")
+        page.wait_for_function("() => location.search.includes('proj.recon_k=11')", timeout=30_000)
+        assert _changed(page, before) == after
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.get_by_text("Eigen-images and reconstruction").count() == 1
         page.screenshot(path=str(tmp_path / "projection.png"))
