@@ -48,6 +48,7 @@ from ui import cache
 from ui.classification import model_params
 from ui.data_source import _md, data_source
 from ui.live_plot import live_plot
+from ui.live_slider import Slider, live_sliders
 from ui.present import chart
 from ui.present import table as show_table
 from ui.state import accept_key_in_url, bound, kept, linked, pop_pending
@@ -540,55 +541,100 @@ def fit_view(setup: Setup, fitted: Fitted) -> None:
 # -- gradient descent, step by step --------------------------------------------------------------
 
 
+GD_STEP = "reg.gd.step"  # the step slider's name (session and address)
+GD_STEP_VALUES = 1001  # at most this many slider positions: beyond 1,000 steps the slider moves in strides
+GD_USED_POINTS = 40_000  # mini-batch points drawn by all the positions' states together (the payload's bulk)
+
+
 @guarded_fragment("The gradient-descent steps")
 def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
-    """The step slider and the animated chart: they only index the precomputed path (no refit). Play runs
-    in the browser (Plotly frames), so the animation costs no server round trip per frame."""
-    key = "reg.gd.step"
-    pop_pending(key)
-    # The position lives in our own key too: a new "Number of steps" makes a new slider (new range),
-    # which would start at 0. At the end it stays at the (new) end; elsewhere it keeps its step.
-    at, of = st.session_state.get("reg.gd.at", (path.n_steps, path.n_steps))
-    if key not in st.session_state or of != path.n_steps:
-        st.session_state[key] = path.n_steps if at >= of else min(at, path.n_steps)
-    step = linked(
-        st.slider, "Step", 0, path.n_steps, key=key,
+    """The step slider and the animated chart: they only index the precomputed path (no refit). Every
+    position's state (lines, point(s) used, loss mark, equation) is precomputed once per run, so a move is
+    answered in the browser (ui.live_slider); Play runs the figure's own frames there too."""
+    pop_pending(GD_STEP)
+    n = path.n_steps
+    # A new "Number of steps" is a new range: at the end the slider stays at the (new) end, elsewhere it
+    # keeps its step.
+    at, of = st.session_state.get("reg.gd.at", (n, n))
+    if of != n:
+        st.session_state[GD_STEP] = n if at >= of else min(at, n)
+    stride = max(1, math.ceil(n / (GD_STEP_VALUES - 1)))
+    slider = Slider(
+        GD_STEP, "Step", 0, n, n, step=stride, url=GD_STEP,
         help="Move through the precomputed run; ▶ Play under the chart animates it in the browser.",
+        note=f"{n:,} steps: the slider moves {stride} at a time." if stride > 1 else None,
     )  # fmt: skip
-    st.session_state["reg.gd.at"] = (int(step), path.n_steps)
     # The chart stays mounted: the figure (with its Play frames) goes to the browser once per run of
     # gradient descent; a step move animates the five traces that show the step (no redraw, no figure rebuilt).
     path_key = ("anim", path.method, path.learning_rate, path.n_steps, float(path.w1[-1]), float(path.loss[-1]),
                 float(np.sum(y)), len(y), x_label, y_label)  # fmt: skip
+    rev = _revision(path_key)
+    live = live_sliders([slider], key="reg.gd.live", reset=rev)
+    step = int(live[GD_STEP])
+    st.session_state["reg.gd.at"] = (step, n)
     base = cached(
         "reg.gd.anim", path_key,
         lambda: json.dumps(rplots.gd_animation_figure(x, y, path, path.n_steps, ols, x_label, y_label),
                            cls=PlotlyJSONEncoder),
         STORE_ENTRIES,
     )  # fmt: skip
-    animate, marks = gd_step_update(x, y, path, int(step))
-    live_plot(base, _revision(path_key), marks, key="reg.gd.anim", animate=animate)
+    steps = slider.values()
+    cap = gd_used_cap(path, len(steps))
+    data = hashlib.sha1(np.ascontiguousarray(x, dtype=float).tobytes() + np.ascontiguousarray(y, dtype=float).tobytes())
+    parts = lambda: {GD_STEP: gd_step_parts(x, y, path, steps, cap)}  # noqa: E731 (built once per run: ui.live_slider keeps it)
+    live_plot(base, rev, {}, follow=live.follow(parts, rev=_revision((path_key, data.hexdigest(), stride, cap))),
+              key="reg.gd.anim")  # fmt: skip
+    batch = path.batch_index.shape[1] if path.batch_index is not None and path.batch_index.ndim == 2 else 0
+    if batch > cap:
+        st.caption(
+            f"The slider draws {cap} of each step's {batch} mini-batch points (a random {cap}: the batch is "
+            "random); ▶ Play draws them all."
+        )
 
 
 GD_STEP_TRACES = [3, 4, 5, 6, 7]  # the traces of gd_animation_figure that show a step (its frames move them)
 
 
-def gd_step_update(x, y, path: GDPath, step: int) -> tuple[dict, dict]:
-    """(animate, marks) that put the step-`step` state on a drawn gd_animation_figure: the earlier lines, the
-    line, the point(s) used, the loss marker and the equation (the traces its frames move), and the chart's
-    own step slider at the nearest frame. The same state the figure's frames hold (ml.plots.regression)."""
-    from ml.plots.regression import _caption_trace, _gd_state, _padded_range
+def gd_used_cap(path: GDPath, n_values: int) -> int:
+    """How many of a step's points used the slider's states draw: all (up to the frames' 200) unless a
+    mini-batch run has so many positions that their points would make the states heavy (GD_USED_POINTS)."""
+    return int(min(200, max(10, GD_USED_POINTS // max(n_values, 1))))
+
+
+def _rounder(lo: float, hi: float):
+    """Values rounded to 1/10,000 of the axis span [lo, hi] (the chart cannot show finer), None where not finite."""
+    span = abs(hi - lo) or max(abs(hi), 1.0)
+    digits = max(0, int(-math.floor(math.log10(span / 1e4))))
+    return lambda vs: [round(float(v), digits) if v is not None and math.isfinite(float(v)) else None for v in vs]
+
+
+def gd_step_parts(x, y, path: GDPath, steps, used_cap: int = 200) -> dict:
+    """Each step's state as a live chart part (ui.live_plot follow): new data for the traces a frame of
+    gd_animation_figure moves (earlier lines, line, point(s) used, loss mark, equation) and the chart's own
+    step slider at the nearest frame. The frames' state (ml.plots.regression), coordinates rounded to
+    1/10,000 of the axes' spans and at most `used_cap` points used per step: the states of every step
+    travel together, once per run."""
+    from ml.plots.regression import _gd_state, _padded_range
 
     xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     x_range = _padded_range(xs, 0.05) or [0.0, 1.0]
     y_range = _padded_range(ys, 0.15) or [0.0, 1.0]
-    earlier, current, used, marker, title = _gd_state(xs, ys, path, step, np.array(x_range))
-    caption = _caption_trace(title, x_range[0], y_range[1])
-    # one animation frame without redraw, as the figure's own frames: only these traces move
-    data = [{"type": "scatter", **t} for t in (earlier, current, used, marker, caption)]
-    animate = {"data": json.loads(json.dumps(data, cls=PlotlyJSONEncoder)), "traces": GD_STEP_TRACES}
+    rx, ry = _rounder(*x_range), _rounder(*y_range)
     shown = np.unique(np.linspace(0, path.n_steps, min(60, path.n_steps + 1)).round().astype(int))
-    return animate, {"sliders[0].active": int(np.abs(shown - step).argmin())}
+    out = {}
+    for s in steps:
+        earlier, current, used, marker, title = _gd_state(xs, ys, path, int(s), np.array(x_range))
+        loss = marker["y"][0]
+        data = [
+            {"x": rx(earlier["x"]), "y": ry(earlier["y"])},
+            {"x": rx(current["x"]), "y": ry(current["y"])},
+            {"x": rx(used["x"][:used_cap]), "y": ry(used["y"][:used_cap])},
+            {"x": [int(s)], "y": [None if loss is None else float(f"{loss:.4g}")]},
+            {"text": [title]},
+        ]
+        out[str(s)] = {"animate": {"data": data, "traces": GD_STEP_TRACES},
+                       "marks": {"sliders[0].active": int(np.abs(shown - s).argmin())}}  # fmt: skip
+    return out
 
 
 def _revision(key: tuple) -> str:

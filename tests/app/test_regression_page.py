@@ -39,7 +39,8 @@ def _run(at: AppTest) -> AppTest:
 
 def _figures(at: AppTest) -> list[dict]:
     """Every Plotly figure on the page as the browser draws it: st.plotly_chart's, and the live charts'
-    (ui/live_plot.py: the figure sent once, with the trace restyles of this run applied)."""
+    (ui/live_plot.py: the figure sent once, with the trace restyles of this run applied, then the part of
+    the live slider it follows at the slider's value: its marks and its animation frame)."""
     figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
     for el in at.get("component_instance"):
         if el.proto.component_name.endswith("live_plot"):
@@ -50,6 +51,11 @@ def _figures(at: AppTest) -> list[dict]:
                     for j, i in enumerate(traces):
                         fig["data"][i][attr] = values[j]
             frame = args.get("animate")  # new data for a few traces, as an animation frame
+            follow = args.get("follow")
+            for name, states in (json.loads(follow["parts"]) if follow else {}).items():
+                part = states[str(follow["values"][name])]  # every value the slider takes has its part
+                frame = part.get("animate") or frame
+                fig["layout"]["_marks"] = part.get("marks", {})  # dotted paths ("sliders[0].active")
             for i, trace in zip((frame or {}).get("traces", []), (frame or {}).get("data", []), strict=True):
                 fig["data"][i].update(trace)
             figs.append(fig)
@@ -183,15 +189,48 @@ def test_lasso_alpha_zeroes_coefficients_and_paths_show():
     _figure(at, "Ridge (L2) path")
 
 
+def _gd_step(at: AppTest) -> dict:
+    """The live "Step" slider as drawn (ui.live_slider's component): its range, stride, note and value."""
+    for el in at.get("component_instance"):
+        if el.proto.component_name.endswith("live_slider"):
+            args = json.loads(el.proto.json_args)
+            for s in args["sliders"]:
+                if s["name"] == "reg.gd.step":
+                    return {**s, "value": args["values"][s["name"]]}
+    raise AssertionError("no live Step slider on the page")
+
+
+def _set_step(at: AppTest, step: int) -> AppTest:
+    """Move the live step slider (the browser commits its value to the session, then the page reruns)."""
+    at.session_state["reg.gd.step"] = step
+    return _run(at)
+
+
+def _xy(trace: dict) -> tuple[np.ndarray, np.ndarray]:
+    return _values(trace["x"]), _values(trace["y"])
+
+
 def test_gradient_descent_steps_play_and_diverge():
     at = _run(_page(**{"reg.model": reg.GD}))
     _no_errors(at)
-    step = at.slider(key="reg.gd.step")
-    assert step.value == step.max == 100
-    step.set_value(3)
-    _run(at)
+    step = _gd_step(at)
+    assert step["value"] == step["max"] == 100 and step["min"] == 0 and step["step"] == 1
+    fig = _figure(at, "Gradient descent")
+    frame = next(f for f in fig["frames"] if f["name"] == "3")  # Play's own frame for step 3
+    assert not fig["data"][7]["text"][0].startswith("Step 3:")
+    _set_step(at, 3)
+    assert _gd_step(at)["value"] == 3
     fig = _figure(at, "Gradient descent")
     assert fig["data"][7]["text"][0].startswith("Step 3:")  # the step's equation, a text trace frames move
+    # the chart composed at step 3 (as the browser does, from the precomputed part) draws step 3's line,
+    # its three earlier lines and its loss mark: what Play's frame for step 3 draws, to the chart's rounding
+    for mine, theirs in zip(fig["data"][3:8], frame["data"], strict=True):
+        if "x" in theirs:
+            (mx, my), (tx, ty) = _xy(mine), _xy({"x": theirs["x"], "y": theirs["y"]})
+            assert mx.shape == tx.shape and np.allclose(mx, tx, rtol=1e-3, atol=1e-3, equal_nan=True)
+            assert np.allclose(my, ty, rtol=1e-3, atol=1e-3, equal_nan=True)
+    assert len(fig["data"][3]["x"]) == 9 and fig["data"][6]["x"] == [3]
+    assert fig["layout"]["sliders"][0]["steps"][fig["layout"]["_marks"]["sliders[0].active"]]["label"] == "3"
     assert fig["layout"]["yaxis2"]["type"] == "log"  # the loss panel
     # Play runs in the browser: precomputed frames moving only the line, the point(s) and the loss mark
     frames = fig["frames"]
@@ -209,7 +248,7 @@ def test_gradient_descent_steps_play_and_diverge():
     at.select_slider(key="reg.gd.steps").set_value(50)
     at.select_slider(key="reg.gd.lr").set_value(0.01)
     _run(at)
-    assert at.slider(key="reg.gd.step").max == 50
+    assert _gd_step(at)["max"] == 50
     assert _figure(at, "Gradient descent")["frames"][-1]["name"] == "50"
     # too large a rate on unscaled x diverges: a message, the page keeps working
     at.selectbox(key="reg.gd.method").set_value("batch")
@@ -220,34 +259,63 @@ def test_gradient_descent_steps_play_and_diverge():
     assert _figure(at, "Gradient descent")
 
 
-def test_a_step_move_restyles_the_traces_the_frames_move():
-    """The live chart shows a step by animating traces 3-7 of the figure sent once: at every frame's step the
-    update equals that frame's data (so the slider and Play agree)."""
+def test_the_step_parts_are_the_frames_states_and_stay_small():
+    """Each slider position's part animates traces 3-7 of the figure sent once: at every frame's step it is that
+    frame's state (so the slider and Play agree), to 1/10,000 of the axes. All positions' parts travel
+    together: at the most steps the page allows, with the heaviest rule (mini-batch of 128), they stay small."""
+    import json as _json
+    import math
+
     from ml.plots.regression import gd_animation_figure
     from ml.regression import gd_path
+    from ui.live_slider import Slider
 
     rng = np.random.default_rng(0)
-    x = rng.normal(size=80)
-    y = 2 * x + 1 + rng.normal(scale=0.3, size=80)
-    path = gd_path(x, y, "square", 0.05, 40, 16, 0)
+    x = rng.normal(size=300)
+    y = 2 * x + 1 + rng.normal(scale=0.3, size=300)
+    path = gd_path(x, y, "minibatch", 0.05, 40, 16, 0)
     fig = gd_animation_figure(x, y, path, 40)
+    parts = reg.gd_step_parts(x, y, path, range(41))
     for frame in fig["frames"][::7]:
-        animate, marks = reg.gd_step_update(x, y, path, int(frame["name"]))
-        assert animate["traces"] == frame["traces"] == reg.GD_STEP_TRACES
-        for mine, theirs in zip(animate["data"], frame["data"], strict=True):
-            assert np.allclose(np.array(mine["x"], dtype=float), np.array(theirs["x"], dtype=float), equal_nan=True)
-            assert np.allclose(np.array(mine["y"], dtype=float), np.array(theirs["y"], dtype=float), equal_nan=True)
-            assert mine.get("text") == theirs.get("text") and mine.get("name") == theirs.get("name")
-        assert fig["layout"]["sliders"][0]["steps"][marks["sliders[0].active"]]["label"] == frame["name"]
+        part = parts[frame["name"]]
+        assert part["animate"]["traces"] == frame["traces"] == reg.GD_STEP_TRACES
+        for mine, theirs in zip(part["animate"]["data"], frame["data"], strict=True):
+            if "x" in mine:
+                assert np.allclose(_values(mine["x"]), _values(theirs["x"]), rtol=1e-3, atol=1e-3, equal_nan=True)
+                assert np.allclose(_values(mine["y"]), _values(theirs["y"]), rtol=1e-3, atol=1e-3, equal_nan=True)
+            else:
+                assert mine["text"] == theirs["text"]
+        assert fig["layout"]["sliders"][0]["steps"][part["marks"]["sliders[0].active"]]["label"] == frame["name"]
+    assert len(parts["7"]["animate"]["data"][2]["x"]) == 16  # step 7's mini-batch, all of it
+    # the largest run: 5,000 steps of 128 points; the slider has at most GD_STEP_VALUES positions
+    n = max(reg.STEP_OPTIONS)
+    path = gd_path(x, y, "minibatch", 0.05, n, 128, 0)
+    stride = math.ceil(n / (reg.GD_STEP_VALUES - 1))
+    steps = Slider("s", "s", 0, n, n, step=stride).values()
+    assert len(steps) <= reg.GD_STEP_VALUES and steps[-1] == n and steps[1] == stride
+    cap = reg.gd_used_cap(path, len(steps))
+    assert 10 <= cap < 128
+    parts = reg.gd_step_parts(x, y, path, steps, cap)
+    assert len(parts[str(n)]["animate"]["data"][2]["x"]) == cap
+    size = len(_json.dumps(parts, separators=(",", ":"), allow_nan=False))
+    assert size < 1.6e6, size
 
 
 def test_gradient_descent_oscillation_is_named_and_steps_keep_their_position():
     at = _run(_page(**{"reg.model": reg.GD}))
-    at.slider(key="reg.gd.step").set_value(30)
-    _run(at)
+    _set_step(at, 30)
     at.select_slider(key="reg.gd.steps").set_value(200)  # a new number of steps keeps the position
     _run(at)
-    assert at.slider(key="reg.gd.step").value == 30 and at.slider(key="reg.gd.step").max == 200
+    assert (_gd_step(at)["value"], _gd_step(at)["max"]) == (30, 200)
+    assert _figure(at, "Gradient descent")["data"][7]["text"][0].startswith("Step 30:")
+    _set_step(at, 200)
+    at.select_slider(key="reg.gd.steps").set_value(2000)  # at the end it stays at the (new) end
+    _run(at)
+    step = _gd_step(at)
+    assert (step["value"], step["max"], step["step"]) == (2000, 2000, 2) and "2 at a time" in step["note"]
+    assert _figure(at, "Gradient descent")["data"][7]["text"][0].startswith("Step 2000:")
+    at.select_slider(key="reg.gd.steps").set_value(200)
+    _run(at)
     # batch descent at α = 2 on standardised x: α·λ_max = 2, the line swings for ever
     at.radio(key="reg.scaling").set_value("standard")
     at.select_slider(key="reg.gd.lr").set_value(2.0)
