@@ -325,6 +325,13 @@ def test_gradient_descent_oscillation_is_named_and_steps_keep_their_position():
     assert "oscillates" in warning and "curvature" in warning and "standardise" not in warning, warning
     loss = _figure(at, "Gradient descent")["layout"]["yaxis2"]
     assert loss["title"]["text"].startswith("MSE") and loss.get("type") != "log"  # labelled, linear: flat loss
+    # presentation mode: the chart draws the server's step (ui.live_plot does not scale followed parts yet)
+    from ui import present
+
+    at.session_state[present.KEY] = True
+    _set_step(at, 7)
+    _no_errors(at)
+    assert _figure(at, "Gradient descent")["data"][7]["text"][0].startswith("Step 7:")
 
 
 def test_photoz_metrics_per_class_and_mape_near_zero_note():
