@@ -12,12 +12,13 @@ histories, the cheap queries (dendrogram cut, k-distance), and slider latency in
 2. What a page computes once per data and parameters (Lloyd and EM histories, elbow/silhouette and
    BIC/AIC sweeps, k-distance curve, linkage) and what a move costs afterwards (cut, eps line).
 3. Real browser (Debian chromium): key press -> page settled for the k slider (k-means, 1,000 uploaded
-   blob rows; the first 10 moves are new k, the next 10 come back to cached ones), a click on the
-   step-through's slider (Plotly frames: no server round trip) and the dendrogram cut (hierarchical,
-   same data), each beside the framework floor (bench/floor_app.py) measured in the same run, in
-   blocks of 5 moves alternating with the page's blocks (both apps served at once). The
-   results are a fragment (a move reruns it alone) and the charts live charts (ui.live_plot: a cut
-   is a relayout of marks). Screenshots of the default page at 1366x768 and 1920x1080 go to /tmp.
+   blob rows; k up, then back down), the step-through's Step slider and the dendrogram cut
+   (hierarchical, same data), each beside the framework floor (bench/floor_app.py) measured in the
+   same run, in blocks of 5 moves alternating with the page's blocks (both apps served at once). All
+   three are live sliders (ui/live_slider.py): every k, cut and step is computed once (k_states: the
+   table above), a move is answered in the browser and the value reaches the server once the slider
+   rests; so a second set of rows times a press left to rest until the server's rerun has finished.
+   Screenshots of the default page at 1366x768 and 1920x1080 go to /tmp.
 """
 
 from __future__ import annotations
@@ -81,6 +82,18 @@ def fit_table(sizes: list[int]) -> None:
         print(f"refused: {refused} ...")
 
 
+def _k_path_kmeans(X):
+    """What the page computes once so that moving k is answered in the browser (ui.clustering.k_states,
+    up to 2,500 rows): k-means at the page's defaults for every k of the slider, colours matched, scores."""
+    fits = {k: mlc.fit("kmeans", {"n_clusters": k, "init": "k-means++", "n_init": 10}, X, 0) for k in range(1, 31)}
+    return mlc.k_path({k: (f.labels, f.seconds) for k, f in fits.items()}, X, 0)
+
+
+def _k_path_tree(X):
+    tree = mlc.Hierarchical(1).fit(X)
+    return mlc.k_path({k: (tree.cut(n_clusters=k)[0], 0.0) for k in range(1, 31)}, X, 0)
+
+
 def once_table(sizes: list[int]) -> None:
     print("\nComputed once per data and parameters (s), then read by every move")
     rows = [
@@ -96,12 +109,17 @@ def once_table(sizes: list[int]) -> None:
         ("BIC / AIC, 1..10 components", lambda X: mlc.information_sweep(X, seed=0)),
         ("k-distance curve (MinPts 5)", lambda X: mlc.k_distance(X, 5)),
         ("linkage matrix (ward)", lambda X: mlc.Hierarchical(5).fit(X) if len(X) <= 20_000 else None),
+        ("every k = 1..30: k-means + scores", lambda X: _k_path_kmeans(X) if len(X) <= 2_500 else None),
+        ("every cut 1..30 of a tree + scores", lambda X: _k_path_tree(X) if len(X) <= 2_500 else None),
     ]
     sizes = [n for n in sizes if n <= 10_000]
     print(f"{'computation':<34}" + "".join(f"{n:>12,}" for n in sizes))
     data = {n: blobs(n) for n in sizes}
     for label, fn in rows:
-        cells = [f"{timed(lambda X=data[n], g=fn: g(X), reps=1)[0]:>12.3f}" for n in sizes]
+        cells = [
+            f"{timed(lambda X=data[n], g=fn: g(X), reps=1)[0]:>12.3f}" if "every" not in label or n <= 2_500 else f"{'—':>12}"
+            for n in sizes
+        ]
         print(f"{label:<34}" + "".join(cells))
         sys.stdout.flush()
     n = max(sizes)
@@ -167,27 +185,12 @@ def _wait_live_title(page, start: str, timeout: float = 180) -> None:
     raise TimeoutError(f"no live chart titled {start!r}")
 
 
-def step_moves(page, n: int) -> list[float]:
-    """The step-through's own slider (Plotly frames, in the browser): a click on the rail at another
-    step -> the frame drawn and the page quiet, measured like a key press (bench.harness)."""
-    from bench.harness import _DONE, _WATCH
+def _rests(page, handle, n: int = 4) -> list[float]:
+    """A live slider answers a press in the browser and sends its value once it rests (0.4 s): key press
+    -> the end of the server's rerun, each press left to rest."""
+    from bench.harness import press_and_settle
 
-    rail = page.locator("rect.slider-rail-touch-rect").first
-    rail.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
-    box = rail.bounding_box()
-    n_steps = page.locator("g.slider-group g.slider-label-group").count() or page.evaluate(
-        "() => document.querySelector('.js-plotly-plot').layout.sliders[0].steps.length"
-    )
-    out = []
-    for i in range(n):
-        step = (i * 3 + 1) % max(n_steps, 2)  # a different step each time, back and forth
-        x = box["x"] + box["width"] * (0.02 + 0.96 * step / max(n_steps - 1, 1))
-        page.evaluate(_WATCH, page.locator("g.slider-group").first.element_handle())
-        page.mouse.click(x, box["y"] + box["height"] / 2)
-        page.wait_for_function(_DONE, arg=300, timeout=30_000, polling=20)
-        out.append(page.evaluate("() => (window.__last - window.__t0) / 1000"))
-    return out
+    return [press_and_settle(page, handle, "ArrowRight" if i % 2 == 0 else "ArrowLeft", quiet_ms=1200) for i in range(n)]
 
 
 def _presses(page, handle, key: str, n: int) -> list[float]:
@@ -252,13 +255,16 @@ def browser(n: int, rows: int, shots: bool = True, block: int = 5) -> None:
                 floor()
                 out[where] += _presses(page, k, key, min(block, half - done))
                 done += min(block, half - done)
+        out["k_rest"] = _rests(page, k)
         page.get_by_text("Step through", exact=True).first.click()
         wait_settled(page)
-        page.wait_for_selector("rect.slider-rail-touch-rect", timeout=60_000)
         page.wait_for_timeout(1500)
+        step = slider_handle(page, label="Step")  # the live step slider over the chart's frames
+        _presses(page, step, "Home", 1)
         while len(out["step"]) < n:
             floor()
-            out["step"] += step_moves(page, min(block, n - len(out["step"])))
+            out["step"] += _presses(page, step, "ArrowRight", min(block, n - len(out["step"])))
+        out["step_rest"] = _rests(page, step)
         page.get_by_text("Clusters", exact=True).first.click()
         wait_settled(page)
         for _ in range(3):  # the select box's list sometimes closes while the page settles: try again
@@ -281,6 +287,7 @@ def browser(n: int, rows: int, shots: bool = True, block: int = 5) -> None:
                 floor()
                 out["cut"] += _presses(page, cut, key, min(block, half - done))
                 done += min(block, half - done)
+        out["cut_rest"] = _rests(page, cut)
         floor()
         out["points"] = max_trace_points(page)
         if shots:
@@ -299,10 +306,13 @@ def browser(n: int, rows: int, shots: bool = True, block: int = 5) -> None:
         f"in blocks of {block} between the page's blocks)",
         out["floor"],
         [
-            (f"k-means, new k (fit + figures) ×{len(out['k_new'])}", out["k_new"]),
-            (f"k-means, k seen before (cached) ×{len(out['k_seen'])}", out["k_seen"]),
-            (f"k-means step slider (browser only) ×{len(out['step'])}", out["step"]),
-            (f"dendrogram cut (cached tree) ×{len(out['cut'])}", out["cut"]),
+            (f"k-means k up (every k precomputed) ×{len(out['k_new'])}", out["k_new"]),
+            (f"k-means k back down ×{len(out['k_seen'])}", out["k_seen"]),
+            (f"k-means step slider ×{len(out['step'])}", out["step"]),
+            (f"dendrogram cut (number of clusters) ×{len(out['cut'])}", out["cut"]),
+            ("  … k, press then rest: rerun done", out["k_rest"]),
+            ("  … step, press then rest: rerun done", out["step_rest"]),
+            ("  … cut, press then rest: rerun done", out["cut_rest"]),
         ],
         out["points"],
         width=50,

@@ -235,6 +235,13 @@ def clustering_internal(key: tuple, scaling: str, fit_key: tuple, seed: int, _X,
     return clustering.internal_scores(_X, _labels, seed=seed)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def clustering_k_states(key: tuple, scaling: str, name: str, others: tuple, seed: int, high: int, _compute):
+    """Every k's clustering for the live k slider (ui.clustering.k_states), read-only: computed once per
+    (data, scaling, algorithm, its other parameters, seed, slider top)."""
+    return _compute()
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def clustering_lloyd(key: tuple, scaling: str, k: int, init: str, n_init: int, seed: int, _X, _keep):
     from ml import clustering

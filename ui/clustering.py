@@ -28,6 +28,7 @@ from ml.plots.curves import thin_indices
 from ui import cache
 from ui.data_source import DataChoice, data_source
 from ui.live_plot import live_plot
+from ui.live_slider import Live, Slider, live_readouts, live_sliders, texts
 from ui.present import chart
 from ui.present import table as show_table
 from ui.state import kept, linked
@@ -47,6 +48,8 @@ DATASETS = [
     "sdss",
 ]
 DISPLAY_POINTS = 2000  # points drawn in the cluster views (a fixed seeded subset beyond this)
+LIVE_MAX_ROWS = 2500  # up to here every k is clustered once (k-means k = 1-30: ~1 s at 1,000 rows, 2 cores)
+LIVE_TABS = ("Clusters", "Choosing k")  # the views drawn from those states (others ask the server per move)
 STEP_POINTS = 1000  # points animated in the step-throughs
 VIEWS = {"features": "Two features", "pca": "First two principal components", "umap": "UMAP (display only)"}
 
@@ -63,6 +66,10 @@ class Setup:
     pair: tuple = (0, 1)
     colour_by: str = "cluster"
     box: object = None  # the sidebar slot the results fragment draws the algorithm's controls into
+    live: Live | None = None  # the number-of-clusters slider when it is a live slider (ui.live_slider)
+    k_slider: Slider | None = None
+    instant: bool = False  # every k precomputed: a move of k is answered in the browser
+    notes: list = field(default_factory=list)  # what the controls changed (a k the data cannot take)
 
 
 @dataclass
@@ -76,6 +83,7 @@ class Result:
     cut_height: float | None = None
     node_labels: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    states: dict | None = None  # every k's clustering (ml.clustering.KStep) when k is a live slider
 
     @property
     def y(self):
@@ -141,14 +149,39 @@ def controls(setup: Setup) -> Setup:
     """The algorithm's parameter widgets (and the dendrogram's cut mode), drawn into the sidebar slot
     by the results fragment: moving one reruns the fragment alone. Returns the completed setup."""
     box, name = setup.box, setup.entry.name
-    params = param_widgets(setup.entry.params, f"{PAGE}.algo.{name}", box, persist=True)
+    prefix = f"{PAGE}.algo.{name}"
     cut_mode = "clusters"
     if name == "agglomerative":
         cut_mode = linked(
             box.radio, "Cut the dendrogram by", ["clusters", "height"], horizontal=True,
             format_func={"clusters": "number of clusters", "height": "height"}.get, **kept(key=f"{PAGE}.cut_mode"),
         )  # fmt: skip
-    return replace(setup, params=params, cut_mode=cut_mode)
+    k_param = setup.entry.extra.get("k_param")
+    if not k_param or cut_mode != "clusters":
+        params = param_widgets(setup.entry.params, prefix, box, persist=True)
+        return replace(setup, params=params, cut_mode=cut_mode)
+    # The number of clusters: a live slider. Up to LIVE_MAX_ROWS rows every k's clustering is computed once
+    # (`k_states`), so a move is answered in the browser; past it, or while a view that is not drawn from
+    # those states is open, each move asks the server (as a plain slider does).
+    spec = next(p for p in setup.entry.params if p.name == k_param)
+    prep = cache.clustering_prepared(setup.choice.key, setup.scaling, setup.choice.ds.X)
+    high = max(1, int(min(spec.high, prep.n_rows)))
+    k_box = box.container()  # first in the sidebar, drawn last (its token names the other parameters)
+    params = param_widgets([p for p in setup.entry.params if p.name != k_param], prefix, box, persist=True)
+    slider = Slider(
+        f"{prefix}.{k_param}", spec.label, max(1, int(spec.low)), high, min(int(spec.default), high),
+        url=f"{prefix}.{k_param}", help=spec.help or None,
+    )  # fmt: skip
+    asked = st.session_state.get(slider.name)
+    notes = []
+    if isinstance(asked, int | float) and asked > high:  # a k kept from a bigger table (or a link): say so
+        notes = setup.entry.fit_to_data({**params, k_param: int(asked)}, prep.n_rows, prep.n_features)[1]
+    instant = prep.n_rows <= LIVE_MAX_ROWS and st.session_state.get("clu.tab", "Clusters") in LIVE_TABS
+    reset = _digest(setup.choice.key, setup.scaling, name, sorted(params.items()), setup.seed, high)
+    with k_box:
+        live = live_sliders([slider], key=f"{PAGE}.k_live", reset=reset, delay=None if instant else 0)
+    params[k_param] = live[slider.name]
+    return replace(setup, params=params, cut_mode=cut_mode, live=live, k_slider=slider, instant=instant, notes=notes)
 
 
 # -- fitting -------------------------------------------------------------------------------------------
@@ -172,11 +205,45 @@ def _fit(key, setup: Setup, name: str, params: dict, X):
         return cache.clustering_fit(*args)
 
 
+def k_states(setup: Setup, prep, params: dict) -> dict:
+    """Every k of the live slider clustered once per (data, scaling, other parameters, seed), its colours
+    matched along k (ml.clustering.k_path): k-means fitted per k (each fit is the page's cached fit for that
+    k), the hierarchical tree fitted once and cut at each k. A k the data cannot take has no state."""
+    name, k_param, slider = setup.entry.name, setup.entry.extra["k_param"], setup.k_slider
+    others = tuple(sorted((n, v) for n, v in params.items() if n != k_param))
+
+    def fit_k(k: int):
+        return cache.clustering_fit(
+            setup.choice.key, setup.scaling, name, tuple(sorted({**params, k_param: k}.items())), setup.seed, prep.X
+        )
+
+    def compute() -> dict:
+        raw = {}
+        tree = fit_k(1).estimator if name == "agglomerative" else None
+        for k in slider.values():
+            try:
+                if tree is not None:
+                    raw[k] = (tree.cut(n_clusters=k)[0], 0.0)
+                else:
+                    f = fit_k(k)
+                    raw[k] = (f.labels, f.seconds, getattr(f.estimator, "cluster_centers_", None))
+            except ValueError:  # k above the distinct points: that k shows the fit's own message
+                continue
+        return mlc.k_path(raw, prep.X, setup.seed)
+
+    args = (setup.choice.key, setup.scaling, name, others, setup.seed, slider.hi)
+    if prep.n_rows < 1000:
+        return cache.clustering_k_states(*args, _compute=compute)
+    with st.spinner(f"Clustering once for every k from {slider.lo} to {slider.hi}, so that moving k is instant…"):
+        return cache.clustering_k_states(*args, _compute=compute)
+
+
 def run(setup: Setup) -> Result:
     ds = setup.choice.ds
     key = setup.choice.key
     prep = cache.clustering_prepared(key, setup.scaling, ds.X)
     name, params = setup.entry.name, dict(setup.params)
+    states = k_states(setup, prep, params) if setup.instant else None
     cut_height = node_raw = None
     if name == "agglomerative":
         tree_params = {**params, "n_clusters": 1}
@@ -202,13 +269,19 @@ def run(setup: Setup) -> Result:
         fit = _fit(key, setup, name, params, prep.X)
         raw = fit.labels
         fit_key = (name, tuple(sorted(params.items())), setup.seed)
-    labels, mapping = _stable_colours(setup, raw)
+    k = int(params.get(setup.entry.extra.get("k_param") or "", 0) or 0)
+    if states is not None and k in states and np.array_equal(states[k].raw, raw):
+        labels, mapping = states[k].labels.copy(), dict(states[k].mapping)  # the colours the browser shows
+        st.session_state[f"_{PAGE}.last_labels"] = ((setup.choice.key, setup.scaling), labels)
+    else:
+        labels, mapping = _stable_colours(setup, raw)
     node = (
         None if node_raw is None else np.array([mapping.get(int(v), v) if v >= 0 else -1 for v in node_raw])
     )
     return Result(
-        setup, prep, fit, labels, mapping, fit_key, cut_height, node, list(prep.notes) + list(fit.notes)
-    )
+        setup, prep, fit, labels, mapping, fit_key, cut_height, node,
+        list(prep.notes) + list(setup.notes) + list(fit.notes), states,
+    )  # fmt: skip
 
 
 def _stable_colours(setup: Setup, raw: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -236,25 +309,41 @@ def internal(res: Result):
     )
 
 
-def summary(res: Result) -> None:
-    f, y = res.fit, res.y
-    scores, _ = internal(res)
-    items = [
-        ("Clusters", f.n_clusters, f"{f.n_clusters}"),
-        ("Noise", f.noise_fraction, f"{f.noise_fraction:.0%}"),
-        (
-            "Silhouette",
-            scores["silhouette"],
-            "—" if scores["silhouette"] is None else f"{scores['silhouette']:.3f}",
-        ),
-    ]
-    if y is not None and res.setup.choice.ds.task in ("binary", "multiclass"):
-        ari = mlc.external_scores(y, res.labels)["ari"]
+def _summary_items(res: Result, labels, scores: dict, seconds: float) -> list[tuple[str, float, str]]:
+    """The summary's numbers for one clustering: (label, value, shown text) each."""
+    labels = np.asarray(labels)
+    n = len(set(labels[labels >= 0].tolist()))
+    noise = float(np.mean(labels < 0))
+    sil = scores["silhouette"]
+    items = [("Clusters", n, f"{n}"), ("Noise", noise, f"{noise:.0%}"), ("Silhouette", sil, "—" if sil is None else f"{sil:.3f}")]
+    if res.y is not None and res.setup.choice.ds.task in ("binary", "multiclass"):
+        ari = mlc.external_scores(res.y, labels)["ari"]
         items.append(("Adjusted Rand index", ari, f"{ari:.3f}"))
-    items.append(
-        ("Fit time", f.seconds, f"{f.seconds * 1000:.0f} ms" if f.seconds < 1 else f"{f.seconds:.1f} s")
-    )
-    metric_grid(items, columns=len(items))
+    items.append(("Fit time", seconds, f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"))
+    return items
+
+
+def _per_k(res: Result, fn) -> dict:
+    """`fn(step)` for every precomputed k (ml.clustering.KStep), memoised on the result's states."""
+    return {k: fn(step) for k, step in res.states.items()}
+
+
+def summary(res: Result) -> None:
+    f = res.fit
+    if res.states is not None and res.setup.live is not None:  # the numbers follow the live k slider
+        seconds = (lambda step: f.seconds) if f.name == "agglomerative" else (lambda step: step.seconds)
+        by_k = _per_k(res, lambda step: _summary_items(res, step.labels, step.scores, seconds(step)))
+        width = len(next(iter(by_k.values()))) if by_k else 0
+        slider = res.setup.k_slider
+        tiles = [
+            texts(slider, lambda k, i=i: None if k not in by_k else [by_k[k][i][0], by_k[k][i][2], by_k[k][i][1]])
+            for i in range(width)
+        ]  # fmt: skip
+        live_readouts(res.setup.live, key=f"{PAGE}.summary_live", tiles=tiles, columns=width)
+    else:
+        scores, _ = internal(res)
+        items = _summary_items(res, res.labels, scores, f.seconds)
+        metric_grid(items, columns=len(items))
     used = getattr(f.estimator, "algorithm_used_", "")
     if used:
         st.caption(f"Algorithm used: {used}.")
@@ -327,7 +416,9 @@ def clusters_view(res: Result) -> None:
         with left:
             _scatter(res, rows, view)
         with right:
-            _live("clu.side", *side)
+            parts, build, marks, *more = side
+            restyle = more[0] if more else None
+            _live("clu.side", parts, build, marks, restyle, per_k=more[1] if len(more) > 1 else None, res=res)
     f = res.fit
     if f.name == "dbscan":
         st.caption(
@@ -346,12 +437,35 @@ def _hash(a) -> str:
     return hashlib.sha1(a.tobytes() + str((a.dtype, a.shape)).encode()).hexdigest()[:16]
 
 
-def _live(key: str, parts: tuple, build, marks: dict | None = None, restyle: list | None = None) -> None:
+def _live(
+    key: str, parts: tuple, build, marks: dict | None = None, restyle: list | None = None, per_k=None, res=None
+) -> None:
     """A live chart: the figure `build()` makes is sent once per revision (a digest of `parts`, which
     must name everything the figure shows); `marks` (layout keys) move with one relayout and `restyle`
-    recolours the traces it already holds."""
+    recolours the traces it already holds.
+
+    `per_k(step)` -> {"marks", "restyle"} (with `res` whose k is a live slider): the chart follows the slider,
+    every k's marks and colours precomputed and applied in the browser (`marks` / `restyle` then unused)."""
     revision = hashlib.sha1(repr(parts).encode()).hexdigest()[:20]
-    live_plot(cache.clustering_figure_json(revision, build), revision, marks or {}, key=key, restyle=restyle)
+    figure = cache.clustering_figure_json(revision, build)
+    if per_k is None or res is None or res.states is None or res.setup.live is None:
+        live_plot(figure, revision, marks or {}, key=key, restyle=restyle)
+        return
+    live = res.setup.live
+    slider = res.setup.k_slider
+
+    def states() -> dict:
+        return {slider.name: {str(k): per_k(step) for k, step in res.states.items()}}
+
+    follow_rev = hashlib.sha1(repr((parts, key, _states_id(res))).encode()).hexdigest()[:20]
+    live_plot(figure, revision, {}, key=key, follow=live.follow(states, rev=follow_rev))
+
+
+def _states_id(res: Result) -> tuple:
+    """What a live chart's per-k states depend on besides its figure: the data, algorithm and settings."""
+    s = res.setup
+    others = tuple(sorted((n, v) for n, v in s.params.items() if n != s.entry.extra.get("k_param")))
+    return (s.choice.key, s.scaling, s.entry.name, others, s.seed, s.view, s.pair, s.colour_by, len(res.states))
 
 
 def _scatter(res: Result, rows: np.ndarray, view) -> None:
@@ -366,12 +480,21 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
         names = {i: str(n) for i, n in enumerate(s.choice.ds.class_names)}
     if f.name in ("kmeans", "agglomerative"):
         # the points are sent once per data and view; a new k or cut sends their colours (a restyle),
-        # the title and the centroids (layout marks); the colour key is a line of HTML under the chart
-        marks = plots.title_marks(title)
-        if f.name == "kmeans" and view.W is not None:
-            c2 = view.project(f.estimator.cluster_centers_)
-            marks["shapes"] = plots.centroid_marks([(res.mapping[c], *c2[c]) for c in range(len(c2))])
-        if f.name == "agglomerative" and s.colour_by == "cluster" and f.n_clusters <= DENDROGRAM_GROUPS:
+        # the title and the centroids (layout marks); the colour key is a line of HTML under the chart.
+        # With k a live slider, every k's colours, title and centroids are precomputed (`_live(per_k=...)`).
+        by_label = s.colour_by == "label" and res.y is not None
+
+        def marks_for(step_labels, n_clusters: int, centres, mapping) -> dict:
+            marks = plots.title_marks(f"{s.entry.title}: {n_clusters} clusters{shown}")
+            if f.name == "kmeans" and view.W is not None and centres is not None:
+                c2 = view.project(centres)
+                marks["shapes"] = plots.centroid_marks([(mapping[c], *c2[c]) for c in range(len(c2))])
+            return marks
+
+        centres = f.estimator.cluster_centers_ if f.name == "kmeans" else None
+        marks = marks_for(res.labels, f.n_clusters, centres, res.mapping)
+        live_k = res.states is not None and s.live is not None
+        if f.name == "agglomerative" and s.colour_by == "cluster" and f.n_clusters <= DENDROGRAM_GROUPS and not live_k:
             # the points in one trace per subtree of a finer cut: a new cut restyles their scalar colours
             est = f.estimator
             g = int(min(DENDROGRAM_GROUPS, est.n_leaves_))
@@ -381,12 +504,33 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
                 view.coords, x_title=view.x_title, y_title=view.y_title, groups=groups
             )
             parts = ("point-groups", data, f.params["linkage"], f.params["metric"], g)
-            _live("clu.scatter", parts, build, marks, plots.group_colours([labels[r[0]] for r in groups]))
+
+            def per_k(step):
+                shown_labels = step.labels[rows]
+                return {
+                    "marks": marks_for(step.labels, _n_clusters(step.labels), None, step.mapping),
+                    "restyle": plots.group_colours([shown_labels[r[0]] for r in groups]),
+                }
+
+            restyle = plots.group_colours([labels[r[0]] for r in groups])
+            _live("clu.scatter", parts, build, marks, restyle, per_k=per_k, res=res)
         else:
             build = lambda: plots.points_figure(view.coords, x_title=view.x_title, y_title=view.y_title)  # noqa: E731
-            _live("clu.scatter", ("points", data), build, marks, plots.point_colours(labels))
+
+            def per_k(step):
+                out = {"marks": marks_for(step.labels, _n_clusters(step.labels), step.centres, step.mapping)}
+                if not by_label:  # painted in the browser point by point (a restyle redraws every point)
+                    out["paint"] = plots.point_paint(step.labels[rows])
+                return out
+
+            _live("clu.scatter", ("points", data), build, marks, plots.point_colours(labels), per_k=per_k, res=res)
         above = f.name == "agglomerative" and s.colour_by == "cluster"
-        _colour_key(plots.legend_items(labels, names), "grey: merges above the cut" if above else "")
+        extra = "grey: merges above the cut" if above else ""
+        if res.states is not None and s.live is not None and not by_label:
+            keys = _per_k(res, lambda step: {"html": _colour_key_html(plots.legend_items(step.labels[rows], names), extra)})
+            live_readouts(s.live, key=f"{PAGE}.colour_key", lines=[texts(s.k_slider, keys.get)])
+        else:
+            _colour_key(plots.legend_items(labels, names), extra)
         return
     kinds = f.estimator.point_kind_[rows] if f.name == "dbscan" else None
     opacity = f.estimator.proba_.max(1)[rows] if f.name == "gmm" else None
@@ -403,8 +547,18 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
     _live("clu.scatter", parts, build, {"title": dict(text=title, font=dict(size=plots.FONT_SIZE + 3))})
 
 
+def _n_clusters(labels) -> int:
+    labels = np.asarray(labels)
+    return len(set(labels[labels >= 0].tolist()))
+
+
 def _colour_key(items: list, extra: str = "") -> None:
     """The scatter's legend as one line of HTML under it: (name, colour, size) each."""
+    st.html(_colour_key_html(items, extra))
+
+
+def _colour_key_html(items: list, extra: str = "") -> str:
+    """The colour key's markup (names escaped): st.html draws it, or a live slider's readout line."""
     n_real = sum(1 for name, _, _ in items if name != "noise")
     cells = "".join(
         f"<span class='clu-key' data-name='{html.escape(str(name), quote=True)}' data-size='{size}' "
@@ -416,7 +570,7 @@ def _colour_key(items: list, extra: str = "") -> None:
         extra = f"the {plots.MAX_LEGEND} largest clusters are listed" + (f"; {extra}" if extra else "")
     if extra:
         cells += f"<span style='opacity:0.75;white-space:nowrap'>({html.escape(extra)})</span>"
-    st.html(f"<div class='clu-legend' style='font-size:1rem;line-height:1.9;margin:-0.4rem 0 0.4rem 1rem'>{cells}</div>")
+    return f"<div class='clu-legend' style='font-size:1rem;line-height:1.9;margin:-0.4rem 0 0.4rem 1rem'>{cells}</div>"
 
 
 DENDROGRAM_GROUPS = 30  # up to 30 clusters (the slider's top) the branches and points are drawn in groups that
@@ -440,11 +594,23 @@ def _side(res: Result):
             groups = [np.flatnonzero(codes == c) for c in np.unique(codes)]
             parts = ("dendrogram-colours", data, f.params["linkage"], f.params["metric"], _hash(codes))
             children = None
+        per_k = None
+        if f.n_clusters <= DENDROGRAM_GROUPS and res.cut_height is not None and res.setup.cut_mode == "clusters":
+
+            def per_k(step):  # every cut's line and branch colours (ui.live_slider)
+                node_raw = est.cut(n_clusters=step.k)[1]
+                node = np.array([step.mapping.get(int(v), v) if v >= 0 else -1 for v in node_raw])
+                return {
+                    "marks": plots.dendrogram_marks(layout, est.height_for_k(step.k), _n_clusters(step.labels)),
+                    "restyle": plots.dendrogram_colours(layout, groups, node),
+                }
+
         return (
             parts,
             lambda: plots.dendrogram_base(layout, groups, children),
             plots.dendrogram_marks(layout, res.cut_height, f.n_clusters),
             plots.dendrogram_colours(layout, groups, res.node_labels),
+            per_k,
         )
     if f.name == "dbscan":
         kd = kdistance(res)
@@ -477,7 +643,14 @@ def _elbow(res: Result):
         ("elbow", (s.choice.key, s.scaling), _sweep_init(res), s.seed),
         lambda: plots.elbow_figure(sweep.ks, sweep.inertia, sweep.knee_k),
         plots.current_marks(k, f"your k = {k}"),
+        None,
+        _k_marks,
     )
+
+
+def _k_marks(step) -> dict:
+    """A choosing-k chart's mark at one k of the live slider."""
+    return {"marks": plots.current_marks(step.k, f"your k = {step.k}")}
 
 
 def _current_k(res: Result) -> int:
@@ -526,7 +699,7 @@ def steps_view(res: Result) -> None:
         )
         centre_labels, labels = _history_colours(h.labels, res.labels[rows], k)
         cents = None if view.W is None else np.stack([view.project(c) for c in h.centroids])
-        fig = plots.lloyd_figure(
+        build = lambda: plots.lloyd_figure(  # noqa: E731
             view.coords, cents, labels, h.inertia, h.kinds, x_title=view.x_title, y_title=view.y_title,
             centre_labels=centre_labels,
         )  # fmt: skip
@@ -551,7 +724,7 @@ def steps_view(res: Result) -> None:
         if view.W is not None:
             means = np.stack([view.project(m) for m in h.means])
             covs = np.stack([view.project_cov(c) for c in h.covariances])
-        fig = plots.em_figure(
+        build = lambda: plots.em_figure(  # noqa: E731
             view.coords, means, covs, labels, h.max_resp, h.log_likelihood, h.kinds,
             x_title=view.x_title, y_title=view.y_title, centre_labels=centre_labels,
         )  # fmt: skip
@@ -562,7 +735,29 @@ def steps_view(res: Result) -> None:
         )  # fmt: skip
     if view.W is None:
         st.caption("UMAP is not linear: centroids, paths and ellipses are left out of this view.")
-    chart(fig, key="clu.steps")
+    _step_slider(res, build, h)
+
+
+def _step_slider(res: Result, build, h) -> None:
+    """The step slider over the figure's frames (a live slider: a move animates the chart to that frame in
+    the browser, without a redraw; ▶ Play moves the slider along) with the step's words as its readout."""
+    names = [str(int(v)) for v in plots.step_indices(len(h.kinds))]  # the figure's frames (one per shown step)
+    revision = hashlib.sha1(repr(("steps", _states_id_base(res), h.n_steps, _hash(np.asarray(h.labels)))).encode()).hexdigest()[:20]
+    last = len(names) - 1
+    slider = Slider(
+        "clu.step", "Step", 0, last, last, labels=tuple(names) if names != [str(i) for i in range(len(names))] else None,
+        help="Move through the precomputed run; ▶ Play under the chart animates it in the browser.",
+    )  # fmt: skip
+    # the step's words are the chart's caption (a frame changes it), so the slider needs no readout of its own
+    live = live_sliders([slider], key=f"{PAGE}.step_live", reset=revision)
+    figure = cache.clustering_figure_json(revision, build)
+    parts = lambda: {slider.name: {str(i): {"frame": names[i]} for i in range(len(names))}}  # noqa: E731
+    live_plot(figure, revision, {}, key="clu.steps", follow=live.follow(parts, rev=revision))
+
+
+def _states_id_base(res: Result) -> tuple:
+    s = res.setup
+    return (s.choice.key, s.scaling, s.entry.name, tuple(sorted(s.params.items())), s.seed, s.view, s.pair)
 
 
 def _history_colours(hist_labels: np.ndarray, shown: np.ndarray, k: int) -> tuple[list, np.ndarray]:
@@ -588,14 +783,16 @@ def choosing_k_view(res: Result) -> None:
     current = _current_k(res)
     left, right = st.columns(2, gap="small")
     with left:
-        _live("clu.elbow", *_elbow(res))
+        parts, build, marks, _, per_k = _elbow(res)
+        _live("clu.elbow", parts, build, marks, per_k=per_k, res=res)
     with right:
         _live(
             "clu.silk",
             ("silhouette-k", (s.choice.key, s.scaling), _sweep_init(res), s.seed),
             lambda: plots.silhouette_k_figure(sweep.ks, sweep.silhouette, sweep.best_silhouette_k),
             plots.current_marks(current, f"your k = {current}"),
-        )
+            per_k=_k_marks, res=res,
+        )  # fmt: skip
     st.caption(
         f"Both sweeps run k-means for k = 1 to {sweep.ks.max()} on the same scaled data (seed {res.setup.seed}). "
         f"The elbow is where adding a cluster stops paying (here k = {sweep.knee_k}); a high mean silhouette "

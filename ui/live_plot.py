@@ -51,12 +51,6 @@ def live_plot(
     from ui import present
 
     figure_json, revision, marks = present.live_figure(figure_json, str(revision), marks)  # scaled while presenting
-    if follow is not None and present.active():
-        follow = {**follow, "parts": {
-            name: {v: {**part, "marks": present.live_figure(None, None, part["marks"])[2]} if part.get("marks") else part
-                   for v, part in states.items()}
-            for name, states in follow["parts"].items()
-        }}  # fmt: skip
     _component(
         figure=figure_json,
         revision=revision,

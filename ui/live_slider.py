@@ -44,6 +44,7 @@ class Slider:
     fmt: str = "{}"
     help: str | None = None
     note: str | None = None
+    labels: tuple | None = None  # what each value reads as (value i: labels[i - lo]), e.g. step numbers
 
     def clamp(self, v) -> float | int:
         """`v` on the slider's grid, inside its range (integers for an integer step)."""
@@ -81,10 +82,20 @@ class Live:
         it is serialised once per `rev` and parsed by the browser only when `rev` changes, so a rerun costs
         little however many states there are. The chart draws, for the current values, each slider's part
         (layout lists concatenated in the order of `parts`, other keys: the last one wins)."""
-        rev = f"{rev}|{self.token}"
+        from ui import present
+
+        presenting = present.active()
+        rev = f"{rev}|{self.token}" + ("|present" if presenting else "")
         text = _PARTS.get(rev)
         if text is None:
-            text = json.dumps(parts() if callable(parts) else parts, separators=(",", ":"), allow_nan=False)
+            built = parts() if callable(parts) else parts
+            if presenting:  # marks scaled as the chart's own figure is (ui.present.live_figure)
+                built = {
+                    name: {v: {**part, "marks": present.live_figure(None, None, part["marks"])[2]} if part.get("marks") else part
+                           for v, part in states.items()}
+                    for name, states in built.items()
+                }  # fmt: skip
+            text = json.dumps(built, separators=(",", ":"), allow_nan=False)
             _PARTS[rev] = text
             while len(_PARTS) > _PARTS_KEPT:
                 _PARTS.popitem(last=False)
@@ -102,25 +113,33 @@ def texts(slider: Slider, fn) -> dict:
     return {"slider": slider.name, "texts": {str(v): fn(v) for v in slider.values()}}
 
 
-def compose(follow: dict) -> tuple[dict, list]:
-    """(marks, restyles) a chart that follows shows at the committed values (as the browser composes them)."""
+def compose(follow: dict, paint: bool = False) -> tuple:
+    """(marks, restyles) a chart that follows shows at the committed values (as the browser composes them);
+    with `paint`, (marks, restyles, the last part's "paint" or None)."""
     marks: dict = {}
     restyle: list = []
+    painted = None
     parts = follow["parts"]
     for name, states in (json.loads(parts) if isinstance(parts, str) else parts).items():
         part = states.get(str(follow["values"].get(name)), {})
         for k, v in (part.get("marks") or {}).items():
             marks[k] = [*marks.get(k, []), *v] if isinstance(v, list) and isinstance(marks.get(k), list) else v
         restyle += part.get("restyle") or []
-    return marks, restyle
+        painted = part.get("paint") or painted
+    return (marks, restyle, painted) if paint else (marks, restyle)
 
 
-def live_sliders(sliders: list[Slider], *, key: str, reset: str = "", tiles=(), lines=(), columns: int | None = None) -> Live:
+def live_sliders(
+    sliders: list[Slider], *, key: str, reset: str = "", tiles=(), lines=(), columns: int | None = None,
+    delay: int | None = None,
+) -> Live:
     """Draw `sliders` with their readouts; return the committed values (kept for the session, in the address).
 
     `reset` names the data the states belong to: when it (or a slider's range) changes the browser takes
     the server's values. `tiles` / `lines`: readouts in order, each `texts(slider, fn)` ([label, value] for a
-    tile, a string for a line) or {"static": ...} for one that does not move.
+    tile, a string or {"html": escaped markup} for a line) or {"static": ...} for one that does not move.
+    `delay`: milliseconds the slider rests before its value is sent (default 400); 0 when the page has not
+    precomputed the states (then every move asks the server at once, as a plain slider does).
     """
     token = hashlib.sha256(
         json.dumps([reset, [(s.name, s.lo, s.hi, s.step) for s in sliders]], default=str).encode()
@@ -143,7 +162,7 @@ def live_sliders(sliders: list[Slider], *, key: str, reset: str = "", tiles=(), 
     _component(
         sliders=[
             {"name": s.name, "label": s.label, "min": s.clamp(s.lo), "max": s.clamp(s.hi), "step": s.step,
-             "format": s.fmt, "help": s.help, "note": s.note}
+             "format": s.fmt, "help": s.help, "note": s.note, "labels": list(s.labels) if s.labels else None}
             for s in sliders
         ],
         values=values,
@@ -153,12 +172,25 @@ def live_sliders(sliders: list[Slider], *, key: str, reset: str = "", tiles=(), 
         tiles=list(tiles),
         lines=list(lines),
         columns=columns,
+        delay=delay,
         scale=present.scale(),
         locked=any(present.locked(n) for s in sliders for n in (s.url or s.name, s.name)),
         key=key,
         default=None,
     )  # fmt: skip
     return Live(key=key, token=token, values=values)
+
+
+def live_readouts(live: Live, *, key: str, tiles=(), lines=(), columns: int | None = None) -> None:
+    """Readouts of `live`'s sliders drawn elsewhere on the page (the sliders in the sidebar, their numbers
+    beside the charts): the same tiles and lines as `live_sliders` takes, following the sliders' moves in
+    the browser."""
+    from ui import present
+
+    _component(
+        sliders=[], values=live.values, token=live.token, seq=0, group=live.key, tiles=list(tiles),
+        lines=list(lines), columns=columns, delay=None, scale=present.scale(), locked=False, key=key, default=None,
+    )  # fmt: skip
 
 
 def _parser(s: Slider):

@@ -25,7 +25,8 @@ The package, by job (every public name is re-exported here, so `ml.clustering.X`
 - `density`: `DBSCANClusterer`, `HDBSCANClusterer`, the k-distance curve, `knee_index`, `dbscan_advice`.
 - `steps`: the step-through histories, `lloyd_history` and `em_history`.
 - `scores`: internal and external scores, their labels and help, `contingency`, `silhouette_values`.
-- `sweeps`: `k_sweep` (elbow, silhouette), `information_sweep` (BIC / AIC) and `compare`.
+- `sweeps`: `k_sweep` (elbow, silhouette), `information_sweep` (BIC / AIC), `compare`, and `k_path`
+  (every k's clustering with colours matched along k, for a slider answered in the browser).
 - `display`: `match_labels` (colours that stay put), `profiles`, `image_shape`, `view_2d`.
 
 Set limits on this package (`ml.clustering.DBSCAN_MAX_PAIRS`, which DBSCAN reads at call time); the
@@ -76,7 +77,7 @@ from ml.clustering.scores import (
     silhouette_values,
 )
 from ml.clustering.steps import EMHistory, LloydHistory, em_history, lloyd_history
-from ml.clustering.sweeps import InfoSweep, KSweep, compare, information_sweep, k_sweep
+from ml.clustering.sweeps import InfoSweep, KStep, KSweep, compare, information_sweep, k_path, k_sweep
 
 __all__ = [
     "DBSCAN_MAX_PAIRS",
@@ -103,6 +104,7 @@ __all__ = [
     "InfoSweep",
     "KDistance",
     "KMeansClusterer",
+    "KStep",
     "KSweep",
     "LloydHistory",
     "Prepared",
@@ -122,6 +124,7 @@ __all__ = [
     "information_sweep",
     "internal_scores",
     "k_distance",
+    "k_path",
     "k_sweep",
     "knee_index",
     "limited",

@@ -117,3 +117,38 @@ def compare(X, settings: list[tuple[str, dict]], y=None, seed: int = 0) -> pd.Da
         row["note"] = "; ".join(f.notes)[:200]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+@dataclass
+class KStep:
+    """One k of a path over k: the clusterer's own labels, the labels matched along k (the numbers, so
+    the colours, every view shows), raw cluster number -> shown number, internal scores, fit seconds."""
+
+    k: int
+    raw: np.ndarray
+    labels: np.ndarray
+    mapping: dict
+    scores: dict
+    seconds: float
+    centres: np.ndarray | None = None  # k-means: the centroids, in the clusterer's own numbering
+
+
+def k_path(raw_by_k: dict, X, seed: int = 0) -> dict[int, KStep]:
+    """Every k's clustering with its colours matched along k, and its internal scores.
+
+    `raw_by_k` = {k: (labels, fit seconds[, centroids])}. Going up in k, each clustering takes the numbers of the one
+    before it where they overlap most (`match_labels`), so a step of k changes the colours of the clusters
+    that split or merge and no others: the same colours whichever k the page was at before. Used where a
+    slider over k is answered in the browser from precomputed states (ui.clustering)."""
+    from ml.clustering.display import match_labels
+
+    out, prev = {}, None
+    for k in sorted(raw_by_k):
+        raw, seconds, *centres = raw_by_k[k]
+        raw = np.asarray(raw)
+        labels = match_labels(raw, prev) if prev is not None else raw.copy()
+        mapping = {int(c): int(labels[np.argmax(raw == c)]) for c in np.unique(raw)}
+        scores, _ = internal_scores(X, labels, seed=seed)
+        out[int(k)] = KStep(int(k), raw, labels, mapping, scores, float(seconds), centres[0] if centres else None)
+        prev = labels
+    return out

@@ -21,10 +21,21 @@ def live_figure(args: dict) -> dict:
     fig = json.loads(args["figure"])
     marks, restyles = dict(args.get("marks") or {}), list(args.get("restyle") or [])
     if args.get("follow"):
-        more, r = compose(args["follow"])
+        more, r, paint = compose(args["follow"], paint=True)
+        if paint:  # points painted in the browser: their codes, as the chart's data then holds them
+            r = [*r, [{"marker.color": [paint["codes"]]}, [paint["trace"]]]]
         for k, v in more.items():
             marks[k] = [*marks[k], *v] if isinstance(v, list) and isinstance(marks.get(k), list) else v
         restyles += r
+    animate = args.get("animate")
+    if args.get("follow"):  # a followed part's animation data (the last slider's wins, as in the browser)
+        f = args["follow"]
+        parts = json.loads(f["parts"]) if isinstance(f["parts"], str) else f["parts"]
+        for name, states in parts.items():
+            animate = states.get(str(f["values"].get(name)), {}).get("animate") or animate
+    if animate:  # Plotly.animate without redraw: each update merged into its trace
+        for update, t in zip(animate["data"], animate["traces"], strict=True):
+            fig["data"][t] = {**fig["data"][t], **update}
     for k, v in marks.items():
         _set_path(fig["layout"], k, v) if "." in k else fig["layout"].__setitem__(k, v)
     for update, traces in restyles:

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.live_helpers import live_figures, live_readouts
 from tests.app.upload_helpers import apply, target_box, upload
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_Clustering.py")
@@ -43,23 +44,8 @@ def _clean(at: AppTest) -> None:
 
 def _figures(at: AppTest) -> list[dict]:
     """Every chart on the page as Plotly JSON: st.plotly_chart's spec, and each live chart's
-    (ui.live_plot) figure with its marks laid over its layout, as the browser draws it."""
-    out = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-    for el in at.get("component_instance"):
-        if el.proto.component_name.endswith("live_plot"):
-            args = json.loads(el.proto.json_args)
-            fig = json.loads(args["figure"])
-            fig["layout"] = {**fig.get("layout", {}), **args["marks"]}
-            for update, traces in args.get("restyle") or ():  # as Plotly.restyle: one value per trace
-                for attr, values in update.items():
-                    for value, i in zip(values, traces, strict=True):
-                        *path, last = attr.split(".")
-                        node = fig["data"][i]
-                        for part in path:
-                            node = node.setdefault(part, {})
-                        node[last] = value
-            out.append(fig)
-    return out
+    (ui.live_plot) figure with its marks, restyles and live-slider states applied, as the browser draws it."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")] + live_figures(at)
 
 
 def _texts(fig: dict) -> list[str]:
@@ -70,9 +56,11 @@ def _texts(fig: dict) -> list[str]:
 
 def _key(at: AppTest) -> dict[str, int]:
     """The colour key under the live scatter: {name: size}."""
-    for el in at.get("html"):
-        if "clu-legend" in el.proto.body:
-            found = re.findall(r"data-name='([^']*)' data-size='(\d+)'", el.proto.body)
+    bodies = [el.proto.body for el in at.get("html")]
+    bodies += [line["html"] for line in live_readouts(at)[1] if isinstance(line, dict)]  # a live k's colour key
+    for body in bodies:
+        if "clu-legend" in body:
+            found = re.findall(r"data-name='([^']*)' data-size='(\d+)'", body)
             return {html.unescape(n): int(v) for n, v in found}
     return {}
 
@@ -87,8 +75,18 @@ def _figure(at: AppTest, title_start: str) -> dict:
     )
 
 
+def _codes(v) -> np.ndarray:
+    """Marker colours: a plain list, or plotly's binary form."""
+    return _array(v) if isinstance(v, dict) else np.asarray(v)
+
+
+def _stepper(at: AppTest) -> dict:
+    """The step-through's figure (the live chart whose frames the step slider animates)."""
+    return next(f for f in _figures(at) if f.get("frames"))
+
+
 def _metrics(at: AppTest) -> dict[str, float]:
-    out = {}
+    out = {k: float("nan") if v is None else float(v) for k, v in live_readouts(at)[0].items()}  # live k
     for el in at.get("html"):
         for lab, value in re.findall(r"data-label='([^']*)' data-value='([^']*)'", el.proto.body):
             value = value.replace("np.float64(", "").replace("np.int64(", "").rstrip(")")
@@ -164,13 +162,17 @@ def test_k_move_refits_but_the_dendrogram_cut_does_not():
     first = _metrics(at)
     dendro = _figure(at, "Dendrogram")
     assert list(_key(at)) == ["cluster 0", "cluster 1", "cluster 2"]
-    assert any("merges above the cut" in el.proto.body for el in at.get("html"))
+    key_lines = [el.proto.body for el in at.get("html")] + [x["html"] for x in live_readouts(at)[1] if isinstance(x, dict)]
+    assert any("merges above the cut" in body for body in key_lines)
     colours = lambda fig: {t["line"]["color"] for t in fig["data"] if t.get("mode") == "lines"}  # noqa: E731
     assert len(colours(dendro)) == 4  # three clusters and the grey merges above the cut
     scatter = _figure(at, "Hierarchical (agglomerative): 3 clusters")
-    point_colours = lambda fig: {t["marker"]["color"] for t in fig["data"] if t["name"] == "points"}  # noqa: E731
-    assert len(point_colours(scatter)) == 3  # a trace per subtree of a 30-cluster cut, coloured by the cut
-    at.slider(key="clu.algo.agglomerative.n_clusters").set_value(5).run()
+    def point_colours(fig):  # the points' colour codes (a live cut paints them point by point)
+        return {c for t in fig["data"] if t["name"] == "points" for c in np.atleast_1d(_codes(t["marker"]["color"]))}
+
+    assert len(point_colours(scatter)) == 3
+    at.session_state["clu.algo.agglomerative.n_clusters"] = 5  # a live slider (ui.live_slider): its value is kept in the session
+    at.run()
     _clean(at)
     moved = _metrics(at)
     assert moved["Clusters"] == 5
@@ -198,13 +200,25 @@ def test_k_means_step_through_frames_and_inertia_never_rises():
     at.run()
     at = _tab(at, "Step through")
     _clean(at)
-    fig = _figure(at, "Step ")
+    fig = _stepper(at)
     assert len(fig["frames"]) >= 3
-    assert len(fig["layout"]["sliders"][0]["steps"]) == len(fig["frames"])
     inertia = next(t for t in fig["data"] if t.get("name") == "inertia")
     y = _array(inertia["y"])[1:]
     assert np.all(np.diff(y) <= 1e-9 * y[0])
     assert any(b["label"].endswith("Play") for b in fig["layout"]["updatemenus"][0]["buttons"])
+    # the step slider is a live slider over the frames: each value animates to its frame, its line says the step
+    args = next(json.loads(c.proto.json_args) for c in at.get("component_instance") if "live_slider" in c.proto.component_name
+                and json.loads(c.proto.json_args)["sliders"][0]["label"] == "Step")  # fmt: skip
+    last = len(fig["frames"]) - 1
+    assert args["sliders"][0]["max"] == last and args["values"]["clu.step"] == last
+    captions = [next(t["text"][0] for t in f["data"] if t.get("mode") == "text") for f in fig["frames"]]
+    assert captions[0].startswith("Step 0 of ") and "assign" in captions[1]  # each frame says what its step does
+    at.session_state["clu.step"] = 1
+    at.run()
+    follow = next(json.loads(c.proto.json_args)["follow"] for c in at.get("component_instance")
+                  if c.proto.component_name.endswith("live_plot") and json.loads(c.proto.json_args).get("follow")
+                  and "clu.step" in json.loads(c.proto.json_args)["follow"]["values"])  # fmt: skip
+    assert follow["values"]["clu.step"] == 1 and json.loads(follow["parts"])["clu.step"]["1"] == {"frame": fig["frames"][1]["name"]}
 
 
 def test_em_step_through_log_likelihood_never_falls():
@@ -212,7 +226,7 @@ def test_em_step_through_log_likelihood_never_falls():
     at.run()
     at = _tab(at, "Step through")
     _clean(at)
-    fig = _figure(at, "Step ")
+    fig = _stepper(at)
     ll = _array(next(t for t in fig["data"] if t.get("name") == "log-likelihood")["y"])
     assert len(ll) >= 3 and np.all(np.diff(ll) >= -1e-9)
 
@@ -279,7 +293,8 @@ def test_upload_with_and_without_a_label_column():
     upload(at, "clu", _csv(df), "two.csv")
     _clean(at)
     assert _metrics(at)["Clusters"] == 3  # k = 3 on two blobs
-    at.slider(key="clu.algo.kmeans.n_clusters").set_value(2).run()
+    at.session_state["clu.algo.kmeans.n_clusters"] = 2  # a live slider (ui.live_slider): its value is kept in the session
+    at.run()
     _clean(at)
     assert _metrics(at)["Adjusted Rand index"] > 0.8  # the label scores, never fits
     target_box(at).set_value("(no label column)")
@@ -299,7 +314,8 @@ def test_bad_inputs_are_clear_messages():
     notes = [i.value for i in at.info] + [c.value for c in at.caption]
     assert any("constant" in n for n in notes)  # the constant column is left out, and said so
     assert any("strip plot" in c.value for c in at.caption)  # a single feature: a strip plot
-    at.slider(key="clu.algo.kmeans.n_clusters").set_value(15).run()  # more clusters than rows
+    at.session_state["clu.algo.kmeans.n_clusters"] = 15  # a live slider (ui.live_slider): its value is kept in the session
+    at.run()  # more clusters than rows
     _clean(at)
     assert any("more than this data allows" in n.value for n in at.info)
     assert _metrics(at)["Clusters"] == 12

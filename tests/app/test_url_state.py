@@ -10,7 +10,9 @@ app.py's two link hooks, `ui.state.begin()` and `ui.state.finish()`, as the rout
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -52,6 +54,11 @@ def _widget(at: AppTest, key: str):
     for group in at.get("button_group"):
         if group.key == key:
             return group
+    for el in at.get("component_instance"):  # a live slider (ui.live_slider) holds its values in its arguments
+        if el.proto.component_name.endswith("live_slider"):
+            values = json.loads(el.proto.json_args)["values"]
+            if key in values:
+                return SimpleNamespace(value=values[key])
     raise AssertionError(f"no widget with key {key!r}")
 
 

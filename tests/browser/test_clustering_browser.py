@@ -21,7 +21,10 @@ CLUSTERS_JS = """() => {
   if (!lay) return null;
   const title = ((lay.title && lay.title.text) || '').replace(/<[^>]+>/g, '');
   if (!title.startsWith('k-means')) return null;
-  return JSON.stringify([title, window.parent.__cluKey ? window.parent.__cluKey() : []]);
+  // the points' own fills (a live k paints them point by point): how many colours the scatter shows
+  const fills = new Set(Array.from(gd.querySelectorAll('.scatterlayer .trace:first-child path.point'))
+    .map(p => p.style.fill)).size;
+  return JSON.stringify([title, window.parent.__cluKey ? window.parent.__cluKey() : [], fills]);
 }"""
 
 # The hierarchical page: the scatter's title, how many colours its points have, its legend and whether
@@ -36,8 +39,9 @@ CUT_JS = """(probe) => {
   const same = !!window.__probe && window.__probe.length === gd.data.length
     && gd.data.every((t, i) => t.x === window.__probe[i]);
   if (title.startsWith('Hierarchical')) {
-    return JSON.stringify({title, colours: new Set(gd.data.map(t => t.marker.color)).size, same,
-      legend: window.parent.__cluKey()});
+    // the colours the points show (painted point by point under a live cut)
+    const colours = new Set(Array.from(gd.querySelectorAll('.scatterlayer path.point')).map(p => p.style.fill)).size;
+    return JSON.stringify({title, colours, same, legend: window.parent.__cluKey()});
   }
   if (title.startsWith('Dendrogram')) {
     return JSON.stringify({title, cut: lay.shapes.filter(s => s.name === 'cut').map(s => s.label.text)[0], same,
@@ -46,13 +50,50 @@ CUT_JS = """(probe) => {
   return null;
 }"""
 
-TITLES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-  .map(el => ((el._fullLayout || {}).title || {}).text || '')"""
+# each chart's title, or for the step-through (a live chart whose frames the Step slider animates) the
+# step's caption (a text trace: frames change it without a redraw)
+TITLES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => {
+  const cap = (el._fullData || []).find(t => t.mode === 'text');
+  if (cap) return String(Array.isArray(cap.text) ? cap.text[0] : cap.text);
+  return ((el._fullLayout || {}).title || {}).text || '';
+})"""
+
+STEP_VALUE_JS = """() => { const s = document.querySelector("input[aria-label='Step']"); return s ? s.value : null; }"""
 
 
-# the colour key under the scatter (names of its entries), read from the main page
-KEY_JS = """() => { window.__cluKey = () => Array.from(document.querySelectorAll('.clu-legend .clu-key'))
-  .map(e => e.dataset.name); }"""
+def _titles(page) -> list[str]:
+    """TITLES_JS in the page and in every component iframe."""
+    out = []
+    for frame in page.frames:
+        try:
+            out += frame.evaluate(TITLES_JS) or []
+        except Exception:  # noqa: BLE001 - a frame detached or still loading
+            continue
+    return out
+
+
+def _step_value(page):
+    for frame in page.frames:
+        try:
+            v = frame.evaluate(STEP_VALUE_JS)
+        except Exception:  # noqa: BLE001
+            continue
+        if v is not None:
+            return v
+    return None
+
+
+# the colour key under the scatter (names of its entries): in the main page, or in the live k slider's
+# readout frame (ui.live_slider.live_readouts) when k is a live slider
+KEY_JS = """() => { window.__cluKey = () => {
+  const docs = [document];
+  for (const f of document.querySelectorAll('iframe')) { try { if (f.contentDocument) docs.push(f.contentDocument); } catch (e) {} }
+  for (const d of docs) {
+    const found = d.querySelectorAll('.clu-legend .clu-key');
+    if (found.length) return Array.from(found).map(e => e.dataset.name);
+  }
+  return [];
+}; }"""
 
 
 def _in_frames(page, js: str, arg=None) -> list:
@@ -103,20 +144,28 @@ def test_moving_k_redraws_the_clusters_and_the_steps_play(tmp_path):
         press_and_settle(page, handle, "ArrowRight")
         after = _wait(page, lambda: (c := _clusters(page)) != before and c)
         assert "4 clusters" in after[0] and len(after[1]) == 4  # four legend entries
+        after = _wait(page, lambda: (c := _clusters(page)) and c[2] == 4 and c)  # the points in four colours
         press_and_settle(page, handle, "ArrowLeft")
         back = _wait(page, lambda: (c := _clusters(page)) != after and c)
         assert "3 clusters" in back[0]
+        _wait(page, lambda: (c := _clusters(page)) and c[2] == 3)
         assert page.locator("[data-testid='stException']").count() == 0
         page.get_by_text("Step through", exact=True).first.click()
         wait_settled(page)
-        page.wait_for_function(f"() => ({TITLES_JS})().some(t => t.includes('Step '))", timeout=60_000)
-        last = page.evaluate(TITLES_JS)
-        page.locator("g.updatemenu-button").first.click()  # ▶ Play: Plotly frames, no server round trip
-        page.wait_for_function(
-            f"(b) => JSON.stringify(({TITLES_JS})()) !== b", arg=json.dumps(last), timeout=10_000
-        )
-        playing = page.evaluate(TITLES_JS)
-        assert playing != last and any(t.startswith("Step ") for t in playing)  # an earlier step is on show
+        last = _wait(page, lambda: (t := _titles(page)) and any(x.startswith("Step ") for x in t) and t, 60)
+        slider_at = _step_value(page)
+        step = slider_handle(page, label="Step")  # the live step slider: the chart animates in the browser
+        press_and_settle(page, step, "ArrowLeft")
+        moved = _wait(page, lambda: (t := _titles(page)) != last and t)
+        assert any(x.startswith("Step ") for x in moved) and _step_value(page) != slider_at
+        play = None
+        for frame in page.frames:  # ▶ Play: Plotly frames in the chart's iframe, no server round trip
+            if frame.locator("g.updatemenu-button").count():
+                play = frame.locator("g.updatemenu-button").first
+        play.click()
+        playing = _wait(page, lambda: (t := _titles(page)) != moved and t, 10)
+        assert any(t.startswith("Step ") for t in playing)  # an earlier step is on show
+        _wait(page, lambda: _step_value(page) != str(int(slider_at) - 1) or None, 10)  # the slider follows Play
         page.screenshot(path=str(tmp_path / "clustering.png"))
 
         # the dendrogram cut: marks only

@@ -26,7 +26,7 @@ CONTROLS = {
     "Regression": "[data-testid='stSidebar'] .st-key-reg-model",
     "Classification": "[data-testid='stSidebar'] .st-key-model",
     "ROC_Explorer": "frame #slider",
-    "Clustering": "[data-testid='stSidebar'] [class*='st-key-clu-algo-'][class*='n_clusters']",
+    "Clustering": "[data-testid='stSidebar'] .st-key-clu-k_live",  # the live k slider (ui.live_slider)
     "Dimensionality_reduction": "[data-testid='stSidebar'] .st-key-method",
     "Anomaly_detection": "frame #slider",
 }

@@ -336,3 +336,20 @@ def test_clustering_datasets_load():
     for name in ("blobs_aniso", "blobs_varied"):
         ds = load_dataset(name, n_samples=90)
         assert ds.y.nunique() == 3 and ds.X.shape == (90, 2)
+
+
+def test_k_path_matches_colours_along_k_and_scores_each_k(iris):
+    """Every k's clustering with numbers matched to the k before it: a cut of a tree splits one cluster per
+    step, so every other cluster keeps its number (its colour) and the new one takes the next free number."""
+    X, _ = iris
+    tree = C.Hierarchical(1, "ward", "euclidean").fit(X)
+    path = C.k_path({k: (tree.cut(n_clusters=k)[0], 0.0) for k in range(1, 8)}, X, seed=0)
+    for k in range(2, 8):
+        prev, now = path[k - 1].labels, path[k].labels
+        assert sorted(set(now.tolist())) == list(range(k))
+        kept = [c for c in range(k - 1) if np.array_equal(now == c, prev == c)]
+        assert len(kept) == k - 2  # one cluster split in two; the others are unchanged, numbers and all
+        for raw, shown in path[k].mapping.items():
+            assert np.all(now[path[k].raw == raw] == shown)
+        assert path[k].scores["silhouette"] == pytest.approx(C.internal_scores(X, path[k].raw, seed=0)[0]["silhouette"])
+    assert path[1].scores["silhouette"] is None
