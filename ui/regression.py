@@ -581,17 +581,9 @@ def gd_steps(path: GDPath, x, y, ols, x_label: str, y_label: str) -> None:
     steps = slider.values()
     cap = gd_used_cap(path, len(steps))
     data = hashlib.sha1(np.ascontiguousarray(x, dtype=float).tobytes() + np.ascontiguousarray(y, dtype=float).tobytes())
-    from ui import present
-
-    if present.active():
-        # ui.live_plot does not yet scale followed parts for presentation mode (it reads them as a dict, they
-        # come as text): here the chart follows the server's value, drawn after the slider rests
-        part = gd_step_parts(x, y, path, [step], cap)[str(step)]
-        live_plot(base, rev, part["marks"], key="reg.gd.anim", animate=part["animate"])
-    else:
-        parts = lambda: {GD_STEP: gd_step_parts(x, y, path, steps, cap)}  # noqa: E731 (built once per run: ui.live_slider keeps it)
-        live_plot(base, rev, {}, follow=live.follow(parts, rev=_revision((path_key, data.hexdigest(), stride, cap))),
-                  key="reg.gd.anim")  # fmt: skip
+    parts = lambda: {GD_STEP: gd_step_parts(x, y, path, steps, cap)}  # noqa: E731 (built once per run: ui.live_slider keeps it)
+    live_plot(base, rev, {}, follow=live.follow(parts, rev=_revision((path_key, data.hexdigest(), stride, cap))),
+              key="reg.gd.anim")  # fmt: skip
     batch = path.batch_index.shape[1] if path.batch_index is not None and path.batch_index.ndim == 2 else 0
     if batch > cap:
         st.caption(

@@ -325,7 +325,7 @@ def test_gradient_descent_oscillation_is_named_and_steps_keep_their_position():
     assert "oscillates" in warning and "curvature" in warning and "standardise" not in warning, warning
     loss = _figure(at, "Gradient descent")["layout"]["yaxis2"]
     assert loss["title"]["text"].startswith("MSE") and loss.get("type") != "log"  # labelled, linear: flat loss
-    # presentation mode: the chart draws the server's step (ui.live_plot does not scale followed parts yet)
+    # presentation mode: the followed parts come scaled (ui.live_slider), the chart still follows the step
     from ui import present
 
     at.session_state[present.KEY] = True
