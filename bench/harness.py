@@ -260,6 +260,23 @@ LIVE_MARKS_JS = """() => {
 }"""
 
 
+def in_frames(page, js: str, arg=None, *, every: bool = False):
+    """`js` (a function source) evaluated in the page and in each component iframe: the first answer that
+    is not null (live charts and sliders draw in their own same-origin frames), or with every=True all of
+    them. A frame that is navigating away is skipped."""
+    out = []
+    for frame in page.frames:
+        try:
+            found = frame.evaluate(js, arg)
+        except Exception:  # noqa: BLE001 - a frame detached or still loading
+            continue
+        if found is not None:
+            if not every:
+                return found
+            out.append(found)
+    return out if every else None
+
+
 def live_plot_marks(page) -> list | None:
     """The named marks [name, x, y] a live chart component has drawn (layout shapes in data units for
     ui/live_plot.py, overlay positions in pixels for ui/live_threshold.py), or None."""

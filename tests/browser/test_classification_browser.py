@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bench.harness import ROOT, browser_page, press_and_settle, slider_handle, streamlit_server, wait_settled
+from bench.harness import (
+    ROOT,
+    browser_page,
+    in_frames,
+    press_and_settle,
+    slider_handle,
+    streamlit_server,
+    wait_settled,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +28,7 @@ REGIONS_JS = """() => {
 
 def _regions(page):
     """The predicted-class grid of the decision-region chart (JSON), from whichever frame draws it, or None."""
-    for frame in page.frames:
-        try:
-            found = frame.evaluate(REGIONS_JS)
-        except Exception:  # noqa: BLE001 - a frame navigating away
-            continue
-        if found is not None:
-            return found
-    return None
+    return in_frames(page, REGIONS_JS)
 
 
 def _wait_changed(page, before, timeout_s: float = 60) -> str:

@@ -10,7 +10,15 @@ import time
 
 import pytest
 
-from bench.harness import ROOT, browser_page, press_and_settle, slider_handle, streamlit_server, wait_settled
+from bench.harness import (
+    ROOT,
+    browser_page,
+    in_frames,
+    press_and_settle,
+    slider_handle,
+    streamlit_server,
+    wait_settled,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -63,24 +71,11 @@ STEP_VALUE_JS = """() => { const s = document.querySelector("input[aria-label='S
 
 def _titles(page) -> list[str]:
     """TITLES_JS in the page and in every component iframe."""
-    out = []
-    for frame in page.frames:
-        try:
-            out += frame.evaluate(TITLES_JS) or []
-        except Exception:  # noqa: BLE001 - a frame detached or still loading
-            continue
-    return out
+    return [t for found in in_frames(page, TITLES_JS, every=True) for t in found]
 
 
 def _step_value(page):
-    for frame in page.frames:
-        try:
-            v = frame.evaluate(STEP_VALUE_JS)
-        except Exception:  # noqa: BLE001
-            continue
-        if v is not None:
-            return v
-    return None
+    return in_frames(page, STEP_VALUE_JS)
 
 
 # the colour key under the scatter (names of its entries): in the main page, or in the live k slider's
@@ -99,17 +94,7 @@ KEY_JS = """() => { window.__cluKey = () => {
 def _in_frames(page, js: str, arg=None) -> list:
     """`js` evaluated in every component iframe; the answers that are not null."""
     page.evaluate(KEY_JS)
-    out = []
-    for frame in page.frames:
-        if frame == page.main_frame:
-            continue
-        try:
-            value = frame.evaluate(js, arg)
-        except Exception:  # noqa: BLE001 - a frame detached or still loading
-            continue
-        if value is not None:
-            out.append(json.loads(value))
-    return out
+    return [json.loads(v) for v in in_frames(page, js, arg, every=True)]
 
 
 def _wait(page, fn, timeout: float = 60):

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from bench.harness import ROOT, browser_page, press_and_settle, slider_handle, streamlit_server, wait_settled
+from bench.harness import (
+    ROOT,
+    browser_page,
+    in_frames,
+    press_and_settle,
+    slider_handle,
+    streamlit_server,
+    wait_settled,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +28,7 @@ RECON_JS = """() => {
 
 def recon_z(page):
     """The reconstruction mosaic's pixels as JSON, from whichever frame draws it (it is a live component)."""
-    for frame in page.frames:
-        z = frame.evaluate(RECON_JS)
-        if z is not None:
-            return z
-    return None
+    return in_frames(page, RECON_JS)
 
 
 def open_pca_tab(page, url: str) -> None:

@@ -7,6 +7,7 @@ import pytest
 from bench.harness import (
     ROOT,
     browser_page,
+    in_frames,
     max_trace_points,
     press_and_settle,
     slider_handle,
@@ -27,14 +28,7 @@ CURVE_JS = """() => {
 
 def _curve(page):
     """The fitted curve's y values (JSON) from whichever frame draws it (the live chart is a component), or None."""
-    for frame in page.frames:
-        try:
-            found = frame.evaluate(CURVE_JS)
-        except Exception:  # noqa: BLE001 - a frame navigating away
-            continue
-        if found is not None:
-            return found
-    return None
+    return in_frames(page, CURVE_JS)
 
 
 def _wait_curve(page, before, timeout_s: float = 60) -> str:
@@ -78,14 +72,8 @@ def _gd(page) -> dict | None:
     """The gradient-descent chart's step caption and current line (the live chart draws in a component frame)."""
     import json
 
-    for frame in page.frames:
-        try:
-            found = frame.evaluate(GD_JS)
-        except Exception:  # noqa: BLE001 - a frame navigating away
-            continue
-        if found is not None:
-            return json.loads(found)
-    return None
+    found = in_frames(page, GD_JS)
+    return None if found is None else json.loads(found)
 
 
 def _wait_gd(page, caption: str, timeout_s: float = 60) -> dict:
