@@ -80,7 +80,7 @@ PAGE_SLIDERS = (
     ("pages/2_Classification.py", "model=tree", "Maximum depth", "retrain"),
     ("pages/2_Classification.py", "model=svm", "Kernel width", "retrain"),
     ("pages/2_Classification.py", "model=knn", "Neighbours k", "retrain"),
-    ("pages/1_Regression.py", "reg.model=polynomial", "Degree", "retrain"),
+    ("pages/1_Regression.py", "reg.model=polynomial", "Degree", "live-retrain"),  # every degree fitted once
     ("pages/1_Regression.py", "reg.model=gd", "Step", "live"),
 )
 
@@ -123,14 +123,16 @@ def page_sliders(
                 page.goto(f"{url}/{path[f]}?{query}")
                 wait_settled(page)
                 page.wait_for_timeout(1500)
-                if kind == "live":  # answered in the browser; the value reaches the server after a rest
+                if kind.startswith("live"):  # answered in the browser; the value reaches the server after a rest
                     handle = live_handle(page, label)
-                    handle.focus()
-                    handle.press("Home")  # the step slider opens at its last step: start from step 0
-                    page.wait_for_timeout(1500)
-                    wait_settled(page)
+                    if kind == "live":
+                        handle.focus()
+                        handle.press("Home")  # the step slider opens at its last step: start from step 0
+                        page.wait_for_timeout(1500)
+                        wait_settled(page)
                     quick, rested = live_moves(page, handle, n)
-                    out.append((f"{path[f]} {label} ({query}), presses in a row", "view", quick))
+                    goal = "view" if kind == "live" else "retrain"
+                    out.append((f"{path[f]} {label} ({query}), presses in a row", goal, quick))
                     out.append((f"{path[f]} {label}, press then rest -> rerun done", "rest", rested))
                     continue
                 # the label starts the slider's text ("Step" must not match "Number of steps")

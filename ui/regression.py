@@ -10,6 +10,7 @@ mechanisms the classification page uses. Every store is bounded and keyed on pri
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import math
 import time
@@ -26,6 +27,7 @@ from ml.models import entry as model_entry
 from ml.models import final_estimator, get_model, list_models, make_pipeline, make_scaler
 from ml.plots import PALETTE
 from ml.plots import regression as rplots
+from ml.plots.curves import even_indices
 from ml.regression import (
     GD_METHODS,
     PHOTOZ_OUTLIER_CUT,
@@ -48,7 +50,7 @@ from ui import cache
 from ui.classification import model_params
 from ui.data_source import _md, data_source
 from ui.live_plot import live_plot
-from ui.live_slider import Slider, live_sliders
+from ui.live_slider import Live, Slider, live_readouts, live_sliders, texts
 from ui.present import chart
 from ui.present import table as show_table
 from ui.state import accept_key_in_url, bound, kept, linked, pop_pending
@@ -110,6 +112,9 @@ class Setup:
     train_pressed: bool = False
     choice: object = None  # the ui.data_source.DataChoice (None when no data is ready)
     model_box: object = None  # the sidebar's slot for the model section (drawn by model_sidebar)
+    live: Live | None = None  # the model's main parameter as a live slider (LIVE_PARAMS), or None
+    live_slider: Slider | None = None
+    live_instant: bool = False  # every value precomputed (the Fit tab): a move is answered in the browser
 
     @property
     def split_key(self) -> tuple:
@@ -264,8 +269,40 @@ def model_sidebar(base: Setup) -> Setup:
                 specs = [_page_default(p, ds) for p in spec.params_for(TASK)] if model == "lasso" else spec.params_for(TASK)
                 # the key names the data: a default chosen for its scale applies to each dataset afresh
                 key = f"reg.{model}" if model != "lasso" or ds is None else f"reg.{model}.{ds.name}"
-                setup.params = model_params(model, specs, key)
+                if _live_main(model, ds):
+                    _live_controls(setup, specs, key)
+                else:
+                    setup.params = model_params(model, specs, key)
     return setup
+
+
+LIVE_PARAMS = {"polynomial": "degree", "tree": "max_depth", "knn": "n_neighbors"}  # a quick 1-D model's main slider
+LIVE_MAX_ROWS = 5000  # up to here every value of it is fitted once (a polynomial of degree 1-20: ~40 ms here)
+
+
+def _live_main(model: str, ds: Dataset | None) -> bool:
+    """Whether the model's main parameter is a live slider: a quick model on one feature (the fitted-curve view)."""
+    return model in LIVE_PARAMS and ds is not None and ds.X.shape[1] == 1 and ds.n_samples <= LIVE_MAX_ROWS
+
+
+def _live_controls(setup: Setup, specs, key: str) -> None:
+    """The model's parameters with its main one (LIVE_PARAMS) as a live slider, first: on the Fit tab every value
+    is fitted once (`live_fit_states`) and a move redraws the curve and the numbers in the browser; on the other
+    tabs each move asks the server, as a plain slider does."""
+    name = LIVE_PARAMS[setup.model]
+    spec = next(p for p in specs if p.name == name)
+    box = st.container()
+    setup.params = model_params(setup.model, [p for p in specs if p.name != name], key)
+    label = spec.label + (" (0 = unlimited)" if "0 = unlimited" in (spec.help or "") and "unlimited" not in spec.label else "")
+    slider = Slider(
+        f"{key}.{name}", label, int(spec.low), int(spec.high), int(spec.default), url=f"{key}.{name}", help=spec.help or None
+    )  # fmt: skip
+    instant = st.session_state.get("reg.tab", TABS[0]) == TABS[0]
+    reset = _revision(("live", setup.split_key, setup.scaling, setup.model, tuple(sorted(setup.params.items())), setup.eps))
+    with box:
+        live = live_sliders([slider], key="reg.live", reset=reset, delay=None if instant else 0)
+    setup.params = {**setup.params, name: live[slider.name]}
+    setup.live, setup.live_slider, setup.live_instant = live, slider, instant
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,7 +395,7 @@ def fit_shown(setup: Setup) -> Fitted:
 def warnings_for(setup: Setup, fitted: Fitted | None) -> None:
     """Over-fitting, convergence and divergence warnings for the current settings."""
     ds = setup.ds
-    if setup.model == "polynomial" and ds is not None:
+    if setup.model == "polynomial" and ds is not None and not (setup.live is not None and setup.live_instant):
         n_train = len(ds.y) - int(np.ceil(setup.test_size * len(ds.y)))
         degree, k = int(setup.params["degree"]), ds.X.shape[1]
         msg = degree_warning(n_train, degree)
@@ -438,6 +475,11 @@ def metrics_table(setup: Setup, fitted: Fitted) -> None:
         setup.photoz,
     )
     st.table(frame)
+    metrics_notes(setup, fitted)
+
+
+def metrics_notes(setup: Setup, fitted: Fitted) -> None:
+    """What goes under the metric table: MAPE near zero, photo-z per class, what the numbers mean."""
     near_zero = mape_near_zero(fitted.y_test, setup.eps)
     if near_zero is not None:
         st.caption(f"**MAPE:** {near_zero[1]}")
@@ -501,6 +543,85 @@ def _fit_curve(setup: Setup, fitted: Fitted):
     return fig
 
 
+def live_fit_states(setup: Setup) -> dict:
+    """Every value of the live slider fitted once per (split, scaling, model, other parameters, seed, ε): its
+    curve on the plot's grid, its headline tiles, its metric table (HTML) and its over-fitting warning."""
+    name, slider = LIVE_PARAMS[setup.model], setup.live_slider
+    others = tuple(sorted((k, v) for k, v in setup.params.items() if k != name))
+
+    def compute() -> dict:
+        X_tr, X_te, y_tr, y_te = split_data(setup.split_key, setup.ds)
+        y_tr, y_te = np.asarray(y_tr, dtype=float), np.asarray(y_te, dtype=float)
+        col = setup.ds.feature_names[0]
+        x_all = pd.to_numeric(setup.ds.X[col], errors="coerce").to_numpy(float)
+        grid = pd.DataFrame({col: np.linspace(np.nanmin(x_all), np.nanmax(x_all), 400)})
+        shown = even_indices(len(grid))
+        out = {}
+        for v in slider.values():
+            try:
+                params, _ = model_entry(setup.model, TASK).fit_to_data({**setup.params, name: v}, len(X_tr), X_tr.shape[1])
+                est = make_pipeline(setup.model, TASK, params, setup.seed, setup.scaling, X=X_tr)
+                start = time.perf_counter()
+                est.fit(X_tr, y_tr)
+                seconds = time.perf_counter() - start
+                pred_tr, pred_te = est.predict(X_tr), est.predict(X_te)
+                curve = np.asarray(est.predict(grid), dtype=float)[shown]
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                out[v] = {"error": f"{name} = {v}: {exc}"}
+                continue
+            test = regression_metrics(y_te, pred_te, setup.eps)
+            table = metrics_frame({"train": (y_tr, pred_tr), "test": (y_te, pred_te)}, setup.eps, False)
+            warning = degree_warning(len(y_tr), int(v)) if setup.model == "polynomial" else None
+            out[v] = {
+                "curve": [None if not np.isfinite(c) else float(f"{c:.5g}") for c in curve],
+                "tiles": [("Test R²", "—" if np.isnan(test["r2"]) else f"{test['r2']:.3f}", test["r2"]),
+                          ("Test RMSE", f"{test['rmse']:.3g}", test["rmse"]),
+                          ("Fit time", f"{seconds:.2f} s" if seconds >= 0.01 else "< 0.01 s", seconds)],
+                "table": table.rename_axis(None).to_html(classes="mx-table", border=0),
+                "warning": warning,
+            }  # fmt: skip
+        return out
+
+    key = ("live", setup.split_key, setup.scaling, setup.model, others, setup.seed, setup.eps, slider.lo, slider.hi)
+    return cached("reg.live", key, compute, STORE_ENTRIES)
+
+
+def live_fit_view(setup: Setup, fitted: Fitted) -> None:
+    """The fitted curve and its numbers following the live slider: every value's curve is a restyle of the one
+    line, its tiles, metric table and over-fitting warning readouts (ui.live_slider), so a move redraws in the
+    browser; the figure (points, axes) is sent once per data and model."""
+    states = live_fit_states(setup)
+    slider, live = setup.live_slider, setup.live
+    name = LIVE_PARAMS[setup.model]
+    others = tuple(sorted((k, v) for k, v in setup.params.items() if k != name))
+    left, right = st.columns([3, 2])
+    with left, guard("The fitted-curve plot"):
+        curve_key = ("fitcurve", setup.fit_key, setup.title, target_label(setup.ds))
+        curve = cached("reg.fit.json", curve_key, lambda: _fit_curve(setup, fitted).to_json(), STORE_ENTRIES)
+        index = next(i for i, t in enumerate(json.loads(curve)["data"]) if t.get("name") == "fitted curve")
+        rev = _revision(("fitcurve-live", setup.split_key, setup.scaling, setup.model, others, setup.seed,
+                         setup.title, target_label(setup.ds)))  # fmt: skip
+        parts = lambda: {  # noqa: E731
+            slider.name: {str(v): {"restyle": [[{"y": [st_["curve"]]}, [index]]]} for v, st_ in states.items() if "curve" in st_}
+        }
+        live_plot(curve, rev, {}, follow=live.follow(parts, rev=rev), key="reg.fit.curve")
+        st.caption("Circles: training points; diamonds: test points. The y-axis stays on the data, so "
+                   "an over-fitted curve is seen leaving the plot.")  # fmt: skip
+    with right:
+
+        def tile(i):
+            return texts(slider, lambda v: None if "tiles" not in states.get(v, {}) else list(states[v]["tiles"][i]))
+
+        def line(v):
+            st_ = states.get(v, {})
+            if "error" in st_:
+                return st_["error"]
+            return {"html": st_["table"] + (f"<p class='mx-warn'>⚠ {html.escape(st_['warning'])}</p>" if st_.get("warning") else "")}
+
+        live_readouts(live, key="reg.fit.readouts", tiles=[tile(i) for i in range(3)], lines=[texts(slider, line)], columns=2)
+        metrics_notes(setup, fitted)
+
+
 def fit_view(setup: Setup, fitted: Fitted) -> None:
     """The main picture (fitted curve, gradient-descent steps, or predicted vs true) and the metrics."""
     if fitted.path is not None:
@@ -510,6 +631,9 @@ def fit_view(setup: Setup, fitted: Fitted) -> None:
             headline(setup, fitted)
         with right, guard("The metric table"):
             metrics_table(setup, fitted)
+        return
+    if setup.live is not None and setup.live_instant and setup.ds.X.shape[1] == 1:
+        live_fit_view(setup, fitted)
         return
     left, right = st.columns([3, 2])
     with left, guard("The fitted-curve plot"):

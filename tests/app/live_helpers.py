@@ -9,11 +9,17 @@ from ui.live_slider import compose
 
 
 def _set_path(layout: dict, path: str, value) -> None:
-    """layout["a.b"] = v the way Plotly.relayout reads a dotted key."""
-    *head, last = path.split(".")
-    for part in head:
-        layout = layout.setdefault(part, {})
-    layout[last] = value
+    """layout["a.b"] = v the way Plotly.relayout reads a dotted key ("sliders[0].active" included)."""
+    keys = []
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        keys.append(name)
+        if index:
+            keys.append(int(index.rstrip("]")))
+    node = layout
+    for k in keys[:-1]:
+        node = node[k] if isinstance(k, int) else node.setdefault(k, {})
+    node[keys[-1]] = value
 
 
 def live_figure(args: dict) -> dict:
@@ -37,7 +43,7 @@ def live_figure(args: dict) -> dict:
         for update, t in zip(animate["data"], animate["traces"], strict=True):
             fig["data"][t] = {**fig["data"][t], **update}
     for k, v in marks.items():
-        _set_path(fig["layout"], k, v) if "." in k else fig["layout"].__setitem__(k, v)
+        _set_path(fig["layout"], k, v) if ("." in k or "[" in k) else fig["layout"].__setitem__(k, v)
     for update, traces in restyles:
         for i, t in enumerate(traces):
             for k, v in update.items():

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.live_helpers import live_figures, live_readouts
 from tests.app.upload_helpers import features_box, set_features, set_target, target_box
 from ui import regression as reg
 
@@ -39,27 +40,8 @@ def _run(at: AppTest) -> AppTest:
 
 def _figures(at: AppTest) -> list[dict]:
     """Every Plotly figure on the page as the browser draws it: st.plotly_chart's, and the live charts'
-    (ui/live_plot.py: the figure sent once, with the trace restyles of this run applied, then the part of
-    the live slider it follows at the slider's value: its marks and its animation frame)."""
-    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-    for el in at.get("component_instance"):
-        if el.proto.component_name.endswith("live_plot"):
-            args = json.loads(el.proto.json_args)
-            fig = json.loads(args["figure"])
-            for update, traces in args.get("restyle") or []:
-                for attr, values in update.items():
-                    for j, i in enumerate(traces):
-                        fig["data"][i][attr] = values[j]
-            frame = args.get("animate")  # new data for a few traces, as an animation frame
-            follow = args.get("follow")
-            for name, states in (json.loads(follow["parts"]) if follow else {}).items():
-                part = states[str(follow["values"][name])]  # every value the slider takes has its part
-                frame = part.get("animate") or frame
-                fig["layout"]["_marks"] = part.get("marks", {})  # dotted paths ("sliders[0].active")
-            for i, trace in zip((frame or {}).get("traces", []), (frame or {}).get("data", []), strict=True):
-                fig["data"][i].update(trace)
-            figs.append(fig)
-    return figs
+    (ui/live_plot.py) with their restyles, animation data and the followed live slider's part applied."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")] + live_figures(at)
 
 
 def _values(v) -> np.ndarray:
@@ -84,12 +66,65 @@ def _figure(at: AppTest, title_part: str) -> dict:
 
 
 def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A headline number: an st.metric, or a tile of the live slider's readouts (ui.live_slider)."""
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    return _live_tiles(at)[label]
+
+
+def _live_tiles(at: AppTest) -> dict:
+    out = {}
+    for el in at.get("component_instance"):
+        if el.proto.component_name.endswith("live_slider"):
+            args = json.loads(el.proto.json_args)
+            for item in args["tiles"]:
+                t = item.get("static") or item["texts"].get(str(args["values"].get(item.get("slider"))))
+                if t:
+                    out[t[0]] = t[1]
+    return out
+
+
+def _lines(at: AppTest) -> list[str]:
+    """The live slider's readout lines as text (markup included)."""
+    return [x["html"] if isinstance(x, dict) else x for x in live_readouts(at)[1]]
 
 
 def _table(at: AppTest) -> pd.DataFrame:
-    """The train/test metric table (the first table on the page)."""
-    return at.table[0].value
+    """The train/test metric table: the first st.table, or the live slider's table readout."""
+    if at.table:
+        return at.table[0].value
+    html_lines = [x["html"] for x in live_readouts(at)[1] if isinstance(x, dict) and "mx-table" in x["html"]]
+    return _html_table(html_lines[0])
+
+
+def _html_table(markup: str) -> pd.DataFrame:
+    """A DataFrame.to_html table read back (rows: the index; no lxml needed)."""
+    from html.parser import HTMLParser
+
+    rows: list[list[str]] = []
+
+    class Cells(HTMLParser):
+        cell = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                rows.append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                rows[-1].append(self.cell.strip())
+                self.cell = None
+
+    Cells().feed(markup)
+    head, *body = [r for r in rows if r]
+    return pd.DataFrame([r[1:] for r in body], index=[r[0] for r in body], columns=head[-len(body[0]) + 1:])
 
 
 def _button_group(at: AppTest, key: str):
@@ -153,15 +188,36 @@ def test_view_only_change_does_not_refit():
 
 def test_polynomial_degree_redraws_the_curve_and_warns():
     at = _run(_page(**{"reg.model": "polynomial", "reg.dataset.curve_1d.kind": "sine"}))
-    curve1 = _values(_trace(_figure(at, "fitted curve"), "fitted curve")["y"])
-    at.slider(key="reg.polynomial.degree").set_value(9)
+    curve2 = _values(_trace(_figure(at, "fitted curve"), "fitted curve")["y"])
+    # the degree is a live slider: every degree's curve and numbers are precomputed, the chart follows it
+    args = next(json.loads(c.proto.json_args) for c in at.get("component_instance")
+                if c.proto.component_name.endswith("live_slider") and json.loads(c.proto.json_args)["sliders"])  # fmt: skip
+    assert args["sliders"][0]["label"] == "Degree" and (args["sliders"][0]["min"], args["sliders"][0]["max"]) == (1, 20)
+    at.session_state["reg.polynomial.degree"] = 9
     _run(at)
+    _no_errors(at)
     curve9 = _values(_trace(_figure(at, "fitted curve"), "fitted curve")["y"])
-    assert not np.allclose(curve1, curve9)
-    assert not at.warning
+    assert not np.allclose(curve2, curve9)
+    # the curve and the numbers at degree 9 are scikit-learn's: least squares on x, x², …, x⁹ (standardised x)
+    from sklearn.linear_model import LinearRegression
+    from sklearn.metrics import r2_score
+    from sklearn.pipeline import make_pipeline as sk_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    from ml import datasets, evaluation
+
+    ds = datasets.load_dataset("curve_1d", kind="sine")
+    X_tr, X_te, y_tr, y_te = evaluation.split(ds.X, ds.y, "regression", 0.25, 0)
+    ref = sk_pipeline(StandardScaler(), PolynomialFeatures(9), LinearRegression()).fit(X_tr, y_tr)
+    grid = pd.DataFrame({ds.feature_names[0]: _values(_trace(_figure(at, "fitted curve"), "fitted curve")["x"])})
+    np.testing.assert_allclose(curve9, ref.predict(grid), rtol=1e-3, atol=1e-3)
+    r2 = r2_score(y_te, ref.predict(X_te))
+    assert float(_metric(at, "Test R²")) == pytest.approx(r2, abs=6e-4)
+    assert float(_table(at).loc["R²", "test"]) == pytest.approx(r2, abs=6e-4)
+    assert not at.warning and not any("over-fitting" in x for x in _lines(at))
     at.slider(key="reg.dataset.curve_1d.n_samples").set_value(20)  # 15 training points for 10 coefficients
     _run(at)
-    assert any("over-fitting" in w.value for w in at.warning)
+    assert any("over-fitting" in x for x in _lines(at))  # the warning follows the slider too
 
 
 def test_lasso_alpha_zeroes_coefficients_and_paths_show():
@@ -230,7 +286,9 @@ def test_gradient_descent_steps_play_and_diverge():
             assert mx.shape == tx.shape and np.allclose(mx, tx, rtol=1e-3, atol=1e-3, equal_nan=True)
             assert np.allclose(my, ty, rtol=1e-3, atol=1e-3, equal_nan=True)
     assert len(fig["data"][3]["x"]) == 9 and fig["data"][6]["x"] == [3]
-    assert fig["layout"]["sliders"][0]["steps"][fig["layout"]["_marks"]["sliders[0].active"]]["label"] == "3"
+    assert fig["layout"]["sliders"][0]["active"] == next(
+        i for i, step in enumerate(fig["layout"]["sliders"][0]["steps"]) if step["label"] == "3"
+    )  # the chart's own slider at step 3
     assert fig["layout"]["yaxis2"]["type"] == "log"  # the loss panel
     # Play runs in the browser: precomputed frames moving only the line, the point(s) and the loss mark
     frames = fig["frames"]

@@ -57,8 +57,8 @@ def _widget(at: AppTest, key: str):
     for el in at.get("component_instance"):  # a live slider (ui.live_slider) holds its values in its arguments
         if el.proto.component_name.endswith("live_slider"):
             values = json.loads(el.proto.json_args)["values"]
-            if key in values:
-                return SimpleNamespace(value=values[key])
+            if key in values:  # moved the way the browser commits it: the value in the session
+                return SimpleNamespace(value=values[key], set_value=lambda v: at.session_state.__setitem__(key, v))
     raise AssertionError(f"no widget with key {key!r}")
 
 
