@@ -298,10 +298,10 @@ def slider_handle(page, index: int = 0, label: str | None = None):
     sliders = page.locator("[data-testid='stSlider']")
     if label is not None:
         sliders = sliders.filter(has_text=label)
-        if sliders.count() == 0:  # a live slider (ui/live_slider.py) draws in its component's frame
+        if sliders.count() == 0 and isinstance(label, str):  # a live slider (ui/live_slider.py) draws in its frame
             for frame in page.frames:
                 if "live_slider" in frame.url:
-                    found = frame.locator(f"input[type='range'][aria-label*={label!r}]")
+                    found = frame.locator(f"input[type='range'][aria-label*={label!r} i]")  # any case, as has_text
                     if found.count():
                         return found.first
     return sliders.nth(index).locator("input[type='range']").first
