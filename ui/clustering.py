@@ -32,6 +32,7 @@ from ui.live_slider import Live, Slider, live_readouts, live_sliders, texts
 from ui.present import chart
 from ui.present import table as show_table
 from ui.state import kept, linked
+from ui.training import cached
 from ui.widgets import metric_grid, param_widgets
 
 PAGE = "clu"
@@ -323,16 +324,17 @@ def _summary_items(res: Result, labels, scores: dict, seconds: float) -> list[tu
     return items
 
 
-def _per_k(res: Result, fn) -> dict:
-    """`fn(step)` for every precomputed k (ml.clustering.KStep), memoised on the result's states."""
-    return {k: fn(step) for k, step in res.states.items()}
+def _per_k(res: Result, what: str, fn) -> dict:
+    """`fn(step)` for every precomputed k (ml.clustering.KStep), computed once per states and `what`
+    (a rerun after the slider rests reads them back)."""
+    return cached(f"clu.per_k.{what}", _states_id(res), lambda: {k: fn(step) for k, step in res.states.items()}, 8)
 
 
 def summary(res: Result) -> None:
     f = res.fit
     if res.states is not None and res.setup.live is not None:  # the numbers follow the live k slider
         seconds = (lambda step: f.seconds) if f.name == "agglomerative" else (lambda step: step.seconds)
-        by_k = _per_k(res, lambda step: _summary_items(res, step.labels, step.scores, seconds(step)))
+        by_k = _per_k(res, "summary", lambda step: _summary_items(res, step.labels, step.scores, seconds(step)))
         width = len(next(iter(by_k.values()))) if by_k else 0
         slider = res.setup.k_slider
         tiles = [
@@ -465,7 +467,7 @@ def _states_id(res: Result) -> tuple:
     """What a live chart's per-k states depend on besides its figure: the data, algorithm and settings."""
     s = res.setup
     others = tuple(sorted((n, v) for n, v in s.params.items() if n != s.entry.extra.get("k_param")))
-    return (s.choice.key, s.scaling, s.entry.name, others, s.seed, s.view, s.pair, s.colour_by, len(res.states))
+    return (*_states_id_base(res, others), s.colour_by, len(res.states or ()))
 
 
 def _scatter(res: Result, rows: np.ndarray, view) -> None:
@@ -484,7 +486,7 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
         # With k a live slider, every k's colours, title and centroids are precomputed (`_live(per_k=...)`).
         by_label = s.colour_by == "label" and res.y is not None
 
-        def marks_for(step_labels, n_clusters: int, centres, mapping) -> dict:
+        def marks_for(n_clusters: int, centres, mapping) -> dict:
             marks = plots.title_marks(f"{s.entry.title}: {n_clusters} clusters{shown}")
             if f.name == "kmeans" and view.W is not None and centres is not None:
                 c2 = view.project(centres)
@@ -492,7 +494,7 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
             return marks
 
         centres = f.estimator.cluster_centers_ if f.name == "kmeans" else None
-        marks = marks_for(res.labels, f.n_clusters, centres, res.mapping)
+        marks = marks_for(f.n_clusters, centres, res.mapping)
         live_k = res.states is not None and s.live is not None
         if f.name == "agglomerative" and s.colour_by == "cluster" and f.n_clusters <= DENDROGRAM_GROUPS and not live_k:
             # the points in one trace per subtree of a finer cut: a new cut restyles their scalar colours
@@ -508,7 +510,7 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
             def per_k(step):
                 shown_labels = step.labels[rows]
                 return {
-                    "marks": marks_for(step.labels, _n_clusters(step.labels), None, step.mapping),
+                    "marks": marks_for(_n_clusters(step.labels), None, step.mapping),
                     "restyle": plots.group_colours([shown_labels[r[0]] for r in groups]),
                 }
 
@@ -518,7 +520,7 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
             build = lambda: plots.points_figure(view.coords, x_title=view.x_title, y_title=view.y_title)  # noqa: E731
 
             def per_k(step):
-                out = {"marks": marks_for(step.labels, _n_clusters(step.labels), step.centres, step.mapping)}
+                out = {"marks": marks_for(_n_clusters(step.labels), step.centres, step.mapping)}
                 if not by_label:  # painted in the browser point by point (a restyle redraws every point)
                     out["paint"] = plots.point_paint(step.labels[rows])
                 return out
@@ -527,7 +529,7 @@ def _scatter(res: Result, rows: np.ndarray, view) -> None:
         above = f.name == "agglomerative" and s.colour_by == "cluster"
         extra = "grey: merges above the cut" if above else ""
         if res.states is not None and s.live is not None and not by_label:
-            keys = _per_k(res, lambda step: {"html": _colour_key_html(plots.legend_items(step.labels[rows], names), extra)})
+            keys = _per_k(res, f"key.{len(rows)}.{extra}", lambda step: {"html": _colour_key_html(plots.legend_items(step.labels[rows], names), extra)})
             live_readouts(s.live, key=f"{PAGE}.colour_key", lines=[texts(s.k_slider, keys.get)])
         else:
             _colour_key(plots.legend_items(labels, names), extra)
@@ -755,9 +757,11 @@ def _step_slider(res: Result, build, h) -> None:
     live_plot(figure, revision, {}, key="clu.steps", follow=live.follow(parts, rev=revision))
 
 
-def _states_id_base(res: Result) -> tuple:
+def _states_id_base(res: Result, params: tuple | None = None) -> tuple:
+    """The data, scaling, algorithm, `params` (default: all of them), seed and 2-D view a chart's states belong to."""
     s = res.setup
-    return (s.choice.key, s.scaling, s.entry.name, tuple(sorted(s.params.items())), s.seed, s.view, s.pair)
+    params = tuple(sorted(s.params.items())) if params is None else params
+    return (s.choice.key, s.scaling, s.entry.name, params, s.seed, s.view, s.pair)
 
 
 def _history_colours(hist_labels: np.ndarray, shown: np.ndarray, k: int) -> tuple[list, np.ndarray]:
