@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import (  # noqa: E402
+from bench.harness import (
     ROOT,
     SERVER_PIDS,
     browser_page,
@@ -34,6 +34,7 @@ from bench.harness import (  # noqa: E402
     slider_handle,
     streamlit_server,
     upload_file,
+    wait_server_idle,
     wait_settled,
 )
 
@@ -77,22 +78,22 @@ def roc_page(n: int, csv: Path) -> tuple[list[float], dict]:
 
 # (page file, query string, slider label, what it does) on the built-in default datasets
 PAGE_SLIDERS = (
-    ("pages/2_Classification.py", "model=tree", "Maximum depth", "retrain"),
-    ("pages/2_Classification.py", "model=svm", "Kernel width", "retrain"),
-    ("pages/2_Classification.py", "model=knn", "Neighbours k", "retrain"),
+    ("pages/2_Classification.py", "model=tree", "Maximum depth", "live-retrain"),  # values around it fitted ahead
+    ("pages/2_Classification.py", "model=svm", "Kernel width", "live-retrain"),
+    ("pages/2_Classification.py", "model=knn", "Neighbours k", "live-retrain"),
     ("pages/1_Regression.py", "reg.model=polynomial", "Degree", "live-retrain"),  # every degree fitted once
     ("pages/1_Regression.py", "reg.model=gd", "Step", "live"),
 )
 
 
 def live_handle(page, label: str, timeout_s: float = 60):
-    """The range input of the live slider (ui/live_slider.py) labelled exactly `label`, in its component's
-    frame ("Step" must not match the sidebar's "Number of steps")."""
+    """The range input of the live slider (ui/live_slider.py) whose label starts with `label`, in its
+    component's frame ("Step" must not match the sidebar's "Number of steps", a plain slider)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for frame in page.frames:
             if "live_slider" in frame.url:
-                found = frame.locator(f"input[type='range'][aria-label={label!r}]")
+                found = frame.locator(f"input[type='range'][aria-label^={label!r}]")  # the label starts so
                 if found.count():
                     return found.first
         page.wait_for_timeout(200)
@@ -116,6 +117,7 @@ def page_sliders(
                 wait_settled(page)
                 page.wait_for_timeout(2000)
                 wait_settled(page)
+        wait_server_idle(SERVER_PIDS[url])  # the app's background UMAP warm-up (a numba compile) has finished
         for f, query, label, kind in PAGE_SLIDERS:
             if only and only.lower() not in f"{path[f]} {label} {query}".lower():
                 continue
@@ -133,6 +135,17 @@ def page_sliders(
                     quick, rested = live_moves(page, handle, n)
                     goal = "view" if kind == "live" else "retrain"
                     out.append((f"{path[f]} {label} ({query}), presses in a row", goal, quick))
+                    if kind == "live-retrain":  # a press past where the model stops changing settles at once
+                        changed = []
+                        handle.focus()
+                        handle.press("Home")
+                        page.wait_for_timeout(2500)
+                        for _ in range(n):
+                            t = press_and_settle(page, handle, "ArrowRight")
+                            if page.evaluate("() => window.__outside"):
+                                changed.append(t)
+                        out.append((f"{path[f]} {label}, from the lowest: presses that changed the page "
+                                    f"({len(changed)} of {n})", goal, changed))
                     out.append((f"{path[f]} {label}, press then rest -> rerun done", "rest", rested))
                     continue
                 # the label starts the slider's text ("Step" must not match "Number of steps")

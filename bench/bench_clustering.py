@@ -186,11 +186,11 @@ def _wait_live_title(page, start: str, timeout: float = 180) -> None:
 
 
 def _rests(page, handle, n: int = 4) -> list[float]:
-    """A live slider answers a press in the browser and sends its value once it rests (0.4 s): key press
+    """A live slider answers a press in the browser and sends its value once it rests (1 s): key press
     -> the end of the server's rerun, each press left to rest."""
     from bench.harness import press_and_settle
 
-    return [press_and_settle(page, handle, "ArrowRight" if i % 2 == 0 else "ArrowLeft", quiet_ms=1200) for i in range(n)]
+    return [press_and_settle(page, handle, "ArrowRight" if i % 2 == 0 else "ArrowLeft", quiet_ms=1800) for i in range(n)]
 
 
 def _presses(page, handle, key: str, n: int) -> list[float]:

@@ -127,27 +127,6 @@ def autoencoder_table(epochs: int = 20) -> None:
             print(f"{cls.__name__.replace('Torch', '').replace('Variational', 'V'):<14}{dev:<8}{net.fit_time_:>8.2f}{n_fit / net.fit_time_:>12,.0f}")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process `pid` (Linux /proc; clock ticks at 100 Hz)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_server_idle(pid: int, quiet_s: float = 1.5, timeout_s: float = 240) -> float:
-    """Wait until the server process has used < 5 % of a core for `quiet_s` (the app's background UMAP
-    warm-up, a numba compile holding the GIL for 10-40 s, would otherwise be measured); seconds waited."""
-    start = time.monotonic()
-    last, quiet = _cpu_seconds(pid), 0.0
-    while time.monotonic() - start < timeout_s:
-        time.sleep(0.5)
-        now = _cpu_seconds(pid)
-        quiet = quiet + 0.5 if now - last < 0.025 else 0.0
-        last = now
-        if quiet >= quiet_s:
-            break
-    return time.monotonic() - start
-
-
 def browser(n: int) -> None:
     """Key press -> page settled for the two PCA sliders, the one-slider floor measured before and after
     in the same run (pooled: the machine is shared and its load drifts)."""
@@ -159,6 +138,7 @@ def browser(n: int) -> None:
         max_trace_points,
         slider_handle,
         streamlit_server,
+        wait_server_idle,
     )
     from tests.browser.test_projection_browser import open_pca_tab
 

@@ -123,6 +123,27 @@ def browser_page(width: int = 1280, height: int = 800):
             browser.close()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` (Linux /proc; clock ticks at 100 Hz)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_server_idle(pid: int, quiet_s: float = 1.5, timeout_s: float = 240) -> float:
+    """Wait until the server process has used < 5 % of a core for `quiet_s` (the app's background UMAP
+    warm-up, a numba compile holding the GIL for 10-40 s, would otherwise be measured); seconds waited."""
+    start = time.monotonic()
+    last, quiet = _cpu_seconds(pid), 0.0
+    while time.monotonic() - start < timeout_s:
+        time.sleep(0.5)
+        now = _cpu_seconds(pid)
+        quiet = quiet + 0.5 if now - last < 0.025 else 0.0
+        last = now
+        if quiet >= quiet_s:
+            break
+    return time.monotonic() - start
+
+
 def wait_settled(page, timeout_ms: int = 120_000) -> None:
     """Wait until the script has finished and the page has painted twice since."""
     page.wait_for_selector(SETTLED, timeout=timeout_ms)
@@ -130,7 +151,7 @@ def wait_settled(page, timeout_ms: int = 120_000) -> None:
 
 
 _WATCH = """(slider) => {
-  window.__t0 = null; window.__last = null; window.__outside = false;
+  window.__t0 = null; window.__last = null; window.__outside = false; window.__live = false;
   if (!slider) {  // a live slider (ui/live_slider.py) in a same-origin component frame, marked by the caller
     for (const f of document.querySelectorAll('iframe')) {
       try { slider = slider || f.contentDocument.querySelector('[data-mlx-watch]'); } catch (e) { /* not ours */ }
@@ -155,7 +176,7 @@ _WATCH = """(slider) => {
   window.__t0 = performance.now();
 }"""
 
-_DONE = """(quiet) => window.__outside && window.__last !== null
+_DONE = """(quiet) => (window.__outside || window.__live) && window.__last !== null
   && performance.now() - window.__last > quiet
   && document.querySelector("[data-testid='stApp']").getAttribute('data-test-script-state') === 'notRunning'"""
 
@@ -166,7 +187,8 @@ def press_and_settle(page, locator, key: str, timeout_ms: int = 60_000, quiet_ms
     React may batch the script-state flip away for a fast rerun, so "settled" is measured by
     DOM mutations outside the slider itself (in the page and in same-origin component iframes):
     the time of the last one, once the page has been quiet for `quiet_ms` and the script is not
-    running.
+    running. A live slider (ui/live_slider.py, in a component frame) answers in the browser, so a press
+    that changes nothing outside it has settled when the slider shows its value.
     """
     locator.focus()
     slider = locator.element_handle()
@@ -176,6 +198,9 @@ def press_and_settle(page, locator, key: str, timeout_ms: int = 60_000, quiet_ms
         slider.evaluate("(el) => { for (const o of document.querySelectorAll('[data-mlx-watch]')) o.removeAttribute('data-mlx-watch');"
                         " (el.closest('.slider') || el).setAttribute('data-mlx-watch', '1'); }")
         page.evaluate(_WATCH, None)
+        # a live slider answers in the browser: a press that changes nothing else (a tree already grown to
+        # its depth) has settled once the slider itself shows the value, with no rerun to wait for
+        page.evaluate("() => { window.__live = true; }")
     locator.press(key)
     page.wait_for_function(_DONE, arg=quiet_ms, timeout=timeout_ms, polling=20)
     return page.evaluate("() => (window.__last - window.__t0) / 1000")
@@ -213,7 +238,7 @@ def live_moves(page, handle, n: int, warmup: int = 2, rests: int = 4) -> tuple[l
     quick = key_moves(page, handle, n, warmup)
     rested = []
     for i in range(rests):
-        rested.append(press_and_settle(page, handle, "ArrowRight" if i % 2 == 0 else "ArrowLeft", quiet_ms=1200))
+        rested.append(press_and_settle(page, handle, "ArrowRight" if i % 2 == 0 else "ArrowLeft", quiet_ms=1800))
     return quick, rested
 
 

@@ -33,11 +33,11 @@ data_line(data)
 def model_and_results(data, prep) -> None:
     """The model's controls (sidebar) and everything they change. A fragment: moving a hyperparameter
     reruns only this, not the data component above it (key press -> page settled, see bench_browser)."""
-    spec, params = cls.model_sidebar()
+    spec, params, live = cls.model_sidebar(data, prep)  # live: the main parameter as a live slider, or None
     name_exports("classification", data.ds.name, spec.name, params)  # PNG file names
     run = None
     with guard("Training"):
-        run = cls.train(data, prep, spec, params)
+        run = cls.train(data, prep, spec, params, live)
     if run is None:
         return
     left, right = st.columns([7, 2], gap="medium")

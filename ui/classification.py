@@ -9,6 +9,8 @@ never refits the model.
 from __future__ import annotations
 
 import hashlib
+import json
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -27,11 +29,12 @@ from ui.data_source import DataChoice as Data
 from ui.data_source import data_source
 from ui.evaluation_views import permutation_importance_view
 from ui.live_plot import live_plot
+from ui.live_slider import Slider, live_readouts, live_sliders, texts
 from ui.present import chart
 from ui.present import table as show_table
 from ui.state import accept_key_in_url, bound, kept, linked
 from ui.training import cached, fit_seconds, fit_with_progress, history_panel, is_fitted, train_gate
-from ui.widgets import guard, guarded_fragment, param_widget
+from ui.widgets import _log_options, guard, guarded_fragment, param_widget
 
 TASK = "classification"
 TASKS = ("binary", "multiclass")
@@ -72,6 +75,7 @@ class Run:
     class_names: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # parameters clipped to the data (registry size limits)
     stale: bool = False  # shown after the settings changed: a slow model not refitted yet
+    live: object = None  # LiveMain when the model's main parameter is a live slider (see live_main)
 
 
 # -- sidebar ---------------------------------------------------------------------------------------
@@ -105,7 +109,8 @@ def preparation_sidebar() -> Prep:
     return Prep(float(test_size), seed, scaling)
 
 
-def model_sidebar() -> tuple[ModelSpec, dict]:
+def model_sidebar(data: Data | None = None, prep: Prep | None = None) -> tuple[ModelSpec, dict, LiveMain | None]:
+    """The classifier picker and its parameters; with data, a quick model's main parameter as a live slider."""
     sb = st.sidebar
     sb.header("Model")
     specs = {s.name: s for s in list_models(TASK)}
@@ -122,8 +127,73 @@ def model_sidebar() -> tuple[ModelSpec, dict]:
     spec = specs[name]
     sb.caption(spec.description)
     with sb:
+        if data is not None and prep is not None and _live_ok(spec, data):
+            return spec, *_live_model_params(spec, data, prep)
         params = model_params(name, spec.params_for(TASK), f"model.{name}")
-    return spec, params
+    return spec, params, None
+
+
+# -- the main parameter as a live slider ---------------------------------------------------------------
+LIVE_PARAMS = {"tree": "max_depth", "knn": "n_neighbors", "svm": "gamma"}  # a quick model's main slider
+LIVE_MAX_ROWS = 2000  # rows up to which its values are fitted ahead (two features: the plane is the data)
+LIVE_WINDOW = 8  # values fitted ahead on each side of the current one; a move further asks the server
+LIVE_RESOLUTION = 120  # the decision-region grid while live (every fitted-ahead value's regions are sent)
+LIVE_VIEW = "Decision regions"  # the view drawn from those values (others ask the server on each move)
+
+
+@dataclass
+class LiveMain:
+    """The live slider of a model's main parameter: its values, which of them are fitted ahead, and whether
+    the open view is drawn from them."""
+
+    live: object  # ui.live_slider.Live
+    slider: Slider
+    param: str
+    instant: bool
+
+    def window(self, value) -> list:
+        """The values fitted ahead around `value`."""
+        values = self.slider.values()
+        i = values.index(self.slider.clamp(value))
+        return values[max(0, i - LIVE_WINDOW) : i + LIVE_WINDOW + 1]
+
+
+def _live_ok(spec: ModelSpec, data: Data) -> bool:
+    """A model with a live main slider: one of LIVE_PARAMS on a small table of two features."""
+    X = data.ds.X
+    return spec.name in LIVE_PARAMS and not spec.is_torch and X.shape[1] == 2 and len(X) <= LIVE_MAX_ROWS
+
+
+def _live_model_params(spec: ModelSpec, data: Data, prep: Prep) -> tuple[dict, LiveMain | None]:
+    """The model's parameters with its main one (LIVE_PARAMS) a live slider drawn first: on the decision
+    regions the values around the current one are fitted ahead and a move is drawn in the browser."""
+    name, pname = spec.name, LIVE_PARAMS[spec.name]
+    specs = spec.params_for(TASK)
+    p = next(x for x in specs if x.name == pname)
+    box = st.container()
+    params = model_params(name, [x for x in specs if x.name != pname], f"model.{name}")
+    rule = RELEVANT.get((name, pname))
+    if rule is not None and not rule(params):  # γ with a linear kernel: not used, not shown
+        params[pname] = p.default
+        return params, None
+    key = f"model.{name}.{pname}"
+    label = p.label + (" (0 = unlimited)" if "0 = unlimited" in (p.help or "") and "unlimited" not in p.label else "")
+    if p.log:
+        options = tuple(_log_options(p))
+        slider = Slider(key, label, 0, 0, p.default, url=key, help=p.help or None, options=options,
+                        labels=tuple(f"{o:g}" for o in options))  # fmt: skip
+    else:
+        slider = Slider(key, label, int(p.low), int(p.high), int(p.default), url=key, help=p.help or None)
+    instant = st.session_state.get("view", LIVE_VIEW) == LIVE_VIEW
+    main = LiveMain(None, slider, pname, instant)
+    reset = _revision(("live", data.key, prep.test_size, prep.seed, prep.scaling, name, tuple(sorted(params.items()))))
+    with box:
+        main.live = live_sliders(
+            [slider], key="cls.live", reset=reset, delay=None if instant else 0,
+            known=(lambda values: main.window(values[key])) if instant else None,
+        )  # fmt: skip
+    params[pname] = main.live[key]
+    return params, main
 
 
 # (model, parameter) -> does the parameter matter, given the values drawn before it? Hidden ones keep
@@ -167,7 +237,7 @@ def _split(data: Data, prep: Prep):
     return X_tr, X_te, np.asarray(y_tr), np.asarray(y_te), True
 
 
-def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
+def train(data: Data, prep: Prep, spec: ModelSpec, params: dict, live: LiveMain | None = None) -> Run:
     """Split and fit (once per data, preparation, model, parameters and seed)."""
     # the split once per data, test fraction and seed (a hyperparameter move reuses it; read-only)
     split_key = (data.key, prep.test_size, prep.seed)
@@ -189,6 +259,7 @@ def train(data: Data, prep: Prep, spec: ModelSpec, params: dict) -> Run:
     names = [_class_name(data.ds, c) for c in classes]
     run = Run(data, prep, spec, params, key, est, seconds, X_tr, X_te, y_tr, y_te, held_out, classes, names, notes)
     st.session_state[LAST_RUN] = run
+    run = replace(run, live=live)
     return run
 
 
@@ -242,17 +313,24 @@ def _predictions(run: Run) -> tuple[np.ndarray, np.ndarray]:
 def summary(run: Run) -> None:
     """The scores at a glance (stacked, for a narrow column), warnings, and what was trained."""
     net = final_estimator(run.est)
-    pred_tr, pred_te = _predictions(run)
-    acc_tr, acc_te = np.mean(pred_tr == run.y_train), np.mean(pred_te == run.y_test)
-    st.metric("Train accuracy", f"{acc_tr:.3f}")
-    st.metric(
-        "Test accuracy" if run.held_out else "Accuracy (same rows)",
-        f"{acc_te:.3f}",
-        f"{acc_te - acc_tr:+.3f} vs train",
-        delta_color="off",
-        help="A test score well below the train score is the sign of overfitting.",
-    )
-    st.metric("Fit time", f"{run.seconds:.2f} s" if run.seconds >= 0.01 else "< 0.01 s")
+    states = live_states(run)
+    if states is not None:  # the numbers follow the live slider (every fitted-ahead value's, in the browser)
+        m = run.live
+        tiles = [texts(m.slider, lambda v, i=i: list(states[str(v)]["tiles"][i]) if str(v) in states else None) for i in range(3)]
+        gap = texts(m.slider, lambda v: states[str(v)]["gap"] if str(v) in states else None)
+        live_readouts(m.live, key="cls.summary_live", tiles=tiles, lines=[gap], columns=1)
+    else:
+        pred_tr, pred_te = _predictions(run)
+        acc_tr, acc_te = np.mean(pred_tr == run.y_train), np.mean(pred_te == run.y_test)
+        st.metric("Train accuracy", f"{acc_tr:.3f}")
+        st.metric(
+            "Test accuracy" if run.held_out else "Accuracy (same rows)",
+            f"{acc_te:.3f}",
+            f"{acc_te - acc_tr:+.3f} vs train",
+            delta_color="off",
+            help="A test score well below the train score is the sign of overfitting.",
+        )
+        st.metric("Fit time", f"{run.seconds:.2f} s" if run.seconds >= 0.01 else "< 0.01 s")
     where = f" on {cache.device_label()}" if run.spec.is_torch else ""
     st.caption(
         f"**{run.spec.title}**{where} · {len(run.y_train):,} training rows, {len(run.y_test):,} test rows · "
@@ -325,6 +403,11 @@ def regions_view(run: Run) -> None:
         help="The regions are a slice (or projection) of the model; a point's own prediction uses all its features.",
     )  # fmt: skip
     key = (run.key, mode, features)
+    states = live_states(run)
+    if states is not None and n == 2:
+        with guard("The decision regions"):
+            _live_regions(run, states, bool(shading))
+        return
     with guard("The decision regions"):
         grid = cached(
             "grids",
@@ -350,6 +433,113 @@ def regions_view(run: Run) -> None:
             + " Circles: training rows; diamonds: test rows; × marks a misclassified row."
             + _coarse_note(grid)
         )
+
+
+def live_states(run: Run) -> dict | None:
+    """The fitted-ahead values of the live main slider, {str(value): state} (None when it is not live): each
+    value fitted once per data, preparation and other parameters, with its decision regions on a
+    LIVE_RESOLUTION grid (typed arrays for a restyle), misclassified rows, scores and fit time."""
+    m = run.live
+    if m is None or not m.instant or run.stale:
+        return None
+    others = tuple(sorted((k, v) for k, v in run.params.items() if k != m.param))
+    out = {}
+    for v in m.window(run.params[m.param]):
+        key = (run.data.key, run.prep.test_size, run.prep.seed, run.prep.scaling, run.spec.name, others, m.param, v)
+        state = cached("cls.live", key, lambda v=v: _live_state(run, v), 64)
+        if state is not None:
+            out[str(v)] = state
+    return out
+
+
+def _b64(a: np.ndarray) -> dict:
+    """A uint8 grid as Plotly's typed-array spec (a restyle takes it as it is: 1 byte a cell)."""
+    import base64
+
+    a = np.ascontiguousarray(a, dtype=np.uint8)
+    return {"dtype": "u1", "bdata": base64.b64encode(a.tobytes()).decode(), "shape": f"{a.shape[0]},{a.shape[1]}"}
+
+
+def _live_state(run: Run, value) -> dict | None:
+    """One value of the live slider: fit, predictions, regions (as `decision_figure` draws them), tiles."""
+    from ml.plots.curves import marker_scatter
+
+    m = run.live
+    params, _ = model_entry(run.spec.name, TASK).fit_to_data({**run.params, m.param: value}, len(run.X_train), run.X_train.shape[1])
+    try:
+        est = make_pipeline(run.spec.name, TASK, params, run.prep.seed, run.prep.scaling, X=run.X_train)
+        start = time.perf_counter()
+        est.fit(run.X_train, run.y_train)
+        seconds = time.perf_counter() - start
+        pred_tr, pred_te = np.asarray(est.predict(run.X_train)), np.asarray(est.predict(run.X_test))
+        grid = mlc.decision_grid(est, run.data.ds.X, mode="features", features=tuple(map(str, run.X_train.columns)),
+                                 seed=run.prep.seed, resolution=LIVE_RESOLUTION)  # fmt: skip
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    k = len(run.class_names)
+    certainty = None
+    if grid.confidence is not None and k > 1:  # as decision_figure veils unsure regions
+        floor = 1.0 / k
+        certainty = np.round(np.clip((grid.confidence - floor) / (1.0 - floor), 0.0, 1.0) * 100)
+    wrong_tr = pred_tr != run.y_train
+    xy = [grid.project(run.X_train)[wrong_tr]]
+    counts = [f"train {int(wrong_tr.sum()):,}"]
+    if run.held_out:
+        wrong_te = pred_te != run.y_test
+        xy.append(grid.project(run.X_test)[wrong_te])
+        counts.append(f"test {int(wrong_te.sum()):,}")
+    bad = np.concatenate(xy)
+    cross = marker_scatter(bad[:, 0], bad[:, 1], name="x", colour="#000", max_points=600, seed=99)
+    many = len(bad) > 200
+    acc_tr, acc_te = float(np.mean(pred_tr == run.y_train)), float(np.mean(pred_te == run.y_test))
+    test_label = "Test accuracy" if run.held_out else "Accuracy (same rows)"
+    return {
+        "pred": _b64(grid.pred),
+        "certainty": None if certainty is None else _b64(certainty),
+        "wrong": {"x": [float(v) for v in np.asarray(cross.x, float)], "y": [float(v) for v in np.asarray(cross.y, float)],
+                  "name": f"misclassified ({', '.join(counts)})", "size": 7 if many else 11,
+                  "opacity": 0.55 if many else 1.0, "line": 1 if many else 2.5},
+        "tiles": [("Train accuracy", f"{acc_tr:.3f}", acc_tr), (test_label, f"{acc_te:.3f}", acc_te),
+                  ("Fit time", f"{seconds:.2f} s" if seconds >= 0.01 else "< 0.01 s", seconds)],
+        "gap": f"Test − train: {acc_te - acc_tr:+.3f} (well below 0: overfitting).",
+    }  # fmt: skip
+
+
+def _live_regions(run: Run, states: dict, shading: bool) -> None:
+    """The decision regions following the live slider: the figure (points, axes) is sent once per data and
+    model; each fitted-ahead value is a restyle of the region grids and the misclassified crosses."""
+    m = run.live
+    others = tuple(sorted((k, v) for k, v in run.params.items() if k != m.param))
+    grid = cached(
+        "grids", (run.key, "live", LIVE_RESOLUTION),
+        lambda: mlc.decision_grid(run.est, run.data.ds.X, mode="features", features=tuple(map(str, run.X_train.columns)),
+                                  seed=run.prep.seed, resolution=LIVE_RESOLUTION),
+        16,
+    )  # fmt: skip
+    fig_key = ("regions-live", run.data.key, run.prep.test_size, run.prep.seed, run.prep.scaling, run.spec.name, others, shading)
+    fig_json = cached("regions_json", (*fig_key, run.key), lambda: _regions_json(run, grid, 2, "features", shading, False), 16)
+    names = [t.get("name", "") for t in json.loads(fig_json)["data"]]
+    veil = names.index("certainty") if "certainty" in names else None
+    cross = next(i for i, n in enumerate(names) if n.startswith("misclassified"))
+
+    def part(state: dict) -> dict:
+        w = state["wrong"]
+        restyle = [[{"z": [state["pred"]]}, [0]],
+                   [{"x": [w["x"]], "y": [w["y"]], "name": [w["name"]], "marker.size": [w["size"]],
+                     "marker.opacity": [w["opacity"]], "marker.line.width": [w["line"]]}, [cross]]]  # fmt: skip
+        if veil is not None and state["certainty"] is not None:
+            restyle.append([{"z": [state["certainty"]]}, [veil]])
+        return {"restyle": restyle}
+
+    rev = _revision(fig_key)
+    parts = lambda: {m.slider.name: {v: part(st_) for v, st_ in states.items()}}  # noqa: E731
+    live_plot(fig_json, rev, {}, key="regions.fig",
+              follow=m.live.follow(parts, rev=_revision((fig_key, tuple(states)))))  # fmt: skip
+    st.caption(
+        mlc.describe_plane(grid, 2) + " Circles: training rows; diamonds: test rows; × marks a misclassified row."
+        f" Grid {LIVE_RESOLUTION} × {LIVE_RESOLUTION} while {m.slider.label.split(' (')[0].lower()} is a live slider: the "
+        f"{2 * LIVE_WINDOW} values around the current one are fitted ahead, so moving to them is instant."
+    )
 
 
 def _regions_json(run: Run, grid, n: int, mode: str, shading: bool, own: bool) -> str:

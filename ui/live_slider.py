@@ -45,15 +45,27 @@ class Slider:
     help: str | None = None
     note: str | None = None
     labels: tuple | None = None  # what each value reads as (value i: labels[i - lo]), e.g. step numbers
+    options: tuple | None = None  # the values it can take, in order (a log scale): lo, hi, step are ignored
+
+    def __post_init__(self):
+        if self.options:  # the range input runs over the options' positions
+            object.__setattr__(self, "lo", 0)
+            object.__setattr__(self, "hi", len(self.options) - 1)
+            object.__setattr__(self, "step", 1)
 
     def clamp(self, v) -> float | int:
-        """`v` on the slider's grid, inside its range (integers for an integer step)."""
+        """`v` on the slider's grid, inside its range (integers for an integer step; the nearest option, on a
+        log scale, for a slider over options)."""
         try:
             v = float(v)
         except (TypeError, ValueError):
             v = float(self.default)
         if not math.isfinite(v):
             v = float(self.default)
+        if self.options:
+            if v <= 0:
+                return self.options[0]
+            return min(self.options, key=lambda o: abs(math.log(o) - math.log(v)) if o > 0 else math.inf)
         v = min(max(v, self.lo), self.hi)
         v = self.lo + round((v - self.lo) / self.step) * self.step
         v = min(v, self.hi)
@@ -61,6 +73,8 @@ class Slider:
 
     def values(self) -> list:
         """Every value the slider can take, in order."""
+        if self.options:
+            return list(self.options)
         n = int(round((self.hi - self.lo) / self.step))
         return [self.clamp(self.lo + i * self.step) for i in range(n + 1)]
 
@@ -131,7 +145,7 @@ def compose(follow: dict, paint: bool = False) -> tuple:
 
 def live_sliders(
     sliders: list[Slider], *, key: str, reset: str = "", tiles=(), lines=(), columns: int | None = None,
-    delay: int | None = None,
+    delay: int | None = None, known: list | None = None,
 ) -> Live:
     """Draw `sliders` with their readouts; return the committed values (kept for the session, in the address).
 
@@ -139,10 +153,12 @@ def live_sliders(
     the server's values. `tiles` / `lines`: readouts in order, each `texts(slider, fn)` ([label, value] for a
     tile, a string or {"html": escaped markup} for a line) or {"static": ...} for one that does not move.
     `delay`: milliseconds the slider rests before its value is sent (default 400); 0 when the page has not
-    precomputed the states (then every move asks the server at once, as a plain slider does).
+    precomputed the states (then every move asks the server at once, as a plain slider does). `known`: the
+    values that have states, when not all do (or a function of the values): a move to another value asks the
+    server at once.
     """
     token = hashlib.sha256(
-        json.dumps([reset, [(s.name, s.lo, s.hi, s.step) for s in sliders]], default=str).encode()
+        json.dumps([reset, [(s.name, s.lo, s.hi, s.step, s.options) for s in sliders]], default=str).encode()
     ).hexdigest()[:16]
     sent = st.session_state.get(key)  # the browser's last commit (a component's value is in the session state)
     seen = st.session_state.get(f"{key}.seq", 0)
@@ -161,8 +177,10 @@ def live_sliders(
 
     _component(
         sliders=[
-            {"name": s.name, "label": s.label, "min": s.clamp(s.lo), "max": s.clamp(s.hi), "step": s.step,
-             "format": s.fmt, "help": s.help, "note": s.note, "labels": list(s.labels) if s.labels else None}
+            {"name": s.name, "label": s.label, "min": s.lo if s.options else s.clamp(s.lo),
+             "max": s.hi if s.options else s.clamp(s.hi), "step": s.step,
+             "format": s.fmt, "help": s.help, "note": s.note, "labels": list(s.labels) if s.labels else None,
+             "options": list(s.options) if s.options else None}
             for s in sliders
         ],
         values=values,
@@ -173,6 +191,7 @@ def live_sliders(
         lines=list(lines),
         columns=columns,
         delay=delay,
+        known=None if known is None else [str(v) for v in (known(values) if callable(known) else known)],
         scale=present.scale(),
         locked=any(present.locked(n) for s in sliders for n in (s.url or s.name, s.name)),
         key=key,
@@ -194,5 +213,5 @@ def live_readouts(live: Live, *, key: str, tiles=(), lines=(), columns: int | No
 
 
 def _parser(s: Slider):
-    parse = ui_state.number_in(s.lo, s.hi)
+    parse = ui_state.number_in(*((s.options[0], s.options[-1]) if s.options else (s.lo, s.hi)))
     return lambda text: s.clamp(parse(text))

@@ -14,7 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ml.models import list_models
+from tests.app.live_helpers import live_figures, live_readouts
 from tests.app.upload_helpers import features_box, set_target, target_box, upload
+from ui import classification as cls
 from ui.handoff import KEY as ROC_KEY
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Classification.py")
@@ -35,12 +37,19 @@ def _ok(at: AppTest) -> None:
 
 
 def _figures(at: AppTest) -> list[dict]:
-    """Every Plotly figure on the page: st.plotly_chart's and the live charts' (ui/live_plot.py)."""
-    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every Plotly figure on the page: st.plotly_chart's and the live charts' (ui/live_plot.py), the
+    live slider's part for its value applied as the browser applies it."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")] + live_figures(at)
+
+
+def _live_args(at: AppTest) -> dict | None:
+    """The arguments of the model's live main slider (ui.live_slider), or None."""
     for el in at.get("component_instance"):
-        if el.proto.component_name.endswith("live_plot"):
-            figs.append(json.loads(json.loads(el.proto.json_args)["figure"]))
-    return figs
+        if el.proto.component_name.endswith("live_slider"):
+            args = json.loads(el.proto.json_args)
+            if args["sliders"]:
+                return args
+    return None
 
 
 def _regions(at: AppTest) -> dict:
@@ -54,7 +63,9 @@ def _regions(at: AppTest) -> dict:
 
 
 def _metric(at: AppTest, label: str) -> float:
-    return float(next(m.value for m in at.metric if m.label == label))
+    """A headline number: an st.metric, or a tile of the live slider's readouts."""
+    found = [m.value for m in at.metric if m.label == label]
+    return float(found[0]) if found else float(live_readouts(at)[0][label])
 
 
 def _n_points(trace: dict) -> int:
@@ -84,7 +95,8 @@ def test_changing_a_hyperparameter_refits_and_a_view_does_not():
     at = _page()
     at.run()
     deep = _metric(at, "Train accuracy")
-    at.slider(key="model.tree.max_depth").set_value(1).run()
+    at.session_state["model.tree.max_depth"] = 1  # a live slider: its value is kept in the session
+    at.run()
     _ok(at)
     shallow = _metric(at, "Train accuracy")
     assert shallow < deep  # a stump underfits the moons
@@ -259,13 +271,16 @@ def test_a_rerun_that_keeps_the_model_recomputes_nothing_heavy(monkeypatch):
 def test_controls_that_do_nothing_are_hidden_and_unlimited_is_on_the_label():
     at = _page(model="tree")
     at.run()
-    assert "0 = unlimited" in at.slider(key="model.tree.max_depth").label
+    assert "0 = unlimited" in _live_args(at)["sliders"][0]["label"]  # the tree's depth: a live slider
     at.selectbox(key="model").set_value("svm").run()
     _ok(at)
     keys = {w.key for w in at.slider} | {w.key for w in at.select_slider}
-    assert "model.svm.degree" not in keys and "model.svm.gamma" in keys  # RBF: no polynomial degree
+    assert "model.svm.degree" not in keys and _live_args(at)["sliders"][0]["name"] == "model.svm.gamma"  # RBF: no degree
     at.selectbox(key="model.svm.kernel").set_value("poly").run()
     assert "model.svm.degree" in {w.key for w in at.slider}
+    at.selectbox(key="model.svm.kernel").set_value("linear").run()  # γ does nothing for a linear kernel
+    _ok(at)
+    assert _live_args(at) is None and "model.svm.gamma" not in {w.key for w in at.select_slider}
 
 
 def test_a_fit_forecast_to_be_slow_waits_for_train():
@@ -341,7 +356,7 @@ def test_fewer_rows_than_folds_is_a_message():
     at.button(key="eval.cv.run").click().run()
     _ok(at)
     assert any("fold" in e.value for e in at.error)
-    assert any(m.label == "Train accuracy" for m in at.metric)  # the rest of the page still works
+    assert "Train accuracy" in live_readouts(at)[0]  # the rest of the page still works (the tree's live numbers)
 
 
 def test_diverging_network_is_a_message_with_a_fix():
@@ -570,3 +585,50 @@ def test_evaluation_views_work_for_regression():
     table = next(d.value for d in at.dataframe if "fit time (s)" in d.value.columns)
     assert {"R²", "RMSE", "MAE"} <= set(table.columns)
     assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("model,param,value", [("tree", "max_depth", 3), ("knn", "n_neighbors", 9), ("svm", "gamma", 1.0)])
+def test_live_main_slider_states_are_the_fits_the_page_makes(model, param, value):
+    """The main parameter is a live slider: the values around the current one are fitted ahead, and the state
+    the browser draws at a value (regions, crosses, scores) is the page's own fit at that value."""
+    at = _page(model=model)
+    at.run()
+    _ok(at)
+    args = _live_args(at)
+    name = f"model.{model}.{param}"
+    assert args["sliders"][0]["name"] == name and args["known"] and len(args["known"]) <= 2 * cls.LIVE_WINDOW + 1
+    assert str(value) in args["known"] or f"{value:g}" in args["known"]
+    follow = next(json.loads(el.proto.json_args)["follow"] for el in at.get("component_instance")
+                  if el.proto.component_name.endswith("live_plot") and json.loads(el.proto.json_args).get("follow"))  # fmt: skip
+    follow = {**follow, "values": {name: value}}  # what the browser draws once the slider is at `value`
+    from tests.app.live_helpers import live_figure
+
+    plot = next(json.loads(el.proto.json_args) for el in at.get("component_instance")
+                if el.proto.component_name.endswith("live_plot") and json.loads(el.proto.json_args).get("follow"))  # fmt: skip
+    ahead = live_figure({**plot, "follow": follow})
+    at.session_state[name] = value  # the slider commits: the page fits that value itself
+    at.run()
+    _ok(at)
+    now = _regions(at)
+    assert np.array_equal(_z(ahead["data"][0]["z"]), _z(now["data"][0]["z"]))  # the same regions
+    cross = lambda f: next(t for t in f["data"] if t["name"].startswith("misclassified"))  # noqa: E731
+    assert cross(ahead)["name"] == cross(now)["name"]
+    assert _metric(at, "Train accuracy") == pytest.approx(float(np.mean(_page_fit_train_hits(at))))
+
+
+def _page_fit_train_hits(at: AppTest) -> np.ndarray:
+    """The page's own fit (the last Run): which training rows it gets right."""
+    from ui.classification import LAST_RUN
+
+    run = at.session_state[LAST_RUN]
+    return np.asarray(run.est.predict(run.X_train)) == run.y_train
+
+
+def _z(v) -> list:
+    """A heatmap's z as nested lists (plain, or Plotly's typed-array spec)."""
+    if isinstance(v, dict):
+        import base64
+
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v.get("shape", len(a))).split(",")]).tolist()
+    return np.asarray(v, dtype=float).tolist()

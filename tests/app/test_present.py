@@ -145,9 +145,12 @@ def test_the_scale_reaches_every_chart_layout_and_png_export():
 def test_locked_widgets_are_disabled():
     at = _classification(lock="model,max_depth")
     assert at.selectbox(key="model").disabled
-    depth = [s for s in at.slider if s.key.endswith(".max_depth")]
-    assert depth and all(s.disabled for s in depth)
-    assert not any(s.disabled for s in at.slider if not s.key.endswith(".max_depth"))
+    import json
+
+    live = [json.loads(c.proto.json_args) for c in at.get("component_instance") if c.proto.component_name.endswith("live_slider")]
+    depth = [a for a in live if a["sliders"] and a["sliders"][0]["name"].endswith(".max_depth")]
+    assert depth and all(a["locked"] for a in depth)  # the tree's depth is a live slider, locked by the link
+    assert not any(s.disabled for s in at.slider)
     charts = _charts(at)  # locks work without presentation mode: normal sizes
     assert charts and charts[0][0]["layout"]["font"]["size"] == plots.FONT_SIZE
 

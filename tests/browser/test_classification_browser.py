@@ -26,6 +26,21 @@ REGIONS_JS = """() => {
 }"""
 
 
+CROSSES_JS = """() => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    const t = (el._fullData || []).find(t => (t.name || '').startsWith('misclassified'));
+    if (t) return t.name;
+  }
+  return null;
+}"""
+
+TILES_JS = """() => {
+  const tiles = document.querySelectorAll('.tile');
+  if (!tiles.length) return null;
+  return Object.fromEntries([...tiles].map(t => [t.querySelector('.k').textContent, t.querySelector('.v').textContent]));
+}"""
+
+
 def _regions(page):
     """The predicted-class grid of the decision-region chart (JSON), from whichever frame draws it, or None."""
     return in_frames(page, REGIONS_JS)
@@ -52,9 +67,17 @@ def test_max_depth_slider_redraws_the_decision_regions(tmp_path):
         press_and_settle(page, handle, "ArrowRight")  # depth 1: a single split
         stump = _wait_changed(page, before)
         press_and_settle(page, handle, "ArrowRight")  # depth 2
-        _wait_changed(page, stump)
+        depth2 = _wait_changed(page, stump)
+        shown = in_frames(page, CROSSES_JS)
+        assert shown and shown.startswith("misclassified (train ")
+        assert in_frames(page, TILES_JS).get("Train accuracy")  # the live slider's tiles follow it
+        # the depth is a live slider (the values around it fitted ahead): once it rests the server fits depth 2
+        # itself, and what it draws is what the browser already showed
+        page.wait_for_function("() => location.search.includes('model.tree.max_depth=2')", timeout=30_000)
+        wait_settled(page)
+        page.wait_for_timeout(500)
+        assert _regions(page) == depth2 and in_frames(page, CROSSES_JS) == shown
         assert page.locator("[data-testid='stException']").count() == 0
-        assert page.get_by_text("Train accuracy", exact=True).count() == 1  # the tile (the code view quotes it too)
         page.screenshot(path=str(tmp_path / "classification.png"))
 
 
