@@ -64,12 +64,16 @@ def roc_page(n: int, csv: Path) -> tuple[list[float], dict]:
         info["rss_before_mb"] = rss_mb(pid)
         t0 = time.perf_counter()
         upload_file(page, csv)
-        page.locator("[data-testid='stSlider']").filter(has_text="Threshold on").wait_for(timeout=180_000)
+        # the threshold is the live threshold component (ui/live_threshold.py): its slider draws in its frame
+        page.wait_for_function("() => [...document.querySelectorAll('iframe')].some(f => f.src.includes('live_threshold')"
+                               " && f.contentDocument && f.contentDocument.querySelector('#slider:not([disabled])'))",
+                               timeout=180_000)  # fmt: skip
         wait_settled(page)
         info["upload_to_ready_s"] = time.perf_counter() - t0
         page.wait_for_timeout(1000)
         info["rss_after_mb"] = rss_mb(pid)
-        handle = slider_handle(page, label="Threshold on")
+        frame = page.locator("iframe[src*='live_threshold']").first.element_handle().content_frame()
+        handle = frame.locator("#slider")
         times = key_moves(page, handle, n, warmup=3)
         info["max_trace_points"] = max_trace_points(page)
         info["rss_end_mb"] = rss_mb(pid)
@@ -83,6 +87,7 @@ PAGE_SLIDERS = (
     ("pages/2_Classification.py", "model=knn", "Neighbours k", "live-retrain"),
     ("pages/1_Regression.py", "reg.model=polynomial", "Degree", "live-retrain"),  # every degree fitted once
     ("pages/1_Regression.py", "reg.model=gd", "Step", "live"),
+    ("pages/3_ROC_Explorer.py", "", "Threshold", "threshold"),  # the live threshold component, default scores
 )
 
 
@@ -125,6 +130,13 @@ def page_sliders(
                 page.goto(f"{url}/{path[f]}?{query}")
                 wait_settled(page)
                 page.wait_for_timeout(1500)
+                if kind == "threshold":  # ui/live_threshold.py: answered in the browser, a key press confirmed exactly
+                    page.wait_for_function("() => [...document.querySelectorAll('iframe')].some(f => "
+                                           "f.src.includes('live_threshold') && f.contentDocument && "
+                                           "f.contentDocument.querySelector('#slider:not([disabled])'))", timeout=120_000)  # fmt: skip
+                    frame = page.locator("iframe[src*='live_threshold']").first.element_handle().content_frame()
+                    out.append((f"{path[f]} {label} (built-in scores)", "view", key_moves(page, frame.locator("#slider"), n, 2)))
+                    continue
                 if kind.startswith("live"):  # answered in the browser; the value reaches the server after a rest
                     handle = live_handle(page, label)
                     if kind == "live":
