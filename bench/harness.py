@@ -323,12 +323,18 @@ def slider_handle(page, index: int = 0, label: str | None = None):
     sliders = page.locator("[data-testid='stSlider']")
     if label is not None:
         sliders = sliders.filter(has_text=label)
-        if sliders.count() == 0 and isinstance(label, str):  # a live slider (ui/live_slider.py) draws in its frame
+        # a live slider (ui/live_slider.py) draws in its component's frame, which may still be loading
+        deadline = time.monotonic() + 30
+        while isinstance(label, str) and sliders.count() == 0 and time.monotonic() < deadline:
             for frame in page.frames:
                 if "live_slider" in frame.url:
-                    found = frame.locator(f"input[type='range'][aria-label*={label!r} i]")  # any case, as has_text
-                    if found.count():
-                        return found.first
+                    try:
+                        found = frame.locator(f"input[type='range'][aria-label*={label!r} i]")  # any case, as has_text
+                        if found.count():
+                            return found.first
+                    except Exception:  # noqa: BLE001 - a frame detached while we looked
+                        continue
+            page.wait_for_timeout(200)
     return sliders.nth(index).locator("input[type='range']").first
 
 
