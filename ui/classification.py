@@ -501,7 +501,7 @@ def _live_state(run: Run, value) -> dict | None:
                   "opacity": 0.55 if many else 1.0, "line": 1 if many else 2.5},
         "tiles": [("Train accuracy", f"{acc_tr:.3f}", acc_tr), (test_label, f"{acc_te:.3f}", acc_te),
                   ("Fit time", f"{seconds:.2f} s" if seconds >= 0.01 else "< 0.01 s", seconds)],
-        "gap": f"Test − train: {acc_te - acc_tr:+.3f} (well below 0: overfitting).",
+        "gap": f"Test − train: {acc_te - acc_tr:+.3f} (a gap well below 0 is the sign of overfitting).",
     }  # fmt: skip
 
 
