@@ -13,6 +13,7 @@ def test_private_folder_is_fresh_private_and_complete():
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert (folder / "index.html").read_bytes() == _HTML.read_bytes()
     assert (folder / "plotly.min.js").stat().st_size > 1_000_000
+    assert "function legendsAt" in (folder / "present_fit.js").read_text()  # shared by the live frontends
     assert private_dir("test-component", _HTML) == folder  # once per process
 
 
