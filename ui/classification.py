@@ -517,10 +517,13 @@ def _live_regions(run: Run, states: dict, shading: bool) -> None:
         16,
     )  # fmt: skip
     fig_key = ("regions-live", run.data.key, run.prep.test_size, run.prep.seed, run.prep.scaling, run.spec.name, others, shading)
-    fig_json = cached("regions_json", (*fig_key, run.key), lambda: _regions_json(run, grid, 2, "features", shading, False), 16)
-    names = [t.get("name", "") for t in json.loads(fig_json)["data"]]
-    veil = names.index("certainty") if "certainty" in names else None
-    cross = next(i for i, n in enumerate(names) if n.startswith("misclassified"))
+    def build() -> tuple[str, int | None, int]:  # the figure and the traces a value restyles, once per fit
+        fig_json = _regions_json(run, grid, 2, "features", shading, False)
+        names = [t.get("name", "") for t in json.loads(fig_json)["data"]]
+        veil = names.index("certainty") if "certainty" in names else None
+        return fig_json, veil, next(i for i, n in enumerate(names) if n.startswith("misclassified"))
+
+    fig_json, veil, cross = cached("regions_live", (*fig_key, run.key), build, 16)
 
     def part(state: dict) -> dict:
         w = state["wrong"]
